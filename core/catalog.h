@@ -1,0 +1,36 @@
+#ifndef SONGVEC_CORE_CATALOG_H_
+#define SONGVEC_CORE_CATALOG_H_
+
+#include <istream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/corpus.h"
+#include "core/status.h"
+
+namespace songvec {
+
+// A song as users see it. `id` is the same external id playlists use.
+struct Song {
+  std::string id;
+  std::string title;
+  std::string artist;
+
+  bool operator==(const Song&) const = default;
+};
+
+// Parses a song catalog: one `id<TAB>title<TAB>artist` line per song (blank lines skipped).
+// kYes: the id is an integer and may carry spaces around it (yes_complete's has a trailing one),
+// and the data's JSON-style "\/" escapes are turned back into "/" ("Gucci Time (w/ Swizz Beatz)").
+// kPlain: the id is taken verbatim and must not contain whitespace; titles are taken as they are.
+// A line without exactly three fields, a bad id or a repeated id is InvalidArgument naming the
+// line.
+Result<std::vector<Song>> ParseCatalog(std::istream& in, std::string_view name, DataFormat format);
+
+// ParseCatalog on the file at `path`.
+Result<std::vector<Song>> ReadCatalog(const std::string& path, DataFormat format);
+
+}  // namespace songvec
+
+#endif  // SONGVEC_CORE_CATALOG_H_

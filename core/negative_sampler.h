@@ -1,0 +1,37 @@
+#ifndef SONGVEC_CORE_NEGATIVE_SAMPLER_H_
+#define SONGVEC_CORE_NEGATIVE_SAMPLER_H_
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/random.h"
+
+namespace songvec {
+
+// Draws rows with probability proportional to count^exponent, the noise distribution of negative
+// sampling (Mikolov et al. 2013 use exponent 0.75; negative exponents favour rare songs,
+// Caselles-Dupre et al. 2018). Walker's alias method: O(1) per draw from two arrays of one entry
+// per row, where word2vec.c's unigram table needs 1e8 entries. Immutable after construction;
+// Sample() is thread-safe as long as each thread passes its own Random.
+class NegativeSampler {
+ public:
+  // `counts` must be non-empty and every count >= 1.
+  NegativeSampler(std::span<const int64_t> counts, double exponent);
+
+  int32_t Sample(Random& rng) const {
+    uint32_t row = rng.Uniform(static_cast<uint32_t>(alias_.size()));
+    return rng.Next() <= keep_[row] ? static_cast<int32_t>(row) : alias_[row];
+  }
+
+  // The exact probability Sample() returns `row`, for tests.
+  double Probability(int32_t row) const;
+
+ private:
+  std::vector<uint32_t> keep_;  // keep row r when a 32-bit draw is <= keep_[r], else take alias_[r]
+  std::vector<int32_t> alias_;
+};
+
+}  // namespace songvec
+
+#endif  // SONGVEC_CORE_NEGATIVE_SAMPLER_H_

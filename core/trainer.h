@@ -1,0 +1,93 @@
+#ifndef SONGVEC_CORE_TRAINER_H_
+#define SONGVEC_CORE_TRAINER_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "core/corpus.h"
+#include "core/embeddings.h"
+#include "core/status.h"
+#include "core/vocabulary.h"
+
+namespace songvec {
+
+enum class Architecture {
+  kSkipGram,  // each context song predicts the centre song
+  kCbow,  // the mean of the context predicts the centre song (gensim's default, the book's model)
+};
+
+// "skipgram" / "cbow" and back.
+const char* ArchitectureName(Architecture architecture);
+Result<Architecture> ParseArchitecture(const std::string& name);
+
+// Hyperparameters of word2vec with negative sampling. The defaults are EVALUATION.md's reference
+// settings: the book's call (dim 32, window 20, negative 50, min_count 1) with gensim's defaults
+// for the rest, but skip-gram rather than gensim's CBOW.
+struct TrainOptions {
+  // Default: skip-gram.
+  Architecture architecture = Architecture::kSkipGram;
+  // Vector size (gensim's vector_size). Default: 32.
+  int dim = 32;
+  // Largest distance between centre and context; each centre draws its window uniformly from
+  // 1..window as word2vec does. Default: 20.
+  int window = 20;
+  // Negative samples per positive pair. Default: 50.
+  int negative = 50;
+  // Exponent of the noise distribution count^ns_exponent. Default: 0.75.
+  double ns_exponent = 0.75;
+  // Sub-sampling threshold of frequent songs; 0 disables it. Default: 1e-3.
+  double sample = 1e-3;
+  // Songs appearing fewer times are left out of the vocabulary. Default: 1.
+  int64_t min_count = 1;
+  // Passes over the corpus. Default: 5.
+  int epochs = 5;
+  // Learning rate at the start, decaying linearly to min_alpha at the end. Default: 0.025.
+  double alpha = 0.025;
+  // Default: 0.0001.
+  double min_alpha = 0.0001;
+  // Worker threads (Hogwild: lock-free, each with its own state and RNG). Default: 1.
+  int threads = 1;
+  // Seeds the initial vectors and every thread's RNG (seed + thread index). Default: 1.
+  uint64_t seed = 1;
+
+  // InvalidArgument naming the first option out of range, e.g. "--dim must be between 1 and 4096".
+  Status Validate() const;
+};
+
+// A snapshot of a running training, handed to the progress callback.
+struct TrainProgress {
+  double fraction = 0;  // 0..1 of all epochs
+  int epoch = 0;        // 1-based epoch the slowest thread is in
+  int64_t tokens = 0;   // corpus tokens processed so far (before sub-sampling)
+  double seconds = 0;   // since training started
+  double tokens_per_second = 0;
+  double alpha = 0;  // current learning rate
+  double loss = 0;   // mean SGNS loss per (context, centre) example since the last report
+  double eta_seconds = 0;
+};
+
+// Called on the thread that called Train(), about once per `progress_interval_seconds`, and once at
+// the end with fraction 1.
+using ProgressCallback = std::function<void(const TrainProgress&)>;
+
+// What a finished training did.
+struct TrainSummary {
+  int64_t tokens = 0;  // corpus tokens processed over all epochs (before sub-sampling)
+  double seconds = 0;
+  double tokens_per_second = 0;
+  double loss = 0;  // mean loss per example since the last progress report before the end
+};
+
+// Trains SGNS vectors for `vocabulary` on `corpus`, whose tokens must be rows of `vocabulary`
+// (Vocabulary::Encode). Input vectors start uniform in [-0.5/dim, 0.5/dim), output vectors at zero,
+// as in word2vec.c and gensim. With one thread the result depends only on the inputs and options
+// (bit-identical across runs); with more, threads race on shared rows by design (Hogwild).
+// Fails with InvalidArgument for bad options or a corpus without a pair of songs to learn from.
+Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
+                         const TrainOptions& options, const ProgressCallback& progress,
+                         double progress_interval_seconds, TrainSummary* summary);
+
+}  // namespace songvec
+
+#endif  // SONGVEC_CORE_TRAINER_H_

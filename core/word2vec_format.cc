@@ -1,0 +1,97 @@
+#include "core/word2vec_format.h"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <unordered_map>
+
+#include "core/text_lines.h"
+
+namespace songvec {
+
+Status WriteWord2VecText(std::ostream& out, const std::vector<std::string>& keys,
+                         const Matrix& vectors) {
+  out << vectors.rows() << ' ' << vectors.cols() << '\n';
+  std::string line;
+  char buffer[32];
+  for (Eigen::Index r = 0; r < vectors.rows(); ++r) {
+    line = keys[r];
+    for (Eigen::Index c = 0; c < vectors.cols(); ++c) {
+      auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), vectors(r, c));
+      line += ' ';
+      line.append(buffer, end);
+    }
+    line += '\n';
+    out << line;
+  }
+  out.flush();
+  if (!out) return Status::IoError("writing vectors failed");
+  return Status();
+}
+
+Result<KeyedVectors> ReadWord2VecText(std::istream& in, std::string_view name) {
+  LineReader reader(in, name);
+  std::string_view line;
+  if (!reader.Next(&line)) return reader.Error("empty file; expected a '<rows> <dim>' header");
+  std::vector<std::string_view> header = SplitWhitespace(line);
+  uint64_t rows = 0, dim = 0;
+  if (header.size() != 2 || !ParseUint(header[0], &rows) || !ParseUint(header[1], &dim) ||
+      dim == 0 || dim > 4096) {
+    return reader.Error("expected a '<rows> <dim>' header with dim 1..4096, found '" +
+                        std::string(line.substr(0, 80)) + "'");
+  }
+  KeyedVectors result;
+  // Reserve from the header only as far as it is plausible: a corrupt header must not allocate.
+  result.vectors.resize(static_cast<Eigen::Index>(std::min<uint64_t>(rows, 1 << 20)),
+                        static_cast<Eigen::Index>(dim));
+  std::unordered_map<std::string, size_t> line_of_key;
+  size_t row = 0;
+  while (reader.Next(&line)) {
+    if (Trim(line).empty()) continue;
+    std::vector<std::string_view> fields = SplitWhitespace(line);
+    if (fields.size() != dim + 1) {
+      return reader.Error("expected a key and " + std::to_string(dim) + " values, found " +
+                          std::to_string(fields.size() - 1) + " values");
+    }
+    if (row >= rows) {
+      return reader.Error("more rows than the " + std::to_string(rows) + " the header declares");
+    }
+    auto [it, inserted] = line_of_key.try_emplace(std::string(fields[0]), reader.line_number());
+    if (!inserted) {
+      return reader.Error("key '" + std::string(fields[0]) + "' already appeared on line " +
+                          std::to_string(it->second));
+    }
+    if (row == static_cast<size_t>(result.vectors.rows())) {
+      result.vectors.conservativeResize(std::min<Eigen::Index>(2 * row, rows),
+                                        result.vectors.cols());
+    }
+    for (size_t c = 0; c < dim; ++c) {
+      std::string_view field = fields[c + 1];
+      float value;
+      auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
+      if (error != std::errc() || end != field.data() + field.size() || !std::isfinite(value)) {
+        return reader.Error("value " + std::to_string(c + 1) + " of key '" +
+                            std::string(fields[0]) + "' is not a finite number: '" +
+                            std::string(field) + "'");
+      }
+      result.vectors(static_cast<Eigen::Index>(row), static_cast<Eigen::Index>(c)) = value;
+    }
+    result.keys.emplace_back(fields[0]);
+    ++row;
+  }
+  SONGVEC_RETURN_IF_ERROR(reader.Finish());
+  if (row != rows) {
+    return Status::InvalidArgument(std::string(name) + ": the header declares " +
+                                   std::to_string(rows) + " rows but the file has " +
+                                   std::to_string(row));
+  }
+  return result;
+}
+
+Result<KeyedVectors> ReadWord2VecTextFile(const std::string& path) {
+  std::ifstream file;
+  SONGVEC_RETURN_IF_ERROR(OpenForReading(path, &file));
+  return ReadWord2VecText(file, path);
+}
+
+}  // namespace songvec

@@ -1,0 +1,37 @@
+#ifndef SONGVEC_CORE_WORD2VEC_FORMAT_H_
+#define SONGVEC_CORE_WORD2VEC_FORMAT_H_
+
+#include <istream>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/embeddings.h"
+#include "core/status.h"
+
+namespace songvec {
+
+// Vectors keyed by song id, as word2vec, gensim and fastText exchange them.
+struct KeyedVectors {
+  std::vector<std::string> keys;
+  Matrix vectors;  // row i belongs to keys[i]
+};
+
+// Writes the word2vec text format: a "<rows> <dim>" line, then "<key> <v1> ... <vdim>" per row.
+// Each float is written in its shortest form that reads back to the same float, so a round trip is
+// exact. Keys must not contain whitespace. IoError if the stream fails.
+Status WriteWord2VecText(std::ostream& out, const std::vector<std::string>& keys,
+                         const Matrix& vectors);
+
+// Reads the word2vec text format (gensim's save_word2vec_format, fastText's .vec). Rejects, naming
+// the line: a bad header, a row with the wrong number of values, a value that is not a finite
+// number, a repeated key, and a row count different from the header's.
+Result<KeyedVectors> ReadWord2VecText(std::istream& in, std::string_view name);
+
+// ReadWord2VecText on the file at `path`.
+Result<KeyedVectors> ReadWord2VecTextFile(const std::string& path);
+
+}  // namespace songvec
+
+#endif  // SONGVEC_CORE_WORD2VEC_FORMAT_H_

@@ -1,0 +1,55 @@
+#ifndef SONGVEC_SERVER_MODEL_SNAPSHOT_H_
+#define SONGVEC_SERVER_MODEL_SNAPSHOT_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/catalog.h"
+#include "core/embeddings.h"
+#include "core/exact_index.h"
+#include "core/status.h"
+#include "storage/database.h"
+#include "storage/model_store.h"
+
+namespace songvec {
+
+// One model version with its catalog, loaded whole and never changed afterwards: request handlers
+// share it through a shared_ptr without locking, and a newer snapshot replaces it in one swap.
+class ModelSnapshot {
+ public:
+  // Loads the active model of `db` and the song catalog. NotFound if no model is active.
+  static Result<std::shared_ptr<const ModelSnapshot>> LoadActive(Database& db);
+
+  // A snapshot of `embeddings` with `catalog` (songs of the model missing from it get empty
+  // titles).
+  ModelSnapshot(ModelInfo info, const Embeddings& embeddings, const std::vector<Song>& catalog);
+
+  const ModelInfo& info() const { return info_; }
+  // Songs the model knows (rows).
+  size_t model_songs() const { return index_.size(); }
+  // Songs the server can describe: the model's and the catalog's.
+  size_t known_songs() const { return songs_.size(); }
+
+  // Index of `id` in song(), or -1. Indices below model_songs() are model rows.
+  int32_t Find(std::string_view id) const;
+  const Song& song(int32_t index) const { return songs_[index]; }
+
+  // The k songs most similar to model row `row` by cosine of their vectors, best first, `row`
+  // itself excluded.
+  std::vector<Neighbor> Similar(int32_t row, size_t k) const;
+
+ private:
+  ModelInfo info_;
+  ExactIndex index_;
+  std::vector<Song> songs_;  // model rows first, then catalog songs the model lacks
+  std::unordered_map<std::string_view, int32_t> index_of_;  // views into songs_
+};
+
+}  // namespace songvec
+
+#endif  // SONGVEC_SERVER_MODEL_SNAPSHOT_H_

@@ -1,0 +1,166 @@
+#include "storage/database.h"
+
+#include <sqlite3.h>
+
+#include "storage/migrations.h"
+
+namespace songvec {
+
+// ---- Statement
+
+void Statement::Finalizer::operator()(sqlite3_stmt* statement) const {
+  sqlite3_finalize(statement);
+}
+
+void Statement::CheckBind(int code) {
+  if (code != SQLITE_OK && bind_error_.ok()) {
+    bind_error_ = Status::Internal(std::string("binding a value: ") + sqlite3_errstr(code));
+  }
+}
+
+Statement& Statement::Bind(int index, int64_t value) {
+  CheckBind(sqlite3_bind_int64(statement_.get(), index, value));
+  return *this;
+}
+
+Statement& Statement::Bind(int index, double value) {
+  CheckBind(sqlite3_bind_double(statement_.get(), index, value));
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view text) {
+  CheckBind(sqlite3_bind_text64(statement_.get(), index, text.data(), text.size(), SQLITE_TRANSIENT,
+                                SQLITE_UTF8));
+  return *this;
+}
+
+Statement& Statement::BindBlob(int index, std::span<const std::byte> bytes) {
+  CheckBind(
+      sqlite3_bind_blob64(statement_.get(), index, bytes.data(), bytes.size(), SQLITE_TRANSIENT));
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  CheckBind(sqlite3_bind_null(statement_.get(), index));
+  return *this;
+}
+
+Result<bool> Statement::Step() {
+  if (!bind_error_.ok()) return bind_error_;
+  const int code = sqlite3_step(statement_.get());
+  if (code == SQLITE_ROW) return true;
+  if (code == SQLITE_DONE) return false;
+  return Status::IoError(std::string(sqlite3_errmsg(db_)) +
+                         " (in: " + sqlite3_sql(statement_.get()) + ")");
+}
+
+Status Statement::Run() {
+  while (true) {
+    Result<bool> row = Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status();
+  }
+}
+
+void Statement::Reset() {
+  sqlite3_reset(statement_.get());
+  sqlite3_clear_bindings(statement_.get());
+  bind_error_ = Status();
+}
+
+int64_t Statement::ColumnInt(int column) const {
+  return sqlite3_column_int64(statement_.get(), column);
+}
+
+double Statement::ColumnDouble(int column) const {
+  return sqlite3_column_double(statement_.get(), column);
+}
+
+std::string Statement::ColumnText(int column) const {
+  const unsigned char* text = sqlite3_column_text(statement_.get(), column);
+  if (text == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(sqlite3_column_bytes(statement_.get(), column)));
+}
+
+std::span<const std::byte> Statement::ColumnBlob(int column) const {
+  const void* data = sqlite3_column_blob(statement_.get(), column);
+  const int size = sqlite3_column_bytes(statement_.get(), column);
+  return {static_cast<const std::byte*>(data), static_cast<size_t>(size)};
+}
+
+bool Statement::ColumnIsNull(int column) const {
+  return sqlite3_column_type(statement_.get(), column) == SQLITE_NULL;
+}
+
+// ---- Database
+
+void Database::Closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+
+Result<Database> Database::Open(const std::string& path, Mode mode) {
+  const int flags =
+      mode == Mode::kReadWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+  sqlite3* handle = nullptr;
+  const int code = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+  Database db(path, handle);
+  if (code != SQLITE_OK) {
+    std::string reason = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(code);
+    if (mode == Mode::kReadOnly) reason += " (does it exist? songvec-train train creates it)";
+    return Status::IoError("cannot open database " + path + ": " + reason);
+  }
+  sqlite3_busy_timeout(handle, 10000);
+  SONGVEC_RETURN_IF_ERROR(db.Execute("PRAGMA foreign_keys = ON"));
+  if (mode == Mode::kReadWrite) {
+    // WAL lets the server read while the trainer writes; it is recorded in the file itself.
+    SONGVEC_RETURN_IF_ERROR(db.Execute("PRAGMA journal_mode = WAL"));
+    SONGVEC_RETURN_IF_ERROR(ApplyMigrations(db, EmbeddedMigrations()));
+  } else {
+    SONGVEC_RETURN_IF_ERROR(CheckMigrations(db, EmbeddedMigrations()));
+  }
+  return db;
+}
+
+Status Database::Error(std::string_view what) const {
+  return Status::IoError(path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_.get()));
+}
+
+Status Database::Execute(std::string_view sql) {
+  std::string text(sql);
+  char* message = nullptr;
+  if (sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    std::string reason = message != nullptr ? message : "unknown error";
+    sqlite3_free(message);
+    return Status::IoError(path_ + ": " + reason);
+  }
+  return Status();
+}
+
+Result<Statement> Database::Prepare(std::string_view sql) {
+  sqlite3_stmt* statement = nullptr;
+  if (sqlite3_prepare_v2(db_.get(), sql.data(), static_cast<int>(sql.size()), &statement,
+                         nullptr) != SQLITE_OK) {
+    return Error("preparing '" + std::string(sql) + "'");
+  }
+  return Statement(db_.get(), statement);
+}
+
+int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_.get()); }
+
+// ---- Transaction
+
+Result<Transaction> Transaction::Begin(Database& db) {
+  SONGVEC_RETURN_IF_ERROR(db.Execute("BEGIN IMMEDIATE"));
+  return Transaction(&db);
+}
+
+Transaction::~Transaction() {
+  if (db_ != nullptr) db_->Execute("ROLLBACK");
+}
+
+Status Transaction::Commit() {
+  Status status = db_->Execute("COMMIT");
+  if (status.ok()) db_ = nullptr;
+  return status;
+}
+
+}  // namespace songvec

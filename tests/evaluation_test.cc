@@ -1,0 +1,104 @@
+#include "core/evaluation.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace songvec {
+namespace {
+
+Corpus MakeCorpus(const std::vector<std::vector<std::string>>& playlists) {
+  Corpus corpus;
+  std::map<std::string, int32_t> token;
+  for (const auto& playlist : playlists) {
+    std::vector<int32_t> tokens;
+    for (const std::string& key : playlist) {
+      auto [it, inserted] = token.try_emplace(key, static_cast<int32_t>(corpus.keys.size()));
+      if (inserted) corpus.keys.push_back(key);
+      tokens.push_back(it->second);
+    }
+    corpus.AddPlaylist(tokens);
+  }
+  return corpus;
+}
+
+class EvaluationTest : public ::testing::Test {
+ protected:
+  // Five songs in 2-D. From "0" = (1, 0) the cosine order is 1, 4, then 2 and 3... see each test.
+  EvaluationTest() : vocabulary_({"0", "1", "2", "3", "4"}, {0, 0, 0, 0, 0}), vectors_(5, 2) {
+    vectors_ << 1, 0,  //
+        0.9f, 0.1f,    //
+        0, 1,          //
+        -1, 0,         //
+        0.5f, 0.5f;
+  }
+  Vocabulary vocabulary_;
+  Matrix vectors_;
+};
+
+TEST_F(EvaluationTest, CollectsConsecutiveDistinctPairsAndCoverage) {
+  const Corpus test = MakeCorpus({{"0", "4", "4", "3"}, {"2", "x"}});
+  const NextSongPairs pairs = CollectPairs(test, vocabulary_);
+  // (0,4) and (4,3) scored; (4,4) is not a pair; (2,x) counts but is out of vocabulary.
+  EXPECT_EQ(pairs.total, 3u);
+  EXPECT_EQ(pairs.pairs, (std::vector<std::pair<int32_t, int32_t>>{{0, 4}, {4, 3}}));
+  EXPECT_DOUBLE_EQ(pairs.coverage(), 2.0 / 3.0);
+}
+
+TEST_F(EvaluationTest, CosineMetricsFollowTheDefinitions) {
+  // From 0: 1 (0.994), 4 (0.707), 2 (0), 3 (-1): 4 has rank 2, 3 has rank 4.
+  // From 2: 4 (0.707), 1 (0.110), then 0 and 3 tie at 0 and the lower row wins: 0 has rank 3.
+  const Corpus test = MakeCorpus({{"0", "4"}, {"0", "3"}, {"2", "0"}});
+  const NextSongPairs pairs = CollectPairs(test, vocabulary_);
+  const ExactIndex index(vectors_);
+  const std::vector<RankingMetrics> m = ScoreRanking(pairs, {1, 3}, CosineRanker(index), 1);
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].k, 1u);
+  EXPECT_DOUBLE_EQ(m[0].hit_rate, 0.0);
+  EXPECT_DOUBLE_EQ(m[1].hit_rate, 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(m[1].mrr, (1.0 / 2 + 1.0 / 3) / 3);
+  EXPECT_DOUBLE_EQ(m[1].ndcg, (1 / std::log2(3.0) + 1 / std::log2(4.0)) / 3);
+}
+
+TEST_F(EvaluationTest, PopularityRanksByTrainingCountsTiesToTheLowerRow) {
+  const Corpus train = MakeCorpus({{"0", "1", "0", "2"}, {"3", "0", "2"}});
+  const std::vector<int64_t> counts = CountsIn(train, vocabulary_);
+  EXPECT_EQ(counts, (std::vector<int64_t>{3, 1, 2, 1, 0}));
+  const Ranker ranker = PopularityRanker(counts);
+  EXPECT_EQ(ranker(0, 10), (std::vector<int32_t>{2, 1, 3, 4}));
+  EXPECT_EQ(ranker(2, 2), (std::vector<int32_t>{0, 1}));
+}
+
+TEST_F(EvaluationTest, CooccurrenceRanksNeighboursThenPopularity) {
+  // Next to 0: 1 twice, 2 twice, 3 once. 1 and 2 tie on co-occurrence; 2 is more popular (3 vs 2).
+  // A song next to itself does not count.
+  const Corpus train =
+      MakeCorpus({{"0", "1", "0", "2"}, {"3", "0", "2", "2"}, {"4", "4"}, {"1", "3"}});
+  const Cooccurrence cooccurrence(train, vocabulary_);
+  const std::vector<int64_t> counts = CountsIn(train, vocabulary_);
+  const Ranker ranker = CooccurrenceRanker(cooccurrence, counts);
+  EXPECT_EQ(ranker(0, 10), (std::vector<int32_t>{2, 1, 3, 4}));
+  // 4 stood only next to itself, which does not count: everything comes by popularity.
+  EXPECT_EQ(ranker(4, 10), (std::vector<int32_t>{0, 2, 1, 3}));
+  EXPECT_EQ(ranker(3, 1), (std::vector<int32_t>{0}));
+}
+
+TEST_F(EvaluationTest, ThreadsDoNotChangeTheFigures) {
+  Corpus test;
+  test.keys = vocabulary_.keys();
+  for (int i = 0; i < 200; ++i) {
+    test.AddPlaylist(std::vector<int32_t>{i % 5, (i * 7 + 1) % 5, (i * 3 + 2) % 5});
+  }
+  const NextSongPairs pairs = CollectPairs(test, vocabulary_);
+  const ExactIndex index(vectors_);
+  const auto one = ScoreRanking(pairs, {1, 2, 3}, CosineRanker(index), 1);
+  const auto two = ScoreRanking(pairs, {1, 2, 3}, CosineRanker(index), 2);
+  for (size_t i = 0; i < one.size(); ++i) {
+    EXPECT_EQ(one[i].hit_rate, two[i].hit_rate);
+    EXPECT_EQ(one[i].mrr, two[i].mrr);
+    EXPECT_EQ(one[i].ndcg, two[i].ndcg);
+  }
+}
+
+}  // namespace
+}  // namespace songvec

@@ -1,0 +1,71 @@
+#include "core/word2vec_format.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "core/random.h"
+
+namespace songvec {
+namespace {
+
+Result<KeyedVectors> Parse(const std::string& text) {
+  std::istringstream in(text);
+  return ReadWord2VecText(in, "model.vec");
+}
+
+TEST(Word2VecFormat, RoundTripIsBitExact) {
+  Random rng(11);
+  Matrix vectors(50, 7);
+  for (Eigen::Index i = 0; i < vectors.size(); ++i) {
+    vectors.data()[i] = (rng.UniformFloat() - 0.5f) * (i % 3 == 0 ? 1e-7f : 3.0f);
+  }
+  vectors(0, 0) = 0.0f;
+  vectors(0, 1) = -0.0f;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 50; ++i) keys.push_back("spotify:track:" + std::to_string(i));
+  std::stringstream text;
+  ASSERT_TRUE(WriteWord2VecText(text, keys, vectors).ok());
+  Result<KeyedVectors> back = ReadWord2VecText(text, "written");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->keys, keys);
+  ASSERT_EQ(back->vectors.rows(), 50);
+  ASSERT_EQ(back->vectors.cols(), 7);
+  EXPECT_EQ(std::memcmp(back->vectors.data(), vectors.data(), sizeof(float) * 350), 0);
+}
+
+TEST(Word2VecFormat, ReadsFastTextStyleTrailingSpaces) {
+  Result<KeyedVectors> vectors = Parse("2 2\na 0.5 -1 \nb 1e-3 2\n");
+  ASSERT_TRUE(vectors.ok()) << vectors.status().message();
+  EXPECT_FLOAT_EQ(vectors->vectors(0, 1), -1.0f);
+  EXPECT_FLOAT_EQ(vectors->vectors(1, 0), 0.001f);
+}
+
+TEST(Word2VecFormat, RejectsMalformedFilesNamingTheLine) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "model.vec:0: empty file; expected a '<rows> <dim>' header"},
+      {"two 3\n", "model.vec:1: expected a '<rows> <dim>' header with dim 1..4096, found 'two 3'"},
+      {"2 3\na 1 2 3\nb 1 2\n", "model.vec:3: expected a key and 3 values, found 2 values"},
+      {"2 2\na 1 2\nb 1 nan\n", "model.vec:3: value 2 of key 'b' is not a finite number: 'nan'"},
+      {"2 2\na 1 2\nb inf 1\n", "model.vec:3: value 1 of key 'b' is not a finite number: 'inf'"},
+      {"2 2\na 1 2\nb 1 2x\n", "model.vec:3: value 2 of key 'b' is not a finite number: '2x'"},
+      {"2 2\na 1 2\na 3 4\n", "model.vec:3: key 'a' already appeared on line 2"},
+      {"3 2\na 1 2\nb 3 4\n", "model.vec: the header declares 3 rows but the file has 2"},
+      {"1 2\na 1 2\nb 3 4\n", "model.vec:3: more rows than the 1 the header declares"},
+  };
+  for (const auto& [text, message] : cases) {
+    Result<KeyedVectors> vectors = Parse(text);
+    ASSERT_FALSE(vectors.ok()) << text;
+    EXPECT_EQ(vectors.status().message(), message);
+  }
+}
+
+TEST(Word2VecFormat, AHugeHeaderDoesNotAllocateUpFront) {
+  Result<KeyedVectors> vectors = Parse("4000000000 4096\na 1\n");
+  ASSERT_FALSE(vectors.ok());
+  EXPECT_EQ(vectors.status().message(),
+            "model.vec:2: expected a key and 4096 values, found 1 values");
+}
+
+}  // namespace
+}  // namespace songvec

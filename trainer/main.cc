@@ -1,0 +1,53 @@
+// songvec-train: learns song vectors from playlists and keeps them as versioned models in SQLite.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "trainer/commands.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(const std::vector<std::string>& args);
+  const char* summary;
+};
+
+constexpr Command kCommands[] = {
+    {"train", songvec::RunTrain,
+     "learn song vectors from playlists; store them as the active model"},
+    {"eval", songvec::RunEval, "score a model (or a .vec file) on next-song prediction"},
+    {"export", songvec::RunExport, "write a model's vectors in word2vec text format"},
+    {"synth", songvec::RunSynth, "write the built-in demo dataset (genres, artists, playlists)"},
+    {"migrate", songvec::RunMigrate, "bring a database's schema up to date"},
+};
+
+void PrintUsage(FILE* out) {
+  std::fprintf(out, "usage: songvec-train <command> [options]   (songvec %s)\n\ncommands:\n",
+               SONGVEC_VERSION);
+  for (const Command& command : kCommands) {
+    std::fprintf(out, "  %-9s %s\n", command.name, command.summary);
+  }
+  std::fprintf(out, "\n'songvec-train <command> --help' describes a command's options.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    PrintUsage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (std::strcmp(argv[1], "--version") == 0) {
+    std::printf("songvec %s\n", SONGVEC_VERSION);
+    return 0;
+  }
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  for (const Command& command : kCommands) {
+    if (command.name == std::string(argv[1])) return command.run(args);
+  }
+  std::fprintf(stderr, "songvec-train: unknown command '%s'\n\n", argv[1]);
+  PrintUsage(stderr);
+  return 2;
+}
