@@ -19,9 +19,11 @@ class NegativeSampler {
   // `counts` must be non-empty and every count >= 1.
   NegativeSampler(std::span<const int64_t> counts, double exponent);
 
+  // One 64-bit draw: its high half picks the bucket, its low half tosses the bucket's coin.
   int32_t Sample(Random& rng) const {
-    uint32_t row = rng.Uniform(static_cast<uint32_t>(alias_.size()));
-    return rng.Next() <= keep_[row] ? static_cast<int32_t>(row) : alias_[row];
+    const uint64_t bits = rng.Next64();
+    const auto row = static_cast<uint32_t>(((bits >> 32) * alias_.size()) >> 32);
+    return static_cast<uint32_t>(bits) <= keep_[row] ? static_cast<int32_t>(row) : alias_[row];
   }
 
   // The exact probability Sample() returns `row`, for tests.

@@ -5,58 +5,19 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdlib>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "core/negative_sampler.h"
 #include "core/random.h"
+#include "core/sgns_kernels.h"
 
 namespace songvec {
 namespace {
-
-// sigmoid(x) and log(sigmoid(x)) tabulated on [-kMaxExp, kMaxExp] as in word2vec.c; beyond it the
-// gradient is taken as saturated (sigmoid 0 or 1).
-constexpr float kMaxExp = 6.0f;
-constexpr int kTableSize = 1024;
-constexpr float kTableScale = kTableSize / (2 * kMaxExp);
-
-struct SigmoidTables {
-  float sigmoid[kTableSize];
-  float log_sigmoid[kTableSize];
-  SigmoidTables() {
-    for (int i = 0; i < kTableSize; ++i) {
-      // Bin centres, so the error is half a bin either way.
-      double x = (i + 0.5) / kTableScale - kMaxExp;
-      sigmoid[i] = static_cast<float>(1.0 / (1.0 + std::exp(-x)));
-      log_sigmoid[i] = static_cast<float>(-std::log1p(std::exp(-x)));
-    }
-  }
-  static int Bin(float x) { return static_cast<int>((x + kMaxExp) * kTableScale); }
-  // log(sigmoid(x)) for any x: beyond the table log(sigmoid(x)) is ~0 above and ~x below.
-  float LogSigmoid(float x) const {
-    if (x >= kMaxExp) return 0.0f;
-    if (x <= -kMaxExp) return x;
-    return log_sigmoid[Bin(x)];
-  }
-};
-
-const SigmoidTables& Tables() {
-  static const SigmoidTables tables;
-  return tables;
-}
-
-inline float Dot(const float* __restrict a, const float* __restrict b, int n) {
-  float sum = 0;
-  for (int i = 0; i < n; ++i) sum += a[i] * b[i];
-  return sum;
-}
-
-// y += alpha * x
-inline void Axpy(float alpha, const float* __restrict x, float* __restrict y, int n) {
-  for (int i = 0; i < n; ++i) y[i] += alpha * x[i];
-}
 
 // Playlists handed out to threads in chunks of about this many tokens: big enough that taking one
 // is rare, small enough that two threads finish an epoch together.
@@ -69,9 +30,7 @@ struct Shared {
   const TrainOptions& options;
   const NegativeSampler& sampler;
   const std::vector<uint32_t>& keep_thresholds;
-  const SigmoidTables& tables;
-  float* input;
-  float* output;
+  SgnsModel model;
   std::vector<size_t> chunk_starts;  // playlist index where each chunk begins, plus the end
   int64_t total_tokens;              // corpus tokens * epochs
   std::atomic<size_t> next_chunk{0};
@@ -85,17 +44,14 @@ struct alignas(64) ThreadCounters {
   std::atomic<int> epoch{1};
 };
 
-// A worker's private state: the hot loop allocates nothing and takes no lock (fastText's
-// Model::State).
+// A worker: takes chunks of playlists until every epoch is done. Its SgnsScratch holds all it
+// needs, so the hot loop allocates nothing and takes no lock (fastText's Model::State).
 class Worker {
  public:
   Worker(Shared& shared, ThreadCounters& counters, int thread_index)
       : s_(shared),
         counters_(counters),
-        rng_(shared.options.seed + static_cast<uint64_t>(thread_index)),
-        dim_(shared.options.dim),
-        hidden_(dim_),
-        gradient_(dim_) {}
+        scratch_(shared.model, shared.options.seed + static_cast<uint64_t>(thread_index)) {}
 
   void Run() {
     const size_t chunks = s_.chunk_starts.size() - 1;
@@ -111,117 +67,55 @@ class Worker {
 
  private:
   void TrainPlaylist(std::span<const int32_t> playlist) {
+    // The learning rate decays linearly with the tokens all threads have processed.
     const int64_t done = s_.tokens_done.load(std::memory_order_relaxed);
     const double progress = static_cast<double>(done) / static_cast<double>(s_.total_tokens);
-    alpha_ = static_cast<float>(s_.options.alpha - (s_.options.alpha - s_.options.min_alpha) *
-                                                       std::min(1.0, progress));
+    const auto alpha = static_cast<float>(
+        s_.options.alpha - (s_.options.alpha - s_.options.min_alpha) * std::min(1.0, progress));
     sentence_.clear();
     const bool subsample = s_.options.sample > 0;
     for (int32_t row : playlist) {
-      if (!subsample || rng_.Next() <= s_.keep_thresholds[row]) sentence_.push_back(row);
+      if (!subsample || scratch_.rng.Next() <= s_.keep_thresholds[row]) sentence_.push_back(row);
     }
-    loss_ = 0;
-    examples_ = 0;
-    if (s_.options.architecture == Architecture::kSkipGram) {
-      SkipGram();
+    scratch_.loss = 0;
+    scratch_.examples = 0;
+    if (s_.options.architecture == Architecture::kCbow) {
+      Cbow(sentence_, alpha, s_.model, scratch_);
+    } else if (s_.options.shared_negatives) {
+      SkipGramWindows(sentence_, alpha, s_.model, scratch_);
     } else {
-      Cbow();
+      SkipGramPairs(sentence_, alpha, s_.model, scratch_);
     }
     s_.tokens_done.fetch_add(static_cast<int64_t>(playlist.size()), std::memory_order_relaxed);
-    counters_.loss.store(counters_.loss.load(std::memory_order_relaxed) + loss_,
+    // Only this thread writes its counters; the reporting thread reads them.
+    counters_.loss.store(counters_.loss.load(std::memory_order_relaxed) + scratch_.loss,
                          std::memory_order_relaxed);
-    counters_.examples.store(counters_.examples.load(std::memory_order_relaxed) + examples_,
+    counters_.examples.store(counters_.examples.load(std::memory_order_relaxed) + scratch_.examples,
                              std::memory_order_relaxed);
-  }
-
-  // The centre's window: word2vec's random shrinking draws its radius uniformly from 1..window.
-  void Window(size_t i, size_t* begin, size_t* end) {
-    const size_t radius = static_cast<size_t>(s_.options.window) -
-                          rng_.Uniform(static_cast<uint32_t>(s_.options.window));
-    *begin = i > radius ? i - radius : 0;
-    *end = std::min(sentence_.size(), i + radius + 1);
-  }
-
-  void SkipGram() {
-    const size_t n = sentence_.size();
-    for (size_t i = 0; i < n; ++i) {
-      size_t begin, end;
-      Window(i, &begin, &end);
-      for (size_t j = begin; j < end; ++j) {
-        if (j == i) continue;
-        // As in word2vec.c and gensim: the context song's input vector predicts the centre song.
-        float* hidden = s_.input + static_cast<size_t>(sentence_[j]) * dim_;
-        std::fill(gradient_.begin(), gradient_.end(), 0.0f);
-        Update(hidden, sentence_[i]);
-        Axpy(1.0f, gradient_.data(), hidden, dim_);
-      }
-    }
-  }
-
-  void Cbow() {
-    const size_t n = sentence_.size();
-    for (size_t i = 0; i < n; ++i) {
-      size_t begin, end;
-      Window(i, &begin, &end);
-      if (end - begin < 2) continue;
-      std::fill(hidden_.begin(), hidden_.end(), 0.0f);
-      for (size_t j = begin; j < end; ++j) {
-        if (j != i)
-          Axpy(1.0f, s_.input + static_cast<size_t>(sentence_[j]) * dim_, hidden_.data(), dim_);
-      }
-      const float inverse = 1.0f / static_cast<float>(end - begin - 1);
-      for (float& h : hidden_) h *= inverse;  // gensim's cbow_mean=1
-      std::fill(gradient_.begin(), gradient_.end(), 0.0f);
-      Update(hidden_.data(), sentence_[i]);
-      // word2vec.c and gensim add the whole gradient to every context vector, undivided.
-      for (size_t j = begin; j < end; ++j) {
-        if (j != i)
-          Axpy(1.0f, gradient_.data(), s_.input + static_cast<size_t>(sentence_[j]) * dim_, dim_);
-      }
-    }
-  }
-
-  // One positive (the centre song) and `negative` noise songs against `hidden`: accumulates the
-  // gradient for `hidden` in gradient_ and updates the output rows in place. Draws that hit the
-  // centre song are skipped, as in word2vec.c.
-  void Update(const float* hidden, int32_t target) {
-    const SigmoidTables& t = s_.tables;
-    for (int d = 0; d <= s_.options.negative; ++d) {
-      int32_t row = target;
-      float label = 1.0f;
-      if (d > 0) {
-        row = s_.sampler.Sample(rng_);
-        if (row == target) continue;
-        label = 0.0f;
-      }
-      float* out = s_.output + static_cast<size_t>(row) * dim_;
-      const float f = Dot(hidden, out, dim_);
-      float sigmoid;
-      if (f >= kMaxExp) {
-        sigmoid = 1.0f;
-      } else if (f <= -kMaxExp) {
-        sigmoid = 0.0f;
-      } else {
-        sigmoid = t.sigmoid[SigmoidTables::Bin(f)];
-      }
-      loss_ -= t.LogSigmoid(label > 0 ? f : -f);
-      const float g = (label - sigmoid) * alpha_;
-      Axpy(g, out, gradient_.data(), dim_);
-      Axpy(g, hidden, out, dim_);
-    }
-    ++examples_;
   }
 
   Shared& s_;
   ThreadCounters& counters_;
-  Random rng_;
-  const int dim_;
-  std::vector<float> hidden_;    // CBOW's mean context vector
-  std::vector<float> gradient_;  // accumulated gradient of the hidden vector
+  SgnsScratch scratch_;
   std::vector<int32_t> sentence_;
-  float alpha_ = 0;
-  double loss_ = 0;
-  int64_t examples_ = 0;
+};
+
+// A zero-filled float array aligned to a cache line.
+class AlignedFloats {
+ public:
+  explicit AlignedFloats(size_t size)
+      : data_(static_cast<float*>(std::aligned_alloc(64, (size * sizeof(float) + 63) / 64 * 64))) {
+    if (data_ == nullptr) throw std::bad_alloc();
+    std::fill_n(data_.get(), size, 0.0f);
+  }
+  float* data() { return data_.get(); }
+  float& operator[](size_t i) { return data_.get()[i]; }
+
+ private:
+  struct Free {
+    void operator()(float* p) const { std::free(p); }
+  };
+  std::unique_ptr<float[], Free> data_;
 };
 
 // Playlist indices where chunks of about kChunkTokens tokens begin, plus the end.
@@ -283,11 +177,16 @@ Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
   }
   const auto start = std::chrono::steady_clock::now();
   const int dim = options.dim;
-  Embeddings embeddings{vocabulary, Matrix(vocabulary.size(), dim),
-                        Matrix::Zero(vocabulary.size(), dim)};
+  // The matrices as the kernels want them: rows padded to whole blocks of kLanes floats and aligned
+  // to cache lines (a row of 16 floats is one line), the padding zero.
+  const int stride = (dim + kLanes - 1) / kLanes * kLanes;
+  const size_t rows = vocabulary.size();
+  AlignedFloats input(rows * stride), output(rows * stride);
   Random init(options.seed);
-  for (Eigen::Index i = 0; i < embeddings.input.size(); ++i) {
-    embeddings.input.data()[i] = (init.UniformFloat() - 0.5f) / static_cast<float>(dim);
+  for (size_t r = 0; r < rows; ++r) {
+    for (int c = 0; c < dim; ++c) {
+      input[r * stride + c] = (init.UniformFloat() - 0.5f) / static_cast<float>(dim);
+    }
   }
 
   const NegativeSampler sampler(vocabulary.counts(), options.ns_exponent);
@@ -296,9 +195,7 @@ Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
                 options,
                 sampler,
                 keep_thresholds,
-                Tables(),
-                embeddings.input.data(),
-                embeddings.output.data(),
+                {input.data(), output.data(), stride, options.window, options.negative, &sampler},
                 ChunkStarts(corpus),
                 static_cast<int64_t>(corpus.tokens.size()) * options.epochs};
 
@@ -372,6 +269,12 @@ Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
     }
   }
   TrainProgress last = report(true);
+  Embeddings embeddings{vocabulary, Matrix(rows, dim), Matrix(rows, dim)};
+  for (size_t r = 0; r < rows; ++r) {
+    std::copy_n(&input[r * stride], dim, embeddings.input.row(static_cast<Eigen::Index>(r)).data());
+    std::copy_n(&output[r * stride], dim,
+                embeddings.output.row(static_cast<Eigen::Index>(r)).data());
+  }
   if (summary != nullptr) {
     summary->tokens = last.tokens;
     summary->seconds = last.seconds;

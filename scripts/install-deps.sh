@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages songvec needs, skipping those already there.
-# Usage: scripts/install-deps.sh [--test]   (--test adds what the test suite needs)
+# Usage: scripts/install-deps.sh [--test | --bench]
+#   --test   adds what the test suite needs; --bench adds the peers and tools bench/ compares with
 set -euo pipefail
 packages=(g++ cmake make pkg-config libeigen3-dev libcpp-httplib-dev nlohmann-json3-dev
           libsqlite3-dev libspdlog-dev curl python3)
-if [ "${1:-}" = "--test" ]; then
+case "${1:-}" in
   # GoogleTest for the unit tests; gensim to check that it loads songvec's exports.
-  packages+=(libgtest-dev python3-gensim)
-fi
+  --test) packages+=(libgtest-dev python3-gensim) ;;
+  --bench) packages+=(libbenchmark-dev python3-gensim fasttext time wrk) ;;
+  "") ;;
+  *) echo "install-deps.sh: unknown option $1" >&2; exit 2 ;;
+esac
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||

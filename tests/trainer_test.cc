@@ -56,11 +56,15 @@ Result<Embeddings> TrainOn(const Corpus& corpus, const TrainOptions& options,
 
 TEST(Trainer, SkipGramRecoversPlantedGenres) {
   const SyntheticData data = SmallWorld();
-  Result<Embeddings> embeddings = TrainOn(data.train, FastOptions());
-  ASSERT_TRUE(embeddings.ok()) << embeddings.status().message();
-  EXPECT_EQ(embeddings->vocabulary.size(), 120u);
-  // Chance is 0.25 with four genres.
-  EXPECT_GT(GenreAgreement(*embeddings, data), 0.9);
+  for (bool shared_negatives : {false, true}) {
+    TrainOptions options = FastOptions();
+    options.shared_negatives = shared_negatives;
+    Result<Embeddings> embeddings = TrainOn(data.train, options);
+    ASSERT_TRUE(embeddings.ok()) << embeddings.status().message();
+    EXPECT_EQ(embeddings->vocabulary.size(), 120u);
+    // Chance is 0.25 with four genres.
+    EXPECT_GT(GenreAgreement(*embeddings, data), 0.9) << "shared negatives " << shared_negatives;
+  }
 }
 
 TEST(Trainer, CbowRecoversPlantedGenres) {
@@ -86,9 +90,13 @@ TEST(Trainer, UntrainedVectorsDoNotKnowTheGenres) {
 
 TEST(Trainer, OneThreadAndASeedGiveBitIdenticalVectors) {
   const SyntheticData data = SmallWorld();
-  for (Architecture architecture : {Architecture::kSkipGram, Architecture::kCbow}) {
+  const std::pair<Architecture, bool> variants[] = {{Architecture::kSkipGram, false},
+                                                    {Architecture::kSkipGram, true},
+                                                    {Architecture::kCbow, false}};
+  for (const auto& [architecture, shared_negatives] : variants) {
     TrainOptions options = FastOptions();
     options.architecture = architecture;
+    options.shared_negatives = shared_negatives;
     Result<Embeddings> first = TrainOn(data.train, options);
     Result<Embeddings> second = TrainOn(data.train, options);
     ASSERT_TRUE(first.ok() && second.ok());

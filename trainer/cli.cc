@@ -93,6 +93,7 @@ nlohmann::json OptionsToJson(const TrainOptions& o) {
           {"epochs", o.epochs},
           {"alpha", o.alpha},
           {"min_alpha", o.min_alpha},
+          {"shared_negatives", o.shared_negatives},
           {"threads", o.threads},
           {"seed", o.seed}};
 }

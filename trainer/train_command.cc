@@ -60,6 +60,10 @@ int RunTrain(const std::vector<std::string>& args) {
   flags.Add("epochs", &options.epochs, "passes over the playlists");
   flags.Add("alpha", &options.alpha, "initial learning rate");
   flags.Add("min-alpha", &options.min_alpha, "final learning rate (linear decay)");
+  flags.Add(
+      "shared-negatives", &options.shared_negatives,
+      "skip-gram: one draw of negatives per centre song, shared by its whole window (HogBatch, "
+      "3-4x faster, same quality); false: fresh negatives per pair, as word2vec.c");
   flags.Add("threads", &options.threads, "worker threads");
   flags.Add("seed", &options.seed, "random seed; one thread + a seed = identical vectors");
   if (auto exit = ParseFlags(flags, args, {"playlists", "songs", "db"})) return *exit;
@@ -88,6 +92,7 @@ int RunTrain(const std::vector<std::string>& args) {
 
   const Vocabulary vocabulary = Vocabulary::Build(*corpus, options.min_count);
   const Corpus encoded = vocabulary.Encode(*corpus);
+  *corpus = Corpus();  // training reads only the encoded copy: give the memory back
   spdlog::info(
       "vocabulary: {} songs appear at least {} time(s); {} playlists and {} tokens to train on",
       vocabulary.size(), options.min_count, encoded.num_playlists(), encoded.tokens.size());

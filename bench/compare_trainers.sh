@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# songvec against gensim, fastText and (given W2V_BIN) word2vec.c, side by side on one machine: the
+# yes_complete split, EVALUATION.md's reference skip-gram settings (dim 32, window 20, negative 50,
+# sample 1e-3, alpha 0.025, min_count 1, 5 epochs) and the same number of threads for every tool.
+# Each training command is timed (wall clock, peak RSS) and its vectors are scored by
+# `songvec-train eval --vectors`, the same code for every tool. Tools alternate within each round so
+# that drift on a shared machine hits them alike; the table shows medians.
+#
+# Usage: bench/compare_trainers.sh [--quick] [--runs N] [--threads N] [--data DIR] [--out DIR]
+#   --quick     one epoch instead of five, for a fast look
+#   --runs N    rounds (default 3)
+#   --threads N threads for every tool (default: all cores)
+#   --data DIR  a yes.com folder with split/train.txt, split/test.txt (default ../shared/data/yes_complete)
+#   --out DIR   where compare_trainers.md and .json go (default bench/results)
+# W2V_BIN=/path/to/word2vec adds word2vec.c (-cbow 0); build it yourself, songvec does not ship it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+epochs=5 runs=3 threads=$(nproc) data=../shared/data/yes_complete out=bench/results
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) epochs=1; shift ;;
+    --runs) runs=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --data) data=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "compare_trainers.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+train_file=$data/split/train.txt test_file=$data/split/test.txt songs_file=$data/song_hash.txt
+for f in "$train_file" "$test_file" "$songs_file"; do
+  [ -f "$f" ] || { echo "compare_trainers.sh: $f not found" >&2; exit 1; }
+done
+
+scripts/install-deps.sh --bench
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DSONGVEC_BUILD_TESTS=OFF > /dev/null
+cmake --build build/release -j"$(nproc)" > /dev/null
+songvec=build/release/trainer/songvec-train
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+# fastText and word2vec.c read one playlist per line; each adds an end-of-line token "</s>".
+tail -n +3 "$train_file" > "$work/playlists.txt"
+read -r tokens songs < <(awk '{n += NF; for (i = 1; i <= NF; ++i) seen[$i] = 1}
+                            END {print n, length(seen)}' "$work/playlists.txt")
+
+# The vectors minus the "</s>" token of fastText and word2vec.c, header count fixed.
+drop_eos() {
+  local dim
+  dim=$(head -1 "$1" | awk '{print $2}')
+  awk 'NR > 1 && $1 != "</s>"' "$1" > "$1.body"
+  { echo "$(wc -l < "$1.body") $dim"; cat "$1.body"; } > "$1"
+  rm "$1.body"
+}
+
+# Runs a command under GNU time: wall seconds and peak RSS (KiB) go to $work/time.
+timed() { /usr/bin/time -f '%e %M' -o "$work/time" "$@"; }
+
+# run_<tool> THREADS OUT.vec: trains with the reference settings (timed) and leaves word2vec text
+# vectors in OUT.vec.
+run_songvec() {  # songvec's default update
+  rm -f "$work/songvec.db"*
+  timed "$songvec" train --playlists "$train_file" --songs "$songs_file" --db "$work/songvec.db" \
+    --threads "$1" --epochs "$epochs" > /dev/null 2>&1
+  "$songvec" export --db "$work/songvec.db" --out "$2" > /dev/null
+}
+run_songvec_pairs() {  # classic word2vec updates: fresh negatives for every (context, centre) pair
+  rm -f "$work/songvec.db"*
+  timed "$songvec" train --playlists "$train_file" --songs "$songs_file" --db "$work/songvec.db" \
+    --threads "$1" --epochs "$epochs" --shared-negatives=false > /dev/null 2>&1
+  "$songvec" export --db "$work/songvec.db" --out "$2" > /dev/null
+}
+run_gensim() {
+  timed /usr/bin/python3 bench/gensim_train.py "$train_file" "$2" --sg 1 --threads "$1" --epochs "$epochs" > /dev/null
+}
+run_fasttext() {
+  # -minn 0 -maxn 0: no character n-grams (plain word2vec); -bucket 0: no n-gram table to allocate.
+  timed fasttext skipgram -input "$work/playlists.txt" -output "$work/fasttext_model" -minn 0 -maxn 0 -bucket 0 \
+    -dim 32 -ws 20 -neg 50 -epoch "$epochs" -minCount 1 -t 1e-3 -lr 0.025 -thread "$1" -loss ns \
+    -verbose 0 > /dev/null
+  mv "$work/fasttext_model.vec" "$2"
+  rm -f "$work/fasttext_model.bin"
+  drop_eos "$2"
+}
+run_word2vec() {
+  timed "$W2V_BIN" -train "$work/playlists.txt" -output "$2" -cbow 0 -size 32 -window 20 -negative 50 -hs 0 \
+    -sample 1e-3 -threads "$1" -iter "$epochs" -min-count 1 -alpha 0.025 -binary 0 > /dev/null
+  drop_eos "$2"
+}
+
+tools=(songvec songvec_pairs gensim fasttext)
+[ -n "${W2V_BIN:-}" ] && tools+=(word2vec)
+results=$work/results.tsv
+: > "$results"
+# measure TOOL THREADS SCORE: one timed run, a row of results.tsv.
+measure() {
+  local tool=$1 t=$2 score=$3 vec=$work/$1.vec
+  "run_$tool" "$t" "$vec"
+  read -r seconds rss_kb < "$work/time"
+  local hr=nan mrr=nan
+  if [ "$score" = score ]; then
+    read -r hr mrr < <("$songvec" eval --vectors "$vec" --train "$train_file" --playlists "$test_file" \
+      --threads "$threads" 2>/dev/null | awk -v f="$vec" '$1 == f {print $2, $3}')
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$t" "$seconds" "$rss_kb" "$hr" "$mrr" >> "$results"
+  echo "  $tool, $t threads: ${seconds}s, peak RSS $((rss_kb / 1024)) MiB, HR@10 $hr, MRR@10 $mrr"
+}
+
+echo "corpus: $train_file, $tokens songs per epoch, $epochs epochs, $threads threads, $runs rounds"
+for round in $(seq "$runs"); do
+  echo "round $round/$runs"
+  for tool in "${tools[@]}"; do measure "$tool" "$threads" score; done
+  # Thread scaling of songvec's default: 1 thread, then every count up to the one compared.
+  for t in $(seq 1 "$((threads - 1))"); do measure songvec "$t" noscore; done
+done
+
+mkdir -p "$out"
+/usr/bin/python3 - "$results" "$tokens" "$songs" "$epochs" "$threads" "$runs" "$out" <<'PY'
+import json, statistics, sys
+path, tokens, songs, epochs, threads, runs, out = sys.argv[1:]
+tokens, songs, epochs, threads, runs = int(tokens), int(songs), int(epochs), int(threads), int(runs)
+rows = [line.rstrip("\n").split("\t") for line in open(path)]
+def median(tool, t, column):
+    values = [float(r[column]) for r in rows if r[0] == tool and int(r[1]) == t and r[column] != "nan"]
+    return statistics.median(values) if values else None
+names = {"songvec": "songvec (default)", "songvec_pairs": "songvec --shared-negatives=false",
+         "gensim": "gensim 4.2 (sg=1)", "fasttext": "fastText 0.9.2 skipgram",
+         "word2vec": "word2vec.c (-cbow 0)"}
+order = [tool for tool in names if any(r[0] == tool for r in rows)]
+base = median("songvec", threads, 2)
+table, data = [], {"tokens_per_epoch": tokens, "epochs": epochs, "threads": threads, "runs": runs,
+                   "tools": [], "scaling": []}
+for tool in order:
+    seconds, rss, hr, mrr = (median(tool, threads, c) for c in (2, 3, 4, 5))
+    speed = tokens * epochs / seconds
+    entry = {"tool": names[tool], "seconds": seconds, "tokens_per_second": speed,
+             "time_vs_songvec": seconds / base, "hr10": hr, "mrr10": mrr, "peak_rss_mib": rss / 1024}
+    data["tools"].append(entry)
+    table.append(f"| {names[tool]} | {seconds:.1f} | {speed:,.0f} | {seconds / base:.1f}x | "
+                 f"{hr:.4f} | {mrr:.4f} | {rss / 1024:.0f} |")
+scaling = []
+for t in range(1, threads + 1):
+    seconds = median("songvec", t, 2)
+    speed = tokens * epochs / seconds
+    data["scaling"].append({"threads": t, "tokens_per_second": speed})
+    scaling.append(f"| {t} | {speed:,.0f} | {speed / (tokens * epochs / median('songvec', 1, 2)):.2f} |")
+# The memory budget: both matrices, the encoded corpus, and 64 MiB.
+budget = (2 * songs * 32 * 4 + tokens * 4) / 2**20 + 64
+data["memory_budget_mib"] = budget
+md = "\n".join([
+    f"Medians of {runs} runs, {threads} threads, {epochs} epoch(s) of {tokens:,} songs, "
+    "reference skip-gram settings (dim 32, window 20, negative 50, sample 1e-3, alpha 0.025, "
+    "min_count 1). Seconds: wall clock of the training command, reading the data included. "
+    "Time vs songvec: the tool's seconds over songvec's.",
+    "",
+    "| tool | seconds | songs/s | time vs songvec | HR@10 | MRR@10 | peak RSS (MiB) |",
+    "|---|---|---|---|---|---|---|", *table, "",
+    "songvec's thread scaling (its default update):", "",
+    "| threads | songs/s | speed-up over 1 thread |", "|---|---|---|", *scaling, "",
+    f"Memory budget (both {songs:,} x 32 matrices, the encoded corpus, 64 MiB): {budget:.0f} MiB.",
+    ""])
+open(f"{out}/compare_trainers.md", "w").write(md)
+json.dump(data, open(f"{out}/compare_trainers.json", "w"), indent=2)
+print()
+print(md)
+PY
