@@ -58,18 +58,19 @@ timed() { /usr/bin/time -f '%e %M' -o "$work/time" "$@"; }
 
 # run_<tool> THREADS OUT.vec: trains with the reference settings (timed) and leaves word2vec text
 # vectors in OUT.vec.
-run_songvec() {  # songvec's default update
+# songvec's own defaults differ from the reference in ns_exponent (-0.5) and in counting
+# co-occurrences for its next scores: both are set back to the reference here.
+run_songvec_with() {  # THREADS OUT.vec [extra train flags]
+  local t=$1 vec=$2
+  shift 2
   rm -f "$work/songvec.db"*
   timed "$songvec" train --playlists "$train_file" --songs "$songs_file" --db "$work/songvec.db" \
-    --threads "$1" --epochs "$epochs" > /dev/null 2>&1
-  "$songvec" export --db "$work/songvec.db" --out "$2" > /dev/null
+    --threads "$t" --epochs "$epochs" --ns-exponent 0.75 --cooccurrence-weight 0 "$@" > /dev/null 2>&1
+  "$songvec" export --db "$work/songvec.db" --out "$vec" > /dev/null
 }
-run_songvec_pairs() {  # classic word2vec updates: fresh negatives for every (context, centre) pair
-  rm -f "$work/songvec.db"*
-  timed "$songvec" train --playlists "$train_file" --songs "$songs_file" --db "$work/songvec.db" \
-    --threads "$1" --epochs "$epochs" --shared-negatives=false > /dev/null 2>&1
-  "$songvec" export --db "$work/songvec.db" --out "$2" > /dev/null
-}
+run_songvec() { run_songvec_with "$1" "$2"; }  # songvec's default update (HogBatch)
+# Classic word2vec updates: fresh negatives for every (context, centre) pair.
+run_songvec_pairs() { run_songvec_with "$1" "$2" --shared-negatives=false; }
 run_gensim() {
   timed /usr/bin/python3 bench/gensim_train.py "$train_file" "$2" --sg 1 --threads "$1" --epochs "$epochs" > /dev/null
 }
@@ -100,7 +101,7 @@ measure() {
   local hr=nan mrr=nan
   if [ "$score" = score ]; then
     read -r hr mrr < <("$songvec" eval --vectors "$vec" --train "$train_file" --playlists "$test_file" \
-      --threads "$threads" 2>/dev/null | awk -v f="$vec" '$1 == f {print $2, $3}')
+      --threads "$threads" 2>/dev/null | awk -v f="$vec" '$1 == f && $2 == "similar" {print $3, $4}')
   fi
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$t" "$seconds" "$rss_kb" "$hr" "$mrr" >> "$results"
   echo "  $tool, $t threads: ${seconds}s, peak RSS $((rss_kb / 1024)) MiB, HR@10 $hr, MRR@10 $mrr"

@@ -65,4 +65,75 @@ Result<std::vector<Song>> ReadCatalog(const std::string& path, DataFormat format
   return ParseCatalog(file, path, format);
 }
 
+namespace {
+
+// tag_hash.txt: "id, name" per line (the last one without a newline).
+Result<std::vector<std::string>> ParseTagNames(std::istream& in, std::string_view name) {
+  LineReader reader(in, name);
+  std::vector<std::string> names;
+  std::string_view line;
+  while (reader.Next(&line)) {
+    if (Trim(line).empty()) continue;
+    const size_t comma = line.find(',');
+    uint64_t id;
+    if (comma == std::string_view::npos || !ParseUint(Trim(line.substr(0, comma)), &id)) {
+      return reader.Error("expected 'id, name'");
+    }
+    if (id != names.size()) {
+      return reader.Error("expected tag id " + std::to_string(names.size()) + ", found " +
+                          std::to_string(id));
+    }
+    names.emplace_back(Trim(line.substr(comma + 1)));
+  }
+  SONGVEC_RETURN_IF_ERROR(reader.Finish());
+  return names;
+}
+
+}  // namespace
+
+Result<SongTags> ParseTags(std::istream& tags, std::string_view tags_name, std::istream* names,
+                           std::string_view names_name, DataFormat format) {
+  SongTags result;
+  LineReader reader(tags, tags_name);
+  std::string_view line;
+  if (format == DataFormat::kYes) {
+    SONGVEC_ASSIGN_OR_RETURN(std::vector<std::string> tag_names, ParseTagNames(*names, names_name));
+    // Line i holds the tags of song i.
+    while (reader.Next(&line)) {
+      if (Trim(line) == "#") continue;
+      std::vector<std::string>& song_tags = result[std::to_string(reader.line_number() - 1)];
+      for (std::string_view field : SplitWhitespace(line)) {
+        uint64_t tag;
+        if (!ParseUint(field, &tag) || tag >= tag_names.size()) {
+          return reader.Error("expected a tag id from 0 to " +
+                              std::to_string(tag_names.size() - 1) + " or '#', found '" +
+                              std::string(field) + "'");
+        }
+        song_tags.push_back(tag_names[tag]);
+      }
+    }
+  } else {
+    while (reader.Next(&line)) {
+      if (Trim(line).empty()) continue;
+      std::vector<std::string_view> fields = Split(line, '\t');
+      if (fields.size() != 2) return reader.Error("expected 'song_id<TAB>tag,tag,...'");
+      std::vector<std::string>& song_tags = result[std::string(fields[0])];
+      for (std::string_view tag : Split(fields[1], ',')) {
+        if (!Trim(tag).empty()) song_tags.emplace_back(Trim(tag));
+      }
+    }
+  }
+  SONGVEC_RETURN_IF_ERROR(reader.Finish());
+  return result;
+}
+
+Result<SongTags> ReadTags(const std::string& tags_path, const std::string& names_path,
+                          DataFormat format) {
+  std::ifstream tags;
+  SONGVEC_RETURN_IF_ERROR(OpenForReading(tags_path, &tags));
+  std::ifstream names;
+  if (format == DataFormat::kYes) SONGVEC_RETURN_IF_ERROR(OpenForReading(names_path, &names));
+  return ParseTags(tags, tags_path, &names, names_path, format);
+}
+
 }  // namespace songvec

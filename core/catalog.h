@@ -4,6 +4,7 @@
 #include <istream>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/corpus.h"
@@ -16,6 +17,7 @@ struct Song {
   std::string id;
   std::string title;
   std::string artist;
+  std::vector<std::string> tags = {};  // e.g. Last.fm's "rock", "80s"; may be empty
 
   bool operator==(const Song&) const = default;
 };
@@ -30,6 +32,21 @@ Result<std::vector<Song>> ParseCatalog(std::istream& in, std::string_view name, 
 
 // ParseCatalog on the file at `path`.
 Result<std::vector<Song>> ReadCatalog(const std::string& path, DataFormat format);
+
+// Tags by song id.
+using SongTags = std::unordered_map<std::string, std::vector<std::string>>;
+
+// Parses song tags.
+// kYes: `tags` is yes.com's tags.txt, line i holding the tag ids of song i separated by spaces, or
+// "#" for none; `names` is its tag_hash.txt, "id, name" per line.
+// kPlain: `tags` holds "song_id<TAB>tag,tag,..." lines; `names` is not read (may be null).
+// A malformed line or an unknown tag id is InvalidArgument naming the file and line.
+Result<SongTags> ParseTags(std::istream& tags, std::string_view tags_name, std::istream* names,
+                           std::string_view names_name, DataFormat format);
+
+// ParseTags on files; `names_path` is ignored for kPlain.
+Result<SongTags> ReadTags(const std::string& tags_path, const std::string& names_path,
+                          DataFormat format);
 
 }  // namespace songvec
 

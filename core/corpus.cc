@@ -4,6 +4,7 @@
 #include <fstream>
 #include <unordered_map>
 
+#include "core/random.h"
 #include "core/text_lines.h"
 
 namespace songvec {
@@ -143,6 +144,22 @@ Result<Corpus> ReadCorpus(const std::string& path, DataFormat format, CorpusStat
   std::ifstream file;
   SONGVEC_RETURN_IF_ERROR(OpenForReading(path, &file));
   return ParseCorpus(file, path, format, stats);
+}
+
+CorpusSplit SplitCorpus(const Corpus& corpus, double validation_share, double test_share,
+                        uint64_t seed) {
+  CorpusSplit split;
+  split.train.keys = split.validation.keys = split.test.keys = corpus.keys;
+  for (size_t p = 0; p < corpus.num_playlists(); ++p) {
+    // One fresh generator per playlist: its draw does not depend on the playlists before it.
+    Random rng(seed * 0x9e3779b97f4a7c15ULL + p);
+    const double x = rng.UniformDouble();
+    Corpus& part = x < test_share                      ? split.test
+                   : x < test_share + validation_share ? split.validation
+                                                       : split.train;
+    part.AddPlaylist(corpus.playlist(p));
+  }
+  return split;
 }
 
 }  // namespace songvec

@@ -65,6 +65,18 @@ Result<Corpus> ReadCorpus(const std::string& path, DataFormat format, CorpusStat
 // yes.com's files are. IoError if the stream fails.
 Status WriteCorpus(std::ostream& out, const Corpus& corpus, DataFormat format);
 
+// A corpus divided by playlist.
+struct CorpusSplit {
+  Corpus train, validation, test;
+};
+
+// Sends each playlist of `corpus` to test with probability `test_share`, else to validation with
+// probability `validation_share`, else to train (shares in [0, 1), summing below 1). The draw of
+// playlist i depends only on `seed` and i, so a seed always gives the same split of a file. Every
+// part keeps `corpus`'s keys.
+CorpusSplit SplitCorpus(const Corpus& corpus, double validation_share, double test_share,
+                        uint64_t seed);
+
 }  // namespace songvec
 
 #endif  // SONGVEC_CORE_CORPUS_H_

@@ -6,18 +6,12 @@
 #include <cmath>
 #include <numeric>
 #include <thread>
+#include <unordered_map>
+
+#include "core/random.h"
 
 namespace songvec {
 namespace {
-
-// Vocabulary rows of every key of `corpus` (-1 where unknown).
-std::vector<int32_t> RowsOfKeys(const Corpus& corpus, const Vocabulary& vocabulary) {
-  std::vector<int32_t> rows(corpus.keys.size());
-  for (size_t token = 0; token < corpus.keys.size(); ++token) {
-    rows[token] = vocabulary.Find(corpus.keys[token]);
-  }
-  return rows;
-}
 
 // Rows by (count desc, row asc).
 std::vector<int32_t> ByPopularity(const std::vector<int64_t>& counts) {
@@ -31,7 +25,7 @@ std::vector<int32_t> ByPopularity(const std::vector<int64_t>& counts) {
 }  // namespace
 
 NextSongPairs CollectPairs(const Corpus& test, const Vocabulary& vocabulary) {
-  const std::vector<int32_t> rows = RowsOfKeys(test, vocabulary);
+  const std::vector<int32_t> rows = vocabulary.RowsOf(test);
   NextSongPairs result;
   for (size_t p = 0; p < test.num_playlists(); ++p) {
     std::span<const int32_t> playlist = test.playlist(p);
@@ -45,10 +39,9 @@ NextSongPairs CollectPairs(const Corpus& test, const Vocabulary& vocabulary) {
   return result;
 }
 
-std::vector<RankingMetrics> ScoreRanking(const NextSongPairs& pairs, const std::vector<size_t>& ks,
-                                         const Ranker& ranker, int threads) {
-  assert(!ks.empty() && std::is_sorted(ks.begin(), ks.end()) && threads >= 1);
-  const size_t max_k = ks.back();
+std::vector<uint32_t> RankTargets(const NextSongPairs& pairs, size_t max_k, const Ranker& ranker,
+                                  int threads) {
+  assert(threads >= 1);
   // Pairs grouped by source, so that each source is ranked once.
   std::vector<size_t> order(pairs.pairs.size());
   std::iota(order.begin(), order.end(), 0);
@@ -62,9 +55,7 @@ std::vector<RankingMetrics> ScoreRanking(const NextSongPairs& pairs, const std::
   }
   group_starts.push_back(order.size());
 
-  // rank[i] = 1-based rank of pair i's target, or 0 beyond max_k. Each pair is written by exactly
-  // one thread and the sums are taken afterwards in pair order, so threads never change the
-  // figures.
+  // Each pair's rank is written by exactly one thread.
   std::vector<uint32_t> rank(pairs.pairs.size(), 0);
   std::atomic<size_t> next_group{0};
   auto work = [&] {
@@ -81,30 +72,42 @@ std::vector<RankingMetrics> ScoreRanking(const NextSongPairs& pairs, const std::
   for (int t = 1; t < threads; ++t) pool.emplace_back(work);
   work();
   for (std::thread& thread : pool) thread.join();
+  return rank;
+}
 
+std::vector<RankingMetrics> Summarize(const std::vector<uint32_t>& ranks,
+                                      const std::vector<size_t>& ks,
+                                      const std::vector<bool>& selected) {
+  assert(selected.empty() || selected.size() == ranks.size());
   std::vector<RankingMetrics> metrics;
   for (size_t k : ks) {
     RankingMetrics m;
     m.k = k;
-    for (uint32_t r : rank) {
+    size_t n = 0;
+    for (size_t i = 0; i < ranks.size(); ++i) {
+      if (!selected.empty() && !selected[i]) continue;
+      ++n;
+      const uint32_t r = ranks[i];
       if (r == 0 || r > k) continue;
       m.hit_rate += 1;
       m.mrr += 1.0 / r;
       m.ndcg += 1.0 / std::log2(r + 1.0);
     }
-    const double n = pairs.pairs.empty() ? 1.0 : static_cast<double>(pairs.pairs.size());
-    m.hit_rate /= n;
-    m.mrr /= n;
-    m.ndcg /= n;
+    if (n > 0) {
+      m.hit_rate /= static_cast<double>(n);
+      m.mrr /= static_cast<double>(n);
+      m.ndcg /= static_cast<double>(n);
+    }
     metrics.push_back(m);
   }
   return metrics;
 }
 
-Ranker CosineRanker(const ExactIndex& index) {
-  return [&index](int32_t a, size_t k) {
+Ranker ModelRanker(const Recommender& recommender, Scoring scoring) {
+  return [&recommender, scoring](int32_t a, size_t k) {
+    const int32_t seed[] = {a};
     std::vector<Neighbor> neighbors =
-        index.Search(index.unit_row(a), k, [a](int32_t row) { return row == a; });
+        recommender.Recommend(scoring, seed, {}, k, [a](int32_t row) { return row == a; });
     std::vector<int32_t> rows;
     rows.reserve(neighbors.size());
     for (const Neighbor& n : neighbors) rows.push_back(n.row);
@@ -120,30 +123,6 @@ Ranker PopularityRanker(const std::vector<int64_t>& counts) {
     }
     return rows;
   };
-}
-
-Cooccurrence::Cooccurrence(const Corpus& train, const Vocabulary& vocabulary) {
-  const std::vector<int32_t> rows = RowsOfKeys(train, vocabulary);
-  std::vector<std::pair<int32_t, int32_t>> adjacent;  // both directions
-  for (size_t p = 0; p < train.num_playlists(); ++p) {
-    std::span<const int32_t> playlist = train.playlist(p);
-    for (size_t i = 0; i + 1 < playlist.size(); ++i) {
-      const int32_t x = rows[playlist[i]], y = rows[playlist[i + 1]];
-      if (x < 0 || y < 0 || x == y) continue;
-      adjacent.emplace_back(x, y);
-      adjacent.emplace_back(y, x);
-    }
-  }
-  std::sort(adjacent.begin(), adjacent.end());
-  starts_.assign(vocabulary.size() + 1, 0);
-  for (size_t i = 0; i < adjacent.size();) {
-    size_t j = i;
-    while (j < adjacent.size() && adjacent[j] == adjacent[i]) ++j;
-    entries_.emplace_back(adjacent[i].second, static_cast<int32_t>(j - i));
-    ++starts_[adjacent[i].first + 1];
-    i = j;
-  }
-  std::partial_sum(starts_.begin(), starts_.end(), starts_.begin());
 }
 
 Ranker CooccurrenceRanker(const Cooccurrence& cooccurrence, const std::vector<int64_t>& counts) {
@@ -170,7 +149,7 @@ Ranker CooccurrenceRanker(const Cooccurrence& cooccurrence, const std::vector<in
 }
 
 std::vector<int64_t> CountsIn(const Corpus& train, const Vocabulary& vocabulary) {
-  const std::vector<int32_t> rows = RowsOfKeys(train, vocabulary);
+  const std::vector<int32_t> rows = vocabulary.RowsOf(train);
   std::vector<int64_t> counts(vocabulary.size(), 0);
   for (int32_t token : train.tokens) {
     if (rows[token] >= 0) ++counts[rows[token]];
@@ -178,19 +157,119 @@ std::vector<int64_t> CountsIn(const Corpus& train, const Vocabulary& vocabulary)
   return counts;
 }
 
-EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Matrix& vectors,
+std::vector<Segment> SegmentsByPopularity(const std::vector<int64_t>& counts) {
+  // A song's segment follows from the plays of the songs strictly more popular than it, so songs
+  // with equal counts always share a segment, whatever the order of the vocabulary.
+  const std::vector<int32_t> order = ByPopularity(counts);
+  const double total =
+      static_cast<double>(std::accumulate(counts.begin(), counts.end(), int64_t{0}));
+  std::vector<Segment> segments(counts.size(), Segment::kTail);
+  double more_popular = 0;  // plays of the songs with a higher count than the current one
+  double so_far = 0;        // plays of the songs ranked above the current one
+  for (size_t i = 0; i < order.size(); ++i) {
+    const int32_t row = order[i];
+    if (i > 0 && counts[row] != counts[order[i - 1]]) more_popular = so_far;
+    segments[row] = more_popular < total / 3       ? Segment::kHead
+                    : more_popular < 2 * total / 3 ? Segment::kTorso
+                                                   : Segment::kTail;
+    so_far += static_cast<double>(counts[row]);
+  }
+  return segments;
+}
+
+EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommender& recommender,
                                   const Corpus& test, const Corpus& train,
                                   const std::vector<size_t>& ks, int threads) {
+  assert(!ks.empty() && std::is_sorted(ks.begin(), ks.end()));
   EvaluationReport report;
   report.pairs = CollectPairs(test, vocabulary);
-  const ExactIndex index(vectors);
-  report.model = ScoreRanking(report.pairs, ks, CosineRanker(index), threads);
   const std::vector<int64_t> counts = CountsIn(train, vocabulary);
-  report.popularity = ScoreRanking(report.pairs, ks, PopularityRanker(counts), threads);
+  const std::vector<Segment> segment_of_row = SegmentsByPopularity(counts);
+  std::vector<bool> in_segment[3];
+  for (auto& selected : in_segment) selected.resize(report.pairs.pairs.size());
+  for (size_t i = 0; i < report.pairs.pairs.size(); ++i) {
+    const auto segment = static_cast<size_t>(segment_of_row[report.pairs.pairs[i].second]);
+    in_segment[segment][i] = true;
+    ++report.pairs_by_segment[segment];
+  }
+  auto add = [&](std::string name, const Ranker& ranker) {
+    const std::vector<uint32_t> ranks = RankTargets(report.pairs, ks.back(), ranker, threads);
+    RankingResult result{std::move(name), Summarize(ranks, ks), {}};
+    for (size_t s = 0; s < 3; ++s) result.by_segment[s] = Summarize(ranks, ks, in_segment[s]);
+    report.rankings.push_back(std::move(result));
+  };
+  add("similar", ModelRanker(recommender, Scoring::kSimilar));
+  if (recommender.has_next()) add("next", ModelRanker(recommender, Scoring::kNext));
+  add("popularity", PopularityRanker(counts));
   const Cooccurrence cooccurrence(train, vocabulary);
-  report.cooccurrence =
-      ScoreRanking(report.pairs, ks, CooccurrenceRanker(cooccurrence, counts), threads);
+  add("co-occurrence", CooccurrenceRanker(cooccurrence, counts));
   return report;
+}
+
+TagAgreement MeasureTagAgreement(const Recommender& recommender,
+                                 const std::vector<std::vector<std::string>>& tags_of_row, size_t k,
+                                 int threads) {
+  // Tags as sorted integer ids, so that "share a tag" is a merge of two short lists.
+  std::unordered_map<std::string, int32_t> tag_id;
+  std::vector<std::vector<int32_t>> tags(tags_of_row.size());
+  std::vector<int32_t> tagged;
+  for (size_t row = 0; row < tags_of_row.size(); ++row) {
+    for (const std::string& tag : tags_of_row[row]) {
+      tags[row].push_back(
+          tag_id.try_emplace(tag, static_cast<int32_t>(tag_id.size())).first->second);
+    }
+    std::sort(tags[row].begin(), tags[row].end());
+    if (!tags[row].empty()) tagged.push_back(static_cast<int32_t>(row));
+  }
+  auto share = [&](int32_t a, int32_t b) {
+    std::vector<int32_t>::const_iterator x = tags[a].begin(), y = tags[b].begin();
+    while (x != tags[a].end() && y != tags[b].end()) {
+      if (*x == *y) return true;
+      *x < *y ? ++x : ++y;
+    }
+    return false;
+  };
+  TagAgreement result;
+  result.songs = tagged.size();
+  if (tagged.size() < 2) return result;
+  // Per source: neighbours found, how many share a tag, and how many of its random songs do.
+  struct Counts {
+    uint32_t neighbors = 0, neighbors_sharing = 0, random_sharing = 0;
+  };
+  std::vector<Counts> counts(tagged.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < tagged.size(); i = next++) {
+      const int32_t a = tagged[i];
+      const int32_t seed[] = {a};
+      for (const Neighbor& n :
+           recommender.Recommend(Scoring::kSimilar, seed, {}, k,
+                                 [&](int32_t row) { return row == a || tags[row].empty(); })) {
+        ++counts[i].neighbors;
+        counts[i].neighbors_sharing += share(a, n.row);
+      }
+      Random rng(static_cast<uint64_t>(a));
+      for (size_t drawn = 0; drawn < k;) {
+        const int32_t b = tagged[rng.Uniform(static_cast<uint32_t>(tagged.size()))];
+        if (b == a) continue;
+        counts[i].random_sharing += share(a, b);
+        ++drawn;
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& thread : pool) thread.join();
+  double neighbors = 0, neighbors_sharing = 0, random_sharing = 0;
+  for (const Counts& c : counts) {
+    neighbors += c.neighbors;
+    neighbors_sharing += c.neighbors_sharing;
+    random_sharing += c.random_sharing;
+  }
+  result.neighbors = neighbors_sharing / neighbors;
+  result.random = random_sharing / static_cast<double>(tagged.size() * k);
+  return result;
 }
 
 }  // namespace songvec

@@ -7,8 +7,10 @@
 #include <utility>
 #include <vector>
 
+#include "core/cooccurrence.h"
 #include "core/corpus.h"
 #include "core/exact_index.h"
+#include "core/recommender.h"
 #include "core/vocabulary.h"
 
 namespace songvec {
@@ -41,36 +43,24 @@ struct RankingMetrics {
 // Must be safe to call from several threads at once.
 using Ranker = std::function<std::vector<int32_t>(int32_t a, size_t k)>;
 
-// Scores `ranker` on `pairs` at each cut-off of `ks` (ascending). Each distinct source is ranked
-// once; `threads` (>= 1) share the sources. The figures do not depend on the number of threads.
-std::vector<RankingMetrics> ScoreRanking(const NextSongPairs& pairs, const std::vector<size_t>& ks,
-                                         const Ranker& ranker, int threads);
+// The 1-based rank of each pair's target under `ranker`, or 0 if it is not within `max_k`. Each
+// distinct source is ranked once; `threads` (>= 1) share the sources, and never change the ranks.
+std::vector<uint32_t> RankTargets(const NextSongPairs& pairs, size_t max_k, const Ranker& ranker,
+                                  int threads);
+
+// HR, MRR and NDCG at each cut-off of `ks` over the pairs whose `selected` entry is true (all pairs
+// if `selected` is empty).
+std::vector<RankingMetrics> Summarize(const std::vector<uint32_t>& ranks,
+                                      const std::vector<size_t>& ks,
+                                      const std::vector<bool>& selected = {});
 
 // Rankers. Each keeps references to its arguments, which must outlive it.
 
-// Cosine similarity of vectors (the model): the index's own order.
-Ranker CosineRanker(const ExactIndex& index);
+// A model's own ranking under `scoring`, with a as the single seed.
+Ranker ModelRanker(const Recommender& recommender, Scoring scoring);
 
 // Popularity: by count, most frequent first; ties to the lower row.
 Ranker PopularityRanker(const std::vector<int64_t>& counts);
-
-// How often each song stands right next to `a` (one position before or after) in a training corpus,
-// indexed by vocabulary row. The baseline that asks nothing of a model.
-class Cooccurrence {
- public:
-  // `train` is any corpus; its songs are matched to `vocabulary` by external id and pairs with a
-  // song the vocabulary does not know are skipped.
-  Cooccurrence(const Corpus& train, const Vocabulary& vocabulary);
-
-  // Neighbours of `row` and how often each stood next to it, by row.
-  std::span<const std::pair<int32_t, int32_t>> neighbors(int32_t row) const {
-    return {entries_.data() + starts_[row], starts_[row + 1] - starts_[row]};
-  }
-
- private:
-  std::vector<size_t> starts_;
-  std::vector<std::pair<int32_t, int32_t>> entries_;  // (neighbour row, count)
-};
 
 // Co-occurrence counts first; ties and songs never seen next to `a` by `counts`, then the lower
 // row.
@@ -81,19 +71,48 @@ Ranker CooccurrenceRanker(const Cooccurrence& cooccurrence, const std::vector<in
 // counts.
 std::vector<int64_t> CountsIn(const Corpus& train, const Vocabulary& vocabulary);
 
+// Popularity segments of the vocabulary, by count: the head is the most played songs that make up
+// the first third of all plays, the torso the next third, the tail the rest (a song belongs to the
+// segment where the plays of the songs more popular than it end, so equal counts never split).
+enum class Segment { kHead, kTorso, kTail };
+std::vector<Segment> SegmentsByPopularity(const std::vector<int64_t>& counts);
+
+// One ranking's figures: over all pairs, and over the pairs whose target is in each segment.
+struct RankingResult {
+  std::string name;
+  std::vector<RankingMetrics> all;
+  std::vector<RankingMetrics> by_segment[3];  // indexed by Segment
+};
+
 // A model scored beside both baselines of EVALUATION.md on the same pairs.
 struct EvaluationReport {
   NextSongPairs pairs;
-  std::vector<RankingMetrics> model;  // cosine similarity of the model's vectors
-  std::vector<RankingMetrics> popularity;
-  std::vector<RankingMetrics> cooccurrence;
+  size_t pairs_by_segment[3] = {};
+  // The model's "similar" ranking, its "next" ranking when it has output vectors, then the
+  // popularity and co-occurrence baselines.
+  std::vector<RankingResult> rankings;
 };
 
-// Evaluates vectors (row r belongs to vocabulary.key(r)) on `test`, with the baselines' counts
-// taken from `train`, at the cut-offs `ks` (ascending), using `threads` threads.
-EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Matrix& vectors,
+// Evaluates `recommender` (whose rows are `vocabulary`'s) on `test`, with the baselines' counts and
+// the segments taken from `train`, at the cut-offs `ks` (ascending), using `threads` threads.
+EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommender& recommender,
                                   const Corpus& test, const Corpus& train,
                                   const std::vector<size_t>& ks, int threads);
+
+// Whether a model's neighbours make sense by a measure independent of playlist order: for every
+// song with tags, its k most similar songs among the songs with tags ("similar" scoring), and the
+// share of those (song, neighbour) pairs that have a tag in common; beside the same share for k
+// songs with tags drawn at random (seeded, so reproducible).
+struct TagAgreement {
+  size_t songs = 0;      // songs with tags, each the source of k pairs
+  double neighbors = 0;  // share of (song, neighbour) pairs sharing a tag
+  double random = 0;     // share of (song, random song) pairs sharing a tag
+};
+
+// `tags_of_row` holds each vocabulary row's tags (empty: none).
+TagAgreement MeasureTagAgreement(const Recommender& recommender,
+                                 const std::vector<std::vector<std::string>>& tags_of_row, size_t k,
+                                 int threads);
 
 }  // namespace songvec
 

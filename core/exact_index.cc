@@ -13,20 +13,34 @@ bool Better(const Neighbor& a, const Neighbor& b) {
 
 }  // namespace
 
-ExactIndex::ExactIndex(const Matrix& vectors) : unit_(vectors) {
-  for (Eigen::Index r = 0; r < unit_.rows(); ++r) {
-    const float norm = unit_.row(r).norm();
-    if (norm > 0) unit_.row(r) /= norm;
+ExactIndex::ExactIndex(const Matrix& vectors, Similarity similarity, std::vector<float> bias)
+    : similarity_(similarity), rows_(vectors) {
+  assert(bias.empty() || (similarity == Similarity::kDot && bias.size() == size()));
+  if (similarity == Similarity::kCosine) {
+    for (Eigen::Index r = 0; r < rows_.rows(); ++r) {
+      const float norm = rows_.row(r).norm();
+      if (norm > 0) rows_.row(r) /= norm;
+    }
   }
+  if (!bias.empty()) bias_ = Eigen::Map<const Eigen::VectorXf>(bias.data(), bias.size());
+}
+
+Eigen::VectorXf ExactIndex::Scores(std::span<const float> query) const {
+  assert(query.size() == static_cast<size_t>(dim()));
+  Eigen::Map<const Eigen::VectorXf> q(query.data(), dim());
+  Eigen::VectorXf scores = rows_ * q;
+  if (similarity_ == Similarity::kCosine) {
+    const float norm = q.norm();
+    if (norm > 0) scores /= norm;
+  } else if (bias_.size() > 0) {
+    scores += bias_;
+  }
+  return scores;
 }
 
 std::vector<Neighbor> ExactIndex::Search(std::span<const float> query, size_t k,
                                          const RowFilter& exclude) const {
-  assert(query.size() == static_cast<size_t>(dim()));
-  Eigen::Map<const Eigen::VectorXf> q(query.data(), dim());
-  const float norm = q.norm();
-  Eigen::VectorXf scores = unit_ * q;
-  if (norm > 0) scores /= norm;
+  const Eigen::VectorXf scores = Scores(query);
   return TopK({scores.data(), static_cast<size_t>(scores.size())}, k, exclude);
 }
 

@@ -44,11 +44,15 @@ int32_t Vocabulary::Find(std::string_view key) const {
   return it == row_of_.end() ? -1 : it->second;
 }
 
+std::vector<int32_t> Vocabulary::RowsOf(const Corpus& corpus) const {
+  std::vector<int32_t> rows(corpus.keys.size());
+  for (size_t token = 0; token < corpus.keys.size(); ++token)
+    rows[token] = Find(corpus.keys[token]);
+  return rows;
+}
+
 Corpus Vocabulary::Encode(const Corpus& corpus) const {
-  std::vector<int32_t> row_of_token(corpus.keys.size());
-  for (size_t token = 0; token < corpus.keys.size(); ++token) {
-    row_of_token[token] = Find(corpus.keys[token]);
-  }
+  const std::vector<int32_t> row_of_token = RowsOf(corpus);
   Corpus encoded;
   encoded.keys = keys_;
   encoded.tokens.reserve(corpus.tokens.size());

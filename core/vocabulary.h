@@ -34,6 +34,9 @@ class Vocabulary {
   // The row of `key`, or -1 if the vocabulary does not know it.
   int32_t Find(std::string_view key) const;
 
+  // The row of each of `corpus`'s keys (-1 where the vocabulary does not know it), by token value.
+  std::vector<int32_t> RowsOf(const Corpus& corpus) const;
+
   // `corpus` rewritten in rows of this vocabulary (its keys become keys()); songs the vocabulary
   // does not know are removed, as word2vec does with words under min_count, and playlists left with
   // fewer than two songs are dropped.

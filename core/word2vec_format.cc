@@ -1,5 +1,6 @@
 #include "core/word2vec_format.h"
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -88,10 +89,99 @@ Result<KeyedVectors> ReadWord2VecText(std::istream& in, std::string_view name) {
   return result;
 }
 
-Result<KeyedVectors> ReadWord2VecTextFile(const std::string& path) {
+Status WriteWord2VecBinary(std::ostream& out, const std::vector<std::string>& keys,
+                           const Matrix& vectors) {
+  static_assert(std::endian::native == std::endian::little, "the format is little-endian float32");
+  out << vectors.rows() << ' ' << vectors.cols() << '\n';
+  for (Eigen::Index r = 0; r < vectors.rows(); ++r) {
+    out << keys[r] << ' ';
+    out.write(reinterpret_cast<const char*>(vectors.row(r).data()),
+              static_cast<std::streamsize>(vectors.cols() * sizeof(float)));
+    out << '\n';
+  }
+  out.flush();
+  if (!out) return Status::IoError("writing vectors failed");
+  return Status();
+}
+
+Result<KeyedVectors> ReadWord2VecBinary(std::istream& in, std::string_view name) {
+  auto error = [&](uint64_t offset, const std::string& what) {
+    return Status::InvalidArgument(std::string(name) + ": byte " + std::to_string(offset) + ": " +
+                                   what);
+  };
+  std::string header;
+  if (!std::getline(in, header)) return error(0, "empty file; expected a '<rows> <dim>' header");
+  std::vector<std::string_view> fields = SplitWhitespace(header);
+  uint64_t rows = 0, dim = 0;
+  if (fields.size() != 2 || !ParseUint(fields[0], &rows) || !ParseUint(fields[1], &dim) ||
+      dim == 0 || dim > 4096) {
+    return error(0, "expected a '<rows> <dim>' header with dim 1..4096, found '" +
+                        header.substr(0, 80) + "'");
+  }
+  KeyedVectors result;
+  result.vectors.resize(static_cast<Eigen::Index>(std::min<uint64_t>(rows, 1 << 20)),
+                        static_cast<Eigen::Index>(dim));
+  std::unordered_map<std::string, uint64_t> offset_of_key;
+  std::vector<float> values(dim);
+  uint64_t offset = header.size() + 1;
+  for (uint64_t row = 0; row < rows; ++row) {
+    // The key runs to the next space; newlines before it end the previous row.
+    std::string key;
+    int c;
+    while ((c = in.get()) == '\n') ++offset;
+    const uint64_t key_offset = offset;
+    while (c != EOF && c != ' ') {
+      if (key.size() > 512)
+        return error(key_offset, "a key of over 512 bytes: not a vectors file?");
+      key.push_back(static_cast<char>(c));
+      ++offset;
+      c = in.get();
+    }
+    if (c == EOF) {
+      return error(offset, "the file ends after " + std::to_string(row) + " of the " +
+                               std::to_string(rows) + " rows the header declares");
+    }
+    ++offset;  // the space
+    in.read(reinterpret_cast<char*>(values.data()),
+            static_cast<std::streamsize>(dim * sizeof(float)));
+    if (static_cast<uint64_t>(in.gcount()) != dim * sizeof(float)) {
+      return error(offset, "the file ends inside the vector of key '" + key + "'");
+    }
+    for (uint64_t i = 0; i < dim; ++i) {
+      if (!std::isfinite(values[i])) {
+        return error(offset + i * sizeof(float),
+                     "value " + std::to_string(i + 1) + " of key '" + key + "' is not finite");
+      }
+    }
+    auto [it, inserted] = offset_of_key.try_emplace(key, key_offset);
+    if (!inserted) {
+      return error(key_offset,
+                   "key '" + key + "' already appeared at byte " + std::to_string(it->second));
+    }
+    if (row == static_cast<uint64_t>(result.vectors.rows())) {
+      result.vectors.conservativeResize(
+          static_cast<Eigen::Index>(std::min<uint64_t>(2 * row, rows)), result.vectors.cols());
+    }
+    std::copy(values.begin(), values.end(),
+              result.vectors.row(static_cast<Eigen::Index>(row)).data());
+    result.keys.push_back(std::move(key));
+    offset += dim * sizeof(float);
+  }
+  return result;
+}
+
+Result<VectorFormat> ParseVectorFormat(std::string_view name) {
+  if (name == "word2vec") return VectorFormat::kText;
+  if (name == "word2vec-binary") return VectorFormat::kBinary;
+  return Status::InvalidArgument("unknown vectors format '" + std::string(name) +
+                                 "' (expected word2vec or word2vec-binary)");
+}
+
+Result<KeyedVectors> ReadVectorsFile(const std::string& path, VectorFormat format) {
   std::ifstream file;
   SONGVEC_RETURN_IF_ERROR(OpenForReading(path, &file));
-  return ReadWord2VecText(file, path);
+  return format == VectorFormat::kText ? ReadWord2VecText(file, path)
+                                       : ReadWord2VecBinary(file, path);
 }
 
 }  // namespace songvec

@@ -29,8 +29,23 @@ Status WriteWord2VecText(std::ostream& out, const std::vector<std::string>& keys
 // number, a repeated key, and a row count different from the header's.
 Result<KeyedVectors> ReadWord2VecText(std::istream& in, std::string_view name);
 
-// ReadWord2VecText on the file at `path`.
-Result<KeyedVectors> ReadWord2VecTextFile(const std::string& path);
+// Writes the word2vec binary format: the same header line, then per row the key, a space and dim
+// little-endian float32 values, then a newline (as word2vec.c writes it; gensim reads it, and
+// writes it without the newline, which ReadWord2VecBinary accepts too). IoError if the stream
+// fails.
+Status WriteWord2VecBinary(std::ostream& out, const std::vector<std::string>& keys,
+                           const Matrix& vectors);
+
+// Reads the word2vec binary format. Rejects, naming the byte offset: a bad header, a file that ends
+// inside a row, a value that is not finite, a repeated key.
+Result<KeyedVectors> ReadWord2VecBinary(std::istream& in, std::string_view name);
+
+enum class VectorFormat { kText, kBinary };
+// "word2vec" (text) or "word2vec-binary".
+Result<VectorFormat> ParseVectorFormat(std::string_view name);
+
+// Reads the file at `path` in `format`.
+Result<KeyedVectors> ReadVectorsFile(const std::string& path, VectorFormat format);
 
 }  // namespace songvec
 

@@ -4,33 +4,43 @@
 
 namespace songvec {
 
+namespace {
+
+// The model's songs by row, described from the catalog (untitled where it lacks them), then the
+// catalog's songs the model does not know.
+std::vector<Song> SongsOf(const Vocabulary& vocabulary, const std::vector<Song>& catalog) {
+  std::unordered_map<std::string_view, const Song*> by_id;
+  for (const Song& song : catalog) by_id.emplace(song.id, &song);
+  std::vector<Song> songs;
+  songs.reserve(vocabulary.size() + catalog.size());
+  for (const std::string& key : vocabulary.keys()) {
+    auto it = by_id.find(key);
+    songs.push_back(it != by_id.end() ? *it->second : Song{key, "", "", {}});
+  }
+  for (const Song& song : catalog) {
+    if (vocabulary.Find(song.id) < 0) songs.push_back(song);
+  }
+  return songs;
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const ModelSnapshot>> ModelSnapshot::LoadActive(Database& db) {
   ModelStore models(db);
   SONGVEC_ASSIGN_OR_RETURN(std::optional<int64_t> version, models.ActiveVersion());
   if (!version.has_value()) {
     return Status::NotFound(db.path() + " has no active model; train one with songvec-train train");
   }
-  SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, models.Get(*version));
-  SONGVEC_ASSIGN_OR_RETURN(Embeddings embeddings, models.LoadEmbeddings(*version));
+  SONGVEC_ASSIGN_OR_RETURN(StoredModel model, models.Load(*version));
   SONGVEC_ASSIGN_OR_RETURN(std::vector<Song> catalog, CatalogStore(db).All());
-  return std::make_shared<const ModelSnapshot>(std::move(info), embeddings, catalog);
+  return std::make_shared<const ModelSnapshot>(std::move(model), catalog);
 }
 
-ModelSnapshot::ModelSnapshot(ModelInfo info, const Embeddings& embeddings,
-                             const std::vector<Song>& catalog)
-    : info_(std::move(info)), index_(embeddings.input) {
-  const Vocabulary& vocabulary = embeddings.vocabulary;
-  std::unordered_map<std::string_view, const Song*> by_id;
-  for (const Song& song : catalog) by_id.emplace(song.id, &song);
-  songs_.reserve(vocabulary.size() + catalog.size());
-  for (const std::string& key : vocabulary.keys()) {
-    auto it = by_id.find(key);
-    songs_.push_back(it != by_id.end() ? *it->second : Song{key, "", ""});
-  }
-  for (const Song& song : catalog) {
-    if (vocabulary.Find(song.id) < 0) songs_.push_back(song);
-  }
-  // songs_ no longer grows, so views into it stay valid.
+ModelSnapshot::ModelSnapshot(StoredModel model, const std::vector<Song>& catalog)
+    : info_(model.info),
+      songs_(SongsOf(model.embeddings.vocabulary, catalog)),
+      recommender_(MakeRecommender(std::move(model))) {
+  // songs_ no longer changes, so views into it stay valid.
   index_of_.reserve(songs_.size());
   for (size_t i = 0; i < songs_.size(); ++i)
     index_of_.emplace(songs_[i].id, static_cast<int32_t>(i));
@@ -39,10 +49,6 @@ ModelSnapshot::ModelSnapshot(ModelInfo info, const Embeddings& embeddings,
 int32_t ModelSnapshot::Find(std::string_view id) const {
   auto it = index_of_.find(id);
   return it == index_of_.end() ? -1 : it->second;
-}
-
-std::vector<Neighbor> ModelSnapshot::Similar(int32_t row, size_t k) const {
-  return index_.Search(index_.unit_row(row), k, [row](int32_t r) { return r == row; });
 }
 
 }  // namespace songvec

@@ -11,7 +11,7 @@
 
 #include "core/catalog.h"
 #include "core/embeddings.h"
-#include "core/exact_index.h"
+#include "core/recommender.h"
 #include "core/status.h"
 #include "storage/database.h"
 #include "storage/model_store.h"
@@ -25,13 +25,13 @@ class ModelSnapshot {
   // Loads the active model of `db` and the song catalog. NotFound if no model is active.
   static Result<std::shared_ptr<const ModelSnapshot>> LoadActive(Database& db);
 
-  // A snapshot of `embeddings` with `catalog` (songs of the model missing from it get empty
-  // titles).
-  ModelSnapshot(ModelInfo info, const Embeddings& embeddings, const std::vector<Song>& catalog);
+  // A snapshot of `model` with `catalog`; songs of the model missing from the catalog get empty
+  // titles.
+  ModelSnapshot(StoredModel model, const std::vector<Song>& catalog);
 
   const ModelInfo& info() const { return info_; }
   // Songs the model knows (rows).
-  size_t model_songs() const { return index_.size(); }
+  size_t model_songs() const { return recommender_.size(); }
   // Songs the server can describe: the model's and the catalog's.
   size_t known_songs() const { return songs_.size(); }
 
@@ -39,15 +39,13 @@ class ModelSnapshot {
   int32_t Find(std::string_view id) const;
   const Song& song(int32_t index) const { return songs_[index]; }
 
-  // The k songs most similar to model row `row` by cosine of their vectors, best first, `row`
-  // itself excluded.
-  std::vector<Neighbor> Similar(int32_t row, size_t k) const;
+  const Recommender& recommender() const { return recommender_; }
 
  private:
   ModelInfo info_;
-  ExactIndex index_;
   std::vector<Song> songs_;  // model rows first, then catalog songs the model lacks
   std::unordered_map<std::string_view, int32_t> index_of_;  // views into songs_
+  Recommender recommender_;
 };
 
 }  // namespace songvec

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -55,7 +56,7 @@ std::pair<std::string, std::string> DescribeStatus(int status, const httplib::Re
 }
 
 json SongJson(const Song& song) {
-  return {{"id", song.id}, {"title", song.title}, {"artist", song.artist}};
+  return {{"id", song.id}, {"title", song.title}, {"artist", song.artist}, {"tags", song.tags}};
 }
 
 // Start time of the request the current worker is handling, for the access log's latency.
@@ -74,9 +75,12 @@ void SongService::Install(httplib::Server& server, const ServerConfig& config) {
   server.Get("/healthz", [this](const auto& req, auto& res) { Health(req, res); });
   server.Get(R"(/v1/songs/([^/]+))", [this](const auto& req, auto& res) { GetSong(req, res); });
   server.Get(R"(/v1/songs/([^/]+)/similar)",
-             [this](const auto& req, auto& res) { Similar(req, res); });
+             [this](const auto& req, auto& res) { Neighbors(req, res, Scoring::kSimilar); });
+  server.Get(R"(/v1/songs/([^/]+)/next)",
+             [this](const auto& req, auto& res) { Neighbors(req, res, Scoring::kNext); });
   // The routes exist for GET (and HEAD) only: other methods are told so, not "not found".
-  for (const char* pattern : {"/healthz", R"(/v1/songs/([^/]+))", R"(/v1/songs/([^/]+)/similar)"}) {
+  for (const char* pattern : {"/healthz", R"(/v1/songs/([^/]+))", R"(/v1/songs/([^/]+)/similar)",
+                              R"(/v1/songs/([^/]+)/next)"}) {
     auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
       res.set_header("Allow", "GET, HEAD");
       SendError(res, 405, "method_not_allowed", req.method + " is not allowed on " + req.path);
@@ -140,7 +144,8 @@ void SongService::GetSong(const httplib::Request& req, httplib::Response& res) c
   SendJson(res, 200, body);
 }
 
-void SongService::Similar(const httplib::Request& req, httplib::Response& res) const {
+void SongService::Neighbors(const httplib::Request& req, httplib::Response& res,
+                            Scoring scoring) const {
   const std::string id = req.matches[1];
   if (!ValidSongId(id)) {
     return SendError(res, 400, "bad_request", "song id must be 1 to 512 printable characters");
@@ -163,8 +168,29 @@ void SongService::Similar(const httplib::Request& req, httplib::Response& res) c
                          std::to_string(model.info().version) +
                          " has no vector for it (it was not in the training playlists)");
   }
+  std::string tag;
+  if (req.has_param("tag")) {
+    tag = req.get_param_value("tag");
+    if (tag.empty() || tag.size() > 100) {
+      return SendError(res, 400, "bad_request", "tag must be 1 to 100 characters");
+    }
+  }
+  if (scoring == Scoring::kNext && !model.recommender().has_next()) {
+    return SendError(res, 404, "not_found",
+                     "model " + std::to_string(model.info().version) +
+                         " has no output vectors (it was imported), so it cannot score next; "
+                         "use /similar");
+  }
+  const int32_t seed[] = {index};
   json results = json::array();
-  for (const Neighbor& n : model.Similar(index, k)) {
+  // With a tag, only songs carrying it; the filter runs only on rows that would enter the top k.
+  auto exclude = [&](int32_t row) {
+    if (row == index) return true;
+    if (tag.empty()) return false;
+    const std::vector<std::string>& tags = model.song(row).tags;
+    return std::find(tags.begin(), tags.end(), tag) == tags.end();
+  };
+  for (const Neighbor& n : model.recommender().Recommend(scoring, seed, {}, k, exclude)) {
     json song = SongJson(model.song(n.row));
     // Six decimals: float precision, without the noise digits of its conversion to double.
     song["score"] = std::round(static_cast<double>(n.score) * 1e6) / 1e6;
@@ -173,6 +199,7 @@ void SongService::Similar(const httplib::Request& req, httplib::Response& res) c
   SendJson(res, 200,
            {{"song", SongJson(model.song(index))},
             {"model_version", model.info().version},
+            {"scoring", ScoringName(scoring)},
             {"k", k},
             {"results", std::move(results)}});
 }

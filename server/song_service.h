@@ -32,8 +32,10 @@ struct ServerConfig {
 
 // The REST API over one model snapshot (README.md, "API"):
 //   GET /healthz                       status, model version, number of songs
-//   GET /v1/songs/{id}                 one song
-//   GET /v1/songs/{id}/similar?k=10    the k songs most similar to it (k: 1..1000)
+//   GET /v1/songs/{id}                 one song, with its tags
+//   GET /v1/songs/{id}/similar?k=10    the k songs most like it (cosine; k: 1..1000)
+//   GET /v1/songs/{id}/next?k=10       the k songs most likely to follow it (Recommender, kNext)
+// Both neighbour routes take tag=NAME to return only songs with that tag.
 // Every error is JSON {"error": {"code", "message"}} with its HTTP status: 400 bad parameter, 404
 // unknown song or route, 405 wrong method, 500 when a handler throws (the server keeps running).
 // Handlers only read the snapshot, so any number run at once.
@@ -48,7 +50,8 @@ class SongService {
  private:
   void Health(const httplib::Request& request, httplib::Response& response) const;
   void GetSong(const httplib::Request& request, httplib::Response& response) const;
-  void Similar(const httplib::Request& request, httplib::Response& response) const;
+  void Neighbors(const httplib::Request& request, httplib::Response& response,
+                 Scoring scoring) const;
 
   const std::shared_ptr<const ModelSnapshot> model_;
 };

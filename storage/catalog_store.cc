@@ -2,27 +2,45 @@
 
 namespace songvec {
 
-Status CatalogStore::Upsert(const std::vector<Song>& songs) {
+Status CatalogStore::Upsert(const std::vector<Song>& songs, Tags tags) {
   SONGVEC_ASSIGN_OR_RETURN(
       Statement insert,
       db_.Prepare(
           "INSERT INTO songs (id, title, artist) VALUES (?, ?, ?) "
           "ON CONFLICT (id) DO UPDATE SET title = excluded.title, artist = excluded.artist"));
+  SONGVEC_ASSIGN_OR_RETURN(Statement clear_tags,
+                           db_.Prepare("DELETE FROM song_tags WHERE song_id = ?"));
+  SONGVEC_ASSIGN_OR_RETURN(
+      Statement insert_tag,
+      db_.Prepare("INSERT OR IGNORE INTO song_tags (song_id, tag) VALUES (?, ?)"));
   for (const Song& song : songs) {
     SONGVEC_RETURN_IF_ERROR(insert.Bind(1, song.id).Bind(2, song.title).Bind(3, song.artist).Run());
     insert.Reset();
+    if (tags == Tags::kKeep) continue;
+    SONGVEC_RETURN_IF_ERROR(clear_tags.Bind(1, song.id).Run());
+    clear_tags.Reset();
+    for (const std::string& tag : song.tags) {
+      SONGVEC_RETURN_IF_ERROR(insert_tag.Bind(1, song.id).Bind(2, tag).Run());
+      insert_tag.Reset();
+    }
   }
   return Status();
 }
 
 Result<std::vector<Song>> CatalogStore::All() {
-  SONGVEC_ASSIGN_OR_RETURN(Statement select,
-                           db_.Prepare("SELECT id, title, artist FROM songs ORDER BY id"));
+  // Songs and their tags in one ordered pass; tags in the order they were stored.
+  SONGVEC_ASSIGN_OR_RETURN(
+      Statement select,
+      db_.Prepare("SELECT s.id, s.title, s.artist, t.tag FROM songs s "
+                  "LEFT JOIN song_tags t ON t.song_id = s.id ORDER BY s.id, t.rowid"));
   std::vector<Song> songs;
   while (true) {
     SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
     if (!row) return songs;
-    songs.push_back({select.ColumnText(0), select.ColumnText(1), select.ColumnText(2)});
+    if (songs.empty() || songs.back().id != select.ColumnText(0)) {
+      songs.push_back({select.ColumnText(0), select.ColumnText(1), select.ColumnText(2), {}});
+    }
+    if (!select.ColumnIsNull(3)) songs.back().tags.push_back(select.ColumnText(3));
   }
 }
 

@@ -15,11 +15,17 @@ class CatalogStore {
  public:
   explicit CatalogStore(Database& db) : db_(db) {}
 
-  // Inserts the songs, replacing title and artist of ids already present. Wrap it in the model's
-  // Transaction so that catalog and model land together.
-  Status Upsert(const std::vector<Song>& songs);
+  // Which tags Upsert() writes.
+  enum class Tags {
+    kKeep,     // the songs come without tags (no tag file given): stored tags stay
+    kReplace,  // the songs' tags replace the stored ones, song by song
+  };
 
-  // Every song, ordered by id.
+  // Inserts the songs, replacing title and artist (and with Tags::kReplace the tags) of ids already
+  // present. Wrap it in the model's Transaction so that catalog and model land together.
+  Status Upsert(const std::vector<Song>& songs, Tags tags);
+
+  // Every song with its tags, ordered by id.
   Result<std::vector<Song>> All();
 
  private:

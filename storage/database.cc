@@ -111,6 +111,9 @@ Result<Database> Database::Open(const std::string& path, Mode mode) {
   sqlite3_busy_timeout(handle, 10000);
   SONGVEC_RETURN_IF_ERROR(db.Execute("PRAGMA foreign_keys = ON"));
   if (mode == Mode::kReadWrite) {
+    // Incremental auto-vacuum lets deleted models' pages go back to the file system; it can only be
+    // chosen before the first table exists, so on older files this is a no-op.
+    SONGVEC_RETURN_IF_ERROR(db.Execute("PRAGMA auto_vacuum = INCREMENTAL"));
     // WAL lets the server read while the trainer writes; it is recorded in the file itself.
     SONGVEC_RETURN_IF_ERROR(db.Execute("PRAGMA journal_mode = WAL"));
     SONGVEC_RETURN_IF_ERROR(ApplyMigrations(db, EmbeddedMigrations()));

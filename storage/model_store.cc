@@ -2,6 +2,8 @@
 
 #include <bit>
 #include <cstring>
+#include <nlohmann/json.hpp>
+#include <numeric>
 
 namespace songvec {
 namespace {
@@ -22,7 +24,43 @@ Status NotFoundVersion(int64_t version) {
 
 }  // namespace
 
-Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embeddings) {
+namespace {
+
+// A number from the hyperparameters JSON, or `fallback`.
+float Hyperparameter(const ModelInfo& info, const char* name, float fallback) {
+  const auto hyperparameters = nlohmann::json::parse(info.hyperparameters, nullptr, false);
+  if (!hyperparameters.is_object() || !hyperparameters.contains(name) ||
+      !hyperparameters[name].is_number()) {
+    return fallback;
+  }
+  return hyperparameters[name].get<float>();
+}
+
+}  // namespace
+
+float NextBiasWeight(const ModelInfo& info) {
+  return Hyperparameter(info, "next_bias", Hyperparameter(info, "ns_exponent", 0.0f));
+}
+
+float CooccurrenceWeight(const ModelInfo& info) {
+  return Hyperparameter(info, "cooccurrence_weight", 0.0f);
+}
+
+Recommender MakeRecommender(StoredModel&& model) {
+  return Recommender(model.embeddings, NextBiasWeight(model.info), std::move(model.cooccurrence),
+                     CooccurrenceWeight(model.info));
+}
+
+Result<StoredModel> ModelStore::Load(int64_t version) {
+  StoredModel model;
+  SONGVEC_ASSIGN_OR_RETURN(model.info, Get(version));
+  SONGVEC_ASSIGN_OR_RETURN(model.embeddings, LoadEmbeddings(version));
+  SONGVEC_ASSIGN_OR_RETURN(model.cooccurrence, LoadCooccurrence(version));
+  return model;
+}
+
+Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embeddings,
+                                   const Cooccurrence* cooccurrence) {
   SONGVEC_ASSIGN_OR_RETURN(
       Statement insert,
       db_.Prepare("INSERT INTO models (algorithm, hyperparameters, trained_on, vocab_size, dim, "
@@ -44,6 +82,9 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
       db_.Prepare("INSERT INTO model_vectors (model_version, row, song_id, count, input, output) "
                   "VALUES (?, ?, ?, ?, ?, ?)"));
   const Vocabulary& vocabulary = embeddings.vocabulary;
+  // An imported model has no output vectors: its rows store empty ones (not NULL).
+  static const std::byte kNothing{};
+  const bool has_output = embeddings.output.cols() > 0;
   for (size_t row = 0; row < vocabulary.size(); ++row) {
     const auto r = static_cast<Eigen::Index>(row);
     SONGVEC_RETURN_IF_ERROR(vectors.Bind(1, version)
@@ -51,11 +92,68 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
                                 .Bind(3, vocabulary.key(row))
                                 .Bind(4, vocabulary.count(row))
                                 .BindBlob(5, RowBytes(embeddings.input, r))
-                                .BindBlob(6, RowBytes(embeddings.output, r))
+                                .BindBlob(6, has_output ? RowBytes(embeddings.output, r)
+                                                        : std::span<const std::byte>(&kNothing, 0))
                                 .Run());
     vectors.Reset();
   }
+  if (cooccurrence != nullptr) {
+    SONGVEC_ASSIGN_OR_RETURN(
+        Statement neighbors,
+        db_.Prepare(
+            "INSERT INTO model_cooccurrence (model_version, row, neighbors) VALUES (?, ?, ?)"));
+    for (size_t row = 0; row < cooccurrence->rows(); ++row) {
+      const auto entries = cooccurrence->neighbors(static_cast<int32_t>(row));
+      if (entries.empty()) continue;
+      // (int32 row, int32 count) pairs are stored as they lie in memory: little-endian.
+      static_assert(sizeof(entries[0]) == 8);
+      SONGVEC_RETURN_IF_ERROR(neighbors.Bind(1, version)
+                                  .Bind(2, static_cast<int64_t>(row))
+                                  .BindBlob(3, {reinterpret_cast<const std::byte*>(entries.data()),
+                                                entries.size_bytes()})
+                                  .Run());
+      neighbors.Reset();
+    }
+  }
   return version;
+}
+
+Result<std::optional<Cooccurrence>> ModelStore::LoadCooccurrence(int64_t version) {
+  SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, Get(version));
+  SONGVEC_ASSIGN_OR_RETURN(
+      Statement select,
+      db_.Prepare(
+          "SELECT row, neighbors FROM model_cooccurrence WHERE model_version = ? ORDER BY row"));
+  select.Bind(1, version);
+  std::vector<size_t> starts(static_cast<size_t>(info.vocab_size) + 1, 0);
+  std::vector<std::pair<int32_t, int32_t>> entries;
+  bool any = false;
+  while (true) {
+    SONGVEC_ASSIGN_OR_RETURN(bool has_row, select.Step());
+    if (!has_row) break;
+    any = true;
+    const int64_t row = select.ColumnInt(0);
+    std::span<const std::byte> blob = select.ColumnBlob(1);
+    if (row < 0 || row >= info.vocab_size || blob.size() % 8 != 0) {
+      return Status::Corruption(db_.path() + ": model " + std::to_string(version) +
+                                ": bad co-occurrence entry for row " + std::to_string(row));
+    }
+    const size_t count = blob.size() / 8;
+    const size_t first = entries.size();
+    entries.resize(first + count);
+    std::memcpy(static_cast<void*>(entries.data() + first), blob.data(), blob.size());
+    for (size_t i = first; i < entries.size(); ++i) {
+      if (entries[i].first < 0 || entries[i].first >= info.vocab_size) {
+        return Status::Corruption(db_.path() + ": model " + std::to_string(version) +
+                                  ": co-occurrence of row " + std::to_string(row) + " names row " +
+                                  std::to_string(entries[i].first));
+      }
+    }
+    starts[static_cast<size_t>(row) + 1] = count;
+  }
+  if (!any) return std::optional<Cooccurrence>();
+  std::partial_sum(starts.begin(), starts.end(), starts.begin());
+  return std::optional<Cooccurrence>(Cooccurrence(std::move(starts), std::move(entries)));
 }
 
 Status ModelStore::Activate(int64_t version) {
@@ -79,8 +177,11 @@ Result<ModelInfo> ModelStore::Get(int64_t version) {
       Statement select,
       db_.Prepare("SELECT version, created_at, algorithm, hyperparameters, trained_on, metrics, "
                   "songvec_version, vocab_size, dim, training_seconds, tokens, "
-                  "version = (SELECT model_version FROM active_model) "
-                  "FROM models WHERE version = ?"));
+                  "version = (SELECT model_version FROM active_model), "
+                  "(SELECT coalesce(sum(length(input) + length(output)), 0) FROM model_vectors "
+                  "WHERE model_version = ?1) + (SELECT coalesce(sum(length(neighbors)), 0) "
+                  "FROM model_cooccurrence WHERE model_version = ?1) "
+                  "FROM models WHERE version = ?1"));
   select.Bind(1, version);
   SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
   if (!row) return NotFoundVersion(version);
@@ -97,6 +198,7 @@ Result<ModelInfo> ModelStore::Get(int64_t version) {
   info.training_seconds = select.ColumnDouble(9);
   info.tokens = select.ColumnInt(10);
   info.active = select.ColumnInt(11) == 1;
+  info.stored_bytes = select.ColumnInt(12);
   return info;
 }
 
@@ -124,8 +226,11 @@ Result<Embeddings> ModelStore::LoadEmbeddings(int64_t version) {
       return corrupt("expected row " + std::to_string(row) + " of " + std::to_string(rows) +
                      ", found row " + std::to_string(select.ColumnInt(0)));
     }
+    // An imported model stores empty output vectors, all of them.
+    if (row == 0 && select.ColumnBlob(4).empty()) embeddings.output = Matrix();
     for (int column : {3, 4}) {
       std::span<const std::byte> blob = select.ColumnBlob(column);
+      if (column == 4 && embeddings.output.cols() == 0 && blob.empty()) continue;
       if (blob.size() != row_bytes) {
         return corrupt("row " + std::to_string(row) + " has a " + std::to_string(blob.size()) +
                        "-byte vector, expected " + std::to_string(row_bytes));
@@ -143,6 +248,55 @@ Result<Embeddings> ModelStore::LoadEmbeddings(int64_t version) {
   embeddings.vocabulary = Vocabulary(std::move(keys), std::move(counts));
   return embeddings;
 }
+
+Result<std::vector<ModelInfo>> ModelStore::List() {
+  SONGVEC_ASSIGN_OR_RETURN(Statement select,
+                           db_.Prepare("SELECT version FROM models ORDER BY version"));
+  std::vector<int64_t> versions;
+  while (true) {
+    SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    versions.push_back(select.ColumnInt(0));
+  }
+  std::vector<ModelInfo> models;
+  for (int64_t version : versions) {
+    SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, Get(version));
+    models.push_back(std::move(info));
+  }
+  return models;
+}
+
+Status ModelStore::Delete(int64_t version) {
+  SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, Get(version));
+  if (info.active) {
+    return Status::InvalidArgument("model " + std::to_string(version) +
+                                   " is the active one; activate another before deleting it");
+  }
+  // Vectors and counts go with it (ON DELETE CASCADE).
+  SONGVEC_ASSIGN_OR_RETURN(Statement remove, db_.Prepare("DELETE FROM models WHERE version = ?"));
+  return remove.Bind(1, version).Run();
+}
+
+Result<std::vector<int64_t>> ModelStore::Prune(int64_t keep) {
+  if (keep < 1) return Status::InvalidArgument("--keep must be at least 1");
+  SONGVEC_ASSIGN_OR_RETURN(
+      Statement select,
+      db_.Prepare("SELECT version FROM models WHERE version NOT IN "
+                  "(SELECT model_version FROM active_model) "
+                  "AND version NOT IN (SELECT version FROM models ORDER BY version DESC LIMIT ?) "
+                  "ORDER BY version"));
+  select.Bind(1, keep);
+  std::vector<int64_t> doomed;
+  while (true) {
+    SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    doomed.push_back(select.ColumnInt(0));
+  }
+  for (int64_t version : doomed) SONGVEC_RETURN_IF_ERROR(Delete(version));
+  return doomed;
+}
+
+Status ModelStore::ReleaseFreePages() { return db_.Execute("PRAGMA incremental_vacuum"); }
 
 Status ModelStore::SetMetrics(int64_t version, const std::string& metrics_json) {
   SONGVEC_ASSIGN_OR_RETURN(Statement update,

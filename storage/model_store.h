@@ -5,7 +5,9 @@
 #include <optional>
 #include <string>
 
+#include "core/cooccurrence.h"
 #include "core/embeddings.h"
+#include "core/recommender.h"
 #include "core/status.h"
 #include "storage/database.h"
 
@@ -24,8 +26,27 @@ struct ModelInfo {
   int dim = 0;
   double training_seconds = 0;
   int64_t tokens = 0;
-  bool active = false;  // read-only: whether active_model points here
+  bool active = false;       // read-only: whether active_model points here
+  int64_t stored_bytes = 0;  // read-only: bytes of its vectors and counts
 };
+
+// The weight of the popularity term of a model's "next" scores (Recommender): its hyperparameters'
+// next_bias, else the ns_exponent it was trained with, else 0 (an imported model).
+float NextBiasWeight(const ModelInfo& info);
+
+// The weight of the co-occurrence term of a blend model's "next" scores (Recommender): its
+// hyperparameters' cooccurrence_weight, else 0.
+float CooccurrenceWeight(const ModelInfo& info);
+
+// Everything stored of one model version.
+struct StoredModel {
+  ModelInfo info;
+  Embeddings embeddings;
+  std::optional<Cooccurrence> cooccurrence;  // blend models only
+};
+
+// The Recommender of a stored model, with its stored scoring weights. Consumes `model`.
+Recommender MakeRecommender(StoredModel&& model);
 
 // Versioned models in SQLite: metadata, vocabulary and both matrices, and which one is active.
 // Keeps a reference to `db`, which must outlive it; the same threading rules as Database.
@@ -33,10 +54,11 @@ class ModelStore {
  public:
   explicit ModelStore(Database& db) : db_(db) {}
 
-  // Writes a new version (metadata from `info`, vectors from `embeddings`) and returns its number.
-  // Run it and Activate() in one Transaction: a failure or a kill before Commit leaves no trace and
-  // the active model as it was.
-  Result<int64_t> Insert(const ModelInfo& info, const Embeddings& embeddings);
+  // Writes a new version (metadata from `info`, vectors from `embeddings`, and for a blend model
+  // its co-occurrence counts, else null) and returns its number. Run it and Activate() in one
+  // Transaction: a failure or a kill before Commit leaves no trace and the active model as it was.
+  Result<int64_t> Insert(const ModelInfo& info, const Embeddings& embeddings,
+                         const Cooccurrence* cooccurrence);
 
   // Makes `version` the active model. NotFound if there is no such version.
   Status Activate(int64_t version);
@@ -50,6 +72,26 @@ class ModelStore {
   // The vocabulary and matrices of `version`; Corruption naming the row if a stored vector does not
   // have dim floats or rows are missing.
   Result<Embeddings> LoadEmbeddings(int64_t version);
+
+  // Metadata, vectors and (for a blend model) co-occurrence counts of `version`.
+  Result<StoredModel> Load(int64_t version);
+
+  // The co-occurrence counts of `version`, or nullopt if it is not a blend model.
+  Result<std::optional<Cooccurrence>> LoadCooccurrence(int64_t version);
+
+  // Every version, oldest first.
+  Result<std::vector<ModelInfo>> List();
+
+  // Deletes `version` and its vectors. The active model is never deleted (InvalidArgument); a
+  // missing one is NotFound.
+  Status Delete(int64_t version);
+
+  // Deletes all but the newest `keep` versions, never the active one; returns the deleted versions.
+  Result<std::vector<int64_t>> Prune(int64_t keep);
+
+  // Returns the pages freed by deletions to the file system (the database uses incremental
+  // auto-vacuum), so that nightly training with pruning keeps the file's size flat.
+  Status ReleaseFreePages();
 
   // Replaces the metrics JSON of `version`.
   Status SetMetrics(int64_t version, const std::string& metrics_json);

@@ -58,3 +58,44 @@ TEST(Catalog, PlainIdsAreVerbatimAndMustNotContainSpaces) {
 
 }  // namespace
 }  // namespace songvec
+
+namespace songvec {
+namespace {
+
+TEST(Tags, YesFormatMapsTagIdsToNamesLinePerSong) {
+  std::istringstream tags("154\n#\n0 2 \n");
+  std::istringstream names("0, rock\n1, pop\n2, classic rock\n154, metal");
+  Result<SongTags> parsed = ParseTags(tags, "tags.txt", &names, "tag_hash.txt", DataFormat::kYes);
+  ASSERT_FALSE(parsed.ok());  // tag 154 does not exist among 3 names
+  EXPECT_EQ(parsed.status().message(), "tag_hash.txt:4: expected tag id 3, found 154");
+
+  std::istringstream tags2("1\n#\n0 2 \n");
+  std::istringstream names2("0, rock\n1, pop\n2, classic rock");
+  parsed = ParseTags(tags2, "tags.txt", &names2, "tag_hash.txt", DataFormat::kYes);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().message();
+  EXPECT_EQ(parsed->at("0"), (std::vector<std::string>{"pop"}));
+  EXPECT_EQ(parsed->count("1"), 0u);
+  EXPECT_EQ(parsed->at("2"), (std::vector<std::string>{"rock", "classic rock"}));
+}
+
+TEST(Tags, YesFormatRejectsAnUnknownTagIdNamingTheLine) {
+  std::istringstream tags("0\n7\n");
+  std::istringstream names("0, rock\n1, pop");
+  Result<SongTags> parsed = ParseTags(tags, "tags.txt", &names, "tag_hash.txt", DataFormat::kYes);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.status().message(),
+            "tags.txt:2: expected a tag id from 0 to 1 or '#', found '7'");
+}
+
+TEST(Tags, PlainFormatReadsCommaSeparatedNames) {
+  std::istringstream tags("spotify:a\trock, 80s\nspotify:b\t\n");
+  Result<SongTags> parsed = ParseTags(tags, "tags.tsv", nullptr, "", DataFormat::kPlain);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->at("spotify:a"), (std::vector<std::string>{"rock", "80s"}));
+  std::istringstream bad("no tab here\n");
+  EXPECT_EQ(ParseTags(bad, "tags.tsv", nullptr, "", DataFormat::kPlain).status().message(),
+            "tags.tsv:1: expected 'song_id<TAB>tag,tag,...'");
+}
+
+}  // namespace
+}  // namespace songvec

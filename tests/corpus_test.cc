@@ -125,3 +125,26 @@ TEST(Corpus, YesWriterCountsAppearancesInTheHeader) {
 
 }  // namespace
 }  // namespace songvec
+
+namespace songvec {
+namespace {
+
+TEST(Corpus, SplitIsReproducibleByPlaylistAndProportional) {
+  Corpus corpus;
+  corpus.keys = {"0", "1", "2"};
+  for (int i = 0; i < 10000; ++i) corpus.AddPlaylist(std::vector<int32_t>{i % 3, (i + 1) % 3});
+  const CorpusSplit a = SplitCorpus(corpus, 0.1, 0.2, 7);
+  const CorpusSplit b = SplitCorpus(corpus, 0.1, 0.2, 7);
+  EXPECT_EQ(a.test.tokens, b.test.tokens);
+  EXPECT_EQ(a.validation.offsets, b.validation.offsets);
+  EXPECT_EQ(a.train.num_playlists() + a.validation.num_playlists() + a.test.num_playlists(),
+            10000u);
+  EXPECT_NEAR(static_cast<double>(a.test.num_playlists()), 2000, 150);
+  EXPECT_NEAR(static_cast<double>(a.validation.num_playlists()), 1000, 120);
+  EXPECT_EQ(a.train.keys, corpus.keys);
+  const CorpusSplit c = SplitCorpus(corpus, 0.1, 0.2, 8);
+  EXPECT_NE(a.test.tokens, c.test.tokens);
+}
+
+}  // namespace
+}  // namespace songvec

@@ -50,8 +50,9 @@ TEST_F(EvaluationTest, CosineMetricsFollowTheDefinitions) {
   // From 2: 4 (0.707), 1 (0.110), then 0 and 3 tie at 0 and the lower row wins: 0 has rank 3.
   const Corpus test = MakeCorpus({{"0", "4"}, {"0", "3"}, {"2", "0"}});
   const NextSongPairs pairs = CollectPairs(test, vocabulary_);
-  const ExactIndex index(vectors_);
-  const std::vector<RankingMetrics> m = ScoreRanking(pairs, {1, 3}, CosineRanker(index), 1);
+  const Recommender recommender(Embeddings{vocabulary_, vectors_, Matrix()}, 0.0f);
+  const std::vector<RankingMetrics> m =
+      Summarize(RankTargets(pairs, 3, ModelRanker(recommender, Scoring::kSimilar), 1), {1, 3});
   ASSERT_EQ(m.size(), 2u);
   EXPECT_EQ(m[0].k, 1u);
   EXPECT_DOUBLE_EQ(m[0].hit_rate, 0.0);
@@ -90,14 +91,9 @@ TEST_F(EvaluationTest, ThreadsDoNotChangeTheFigures) {
     test.AddPlaylist(std::vector<int32_t>{i % 5, (i * 7 + 1) % 5, (i * 3 + 2) % 5});
   }
   const NextSongPairs pairs = CollectPairs(test, vocabulary_);
-  const ExactIndex index(vectors_);
-  const auto one = ScoreRanking(pairs, {1, 2, 3}, CosineRanker(index), 1);
-  const auto two = ScoreRanking(pairs, {1, 2, 3}, CosineRanker(index), 2);
-  for (size_t i = 0; i < one.size(); ++i) {
-    EXPECT_EQ(one[i].hit_rate, two[i].hit_rate);
-    EXPECT_EQ(one[i].mrr, two[i].mrr);
-    EXPECT_EQ(one[i].ndcg, two[i].ndcg);
-  }
+  const Recommender recommender(Embeddings{vocabulary_, vectors_, Matrix()}, 0.0f);
+  const Ranker ranker = ModelRanker(recommender, Scoring::kSimilar);
+  EXPECT_EQ(RankTargets(pairs, 3, ranker, 1), RankTargets(pairs, 3, ranker, 2));
 }
 
 }  // namespace

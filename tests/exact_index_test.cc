@@ -37,7 +37,7 @@ TEST(ExactIndex, TopKMatchesANaiveSortOnRandomVectors) {
   Random rng(3);
   Matrix vectors(500, 16);
   for (Eigen::Index i = 0; i < vectors.size(); ++i) vectors.data()[i] = rng.UniformFloat() - 0.5f;
-  const ExactIndex index(vectors);
+  const ExactIndex index(vectors, Similarity::kCosine);
   for (int trial = 0; trial < 20; ++trial) {
     const auto source = static_cast<int32_t>(rng.Uniform(500));
     std::vector<float> query(vectors.row(source).data(), vectors.row(source).data() + 16);
@@ -58,7 +58,7 @@ TEST(ExactIndex, ScoresAreCosinesAndTiesGoToTheLowerRow) {
       0, 1,         //
       1, 0,         //
       -1, 0;
-  const ExactIndex index(vectors);
+  const ExactIndex index(vectors, Similarity::kCosine);
   std::vector<Neighbor> found = index.Search(std::vector<float>{3, 0}, 4, nullptr);
   ASSERT_EQ(found.size(), 4u);
   EXPECT_EQ(found[0].row, 0);
@@ -72,7 +72,7 @@ TEST(ExactIndex, ScoresAreCosinesAndTiesGoToTheLowerRow) {
 
 TEST(ExactIndex, FilterExcludesRowsAndKCanExceedWhatIsLeft) {
   Matrix vectors = Matrix::Identity(5, 5);
-  const ExactIndex index(vectors);
+  const ExactIndex index(vectors, Similarity::kCosine);
   std::vector<Neighbor> found =
       index.Search(std::vector<float>{1, 1, 0, 0, 0}, 10, [](int32_t row) { return row % 2 == 0; });
   std::vector<int32_t> rows;

@@ -25,13 +25,14 @@ std::shared_ptr<const ModelSnapshot> TestModel() {
   ModelInfo info;
   info.version = 7;
   info.dim = 3;
-  const std::vector<Song> catalog = {{"a1", "Fade To Black", "Metallica"},
-                                     {"a2", "The Trooper", "Iron Maiden"},
-                                     {"a3", "Tom Sawyer", "Rush"},
-                                     {"b1", "California Love", "2Pac"},
-                                     {"b2", "Hate It Or Love It", "The Game"},
+  const std::vector<Song> catalog = {{"a1", "Fade To Black", "Metallica", {"metal", "80s"}},
+                                     {"a2", "The Trooper", "Iron Maiden", {"metal"}},
+                                     {"a3", "Tom Sawyer", "Rush", {"rock", "80s"}},
+                                     {"b1", "California Love", "2Pac", {"hip-hop"}},
+                                     {"b2", "Hate It Or Love It", "The Game", {"hip-hop"}},
                                      {"c", "Catalog Only", "Nobody"}};
-  return std::make_shared<const ModelSnapshot>(info, embeddings, catalog);
+  return std::make_shared<const ModelSnapshot>(StoredModel{info, embeddings, std::nullopt},
+                                               catalog);
 }
 
 class ServerTest : public ::testing::Test {
@@ -79,8 +80,10 @@ class ServerTest : public ::testing::Test {
 
 TEST_F(ServerTest, SimilarAnswersTheNearestSongsBestFirstWithoutTheQuery) {
   json body = Get("/v1/songs/a1/similar?k=2", 200);
-  EXPECT_EQ(body["song"],
-            (json{{"id", "a1"}, {"title", "Fade To Black"}, {"artist", "Metallica"}}));
+  EXPECT_EQ(body["song"], (json{{"id", "a1"},
+                                {"title", "Fade To Black"},
+                                {"artist", "Metallica"},
+                                {"tags", {"metal", "80s"}}}));
   EXPECT_EQ(body["model_version"], 7);
   ASSERT_EQ(body["results"].size(), 2u);
   // cos(a1, a2) = 0.993 > cos(a1, a3) = 0.953.
@@ -102,13 +105,34 @@ TEST_F(ServerTest, SimilarDefaultsToTenAndStopsAtTheSongsThereAre) {
 }
 
 TEST_F(ServerTest, SongsAreLookedUpInModelAndCatalog) {
-  EXPECT_EQ(
-      Get("/v1/songs/a2", 200),
-      (json{
-          {"id", "a2"}, {"title", "The Trooper"}, {"artist", "Iron Maiden"}, {"in_model", true}}));
+  EXPECT_EQ(Get("/v1/songs/a2", 200), (json{{"id", "a2"},
+                                            {"title", "The Trooper"},
+                                            {"artist", "Iron Maiden"},
+                                            {"tags", {"metal"}},
+                                            {"in_model", true}}));
   EXPECT_EQ(Get("/v1/songs/c", 200)["in_model"], false);
   EXPECT_EQ(Get("/v1/songs/spotify%3Atrack%3Ab3", 200)["id"], "spotify:track:b3");
   EXPECT_EQ(Get("/v1/songs/spotify:track:b3/similar?k=1", 200)["results"][0]["id"], "b1");
+}
+
+TEST_F(ServerTest, ATagFiltersTheNeighbours) {
+  json body = Get("/v1/songs/a1/similar?k=5&tag=80s", 200);
+  ASSERT_EQ(body["results"].size(), 1u);  // a1 itself is excluded; a3 is the other 80s song
+  EXPECT_EQ(body["results"][0]["id"], "a3");
+  EXPECT_EQ(Get("/v1/songs/a1/similar?tag=jazz", 200)["results"].size(), 0u);
+  EXPECT_EQ(ErrorMessage(Get("/v1/songs/a1/similar?tag=", 400), "bad_request"),
+            "tag must be 1 to 100 characters");
+}
+
+TEST_F(ServerTest, NextScoresInputAgainstOutputVectors) {
+  // Output vectors are zero in this model, so next ranks by the popularity term alone (weight 0
+  // here): every score ties at 0 and the lower row, the more frequent song, comes first.
+  json body = Get("/v1/songs/b1/next?k=2", 200);
+  EXPECT_EQ(body["scoring"], "next");
+  ASSERT_EQ(body["results"].size(), 2u);
+  EXPECT_EQ(body["results"][0]["id"], "a1");
+  EXPECT_EQ(body["results"][1]["id"], "a2");
+  EXPECT_EQ(body["results"][0]["score"], 0.0);
 }
 
 TEST_F(ServerTest, UnknownSongsAreNotFound) {

@@ -77,7 +77,7 @@ int64_t Store(Database& db, const Embeddings& embeddings) {
   Result<Transaction> transaction = Transaction::Begin(db);
   EXPECT_TRUE(transaction.ok());
   ModelStore models(db);
-  Result<int64_t> version = models.Insert(SomeInfo(), embeddings);
+  Result<int64_t> version = models.Insert(SomeInfo(), embeddings, nullptr);
   EXPECT_TRUE(version.ok()) << version.status().message();
   EXPECT_TRUE(models.Activate(*version).ok());
   EXPECT_TRUE(transaction->Commit().ok());
@@ -120,15 +120,16 @@ TEST(Migrations, ReopeningAppliesNothingTwice) {
 
 TEST(Migrations, AFailedMigrationLeavesNoTraceAndSaysWhich) {
   Database db = OpenOrDie(":memory:");
-  const Migration migrations[] = {
-      EmbeddedMigrations()[0],
-      {2, "broken", "CREATE TABLE half (x INTEGER); THIS IS NOT SQL;"},
-  };
+  std::vector<Migration> migrations(EmbeddedMigrations().begin(), EmbeddedMigrations().end());
+  const int broken = static_cast<int>(migrations.size()) + 1;
+  migrations.push_back({broken, "broken", "CREATE TABLE half (x INTEGER); THIS IS NOT SQL;"});
   Status status = ApplyMigrations(db, migrations);
   ASSERT_FALSE(status.ok());
-  EXPECT_NE(status.message().find("schema migration 2 (broken) failed"), std::string::npos)
+  EXPECT_NE(
+      status.message().find("schema migration " + std::to_string(broken) + " (broken) failed"),
+      std::string::npos)
       << status.message();
-  EXPECT_EQ(CountRows(db, "schema_migrations"), 1);
+  EXPECT_EQ(CountRows(db, "schema_migrations"), broken - 1);
   EXPECT_FALSE(db.Prepare("SELECT * FROM half").ok());
 }
 
@@ -227,7 +228,8 @@ TEST(ModelStore, AFailedWriteLeavesTheActiveModelAsItWas) {
   {
     Result<Transaction> transaction = Transaction::Begin(db);
     ASSERT_TRUE(transaction.ok());
-    Result<int64_t> version = ModelStore(db).Insert(SomeInfo(), RandomEmbeddings(20, 8, 2));
+    Result<int64_t> version =
+        ModelStore(db).Insert(SomeInfo(), RandomEmbeddings(20, 8, 2), nullptr);
     ASSERT_FALSE(version.ok());
     EXPECT_NE(version.status().message().find("disk full (simulated)"), std::string::npos);
   }  // rolled back here
@@ -256,7 +258,7 @@ TEST(ModelStore, AWriterKilledMidTransactionLeavesTheActiveModelAsItWas) {
     Result<Transaction> transaction = Transaction::Begin(*db);
     if (!transaction.ok()) _exit(4);
     ModelStore models(*db);
-    Result<int64_t> version = models.Insert(SomeInfo(), RandomEmbeddings(20000, 64, 2));
+    Result<int64_t> version = models.Insert(SomeInfo(), RandomEmbeddings(20000, 64, 2), nullptr);
     if (!version.ok() || !models.Activate(*version).ok()) _exit(5);
     raise(SIGKILL);  // before Commit
     _exit(6);
@@ -289,10 +291,31 @@ TEST(ModelStore, ACorruptVectorIsReportedWithItsRow) {
 TEST(CatalogStore, UpsertReplacesTitlesAndKeepsOtherSongs) {
   Database db = OpenOrDie(":memory:");
   CatalogStore catalog(db);
-  ASSERT_TRUE(catalog.Upsert({{"1", "Old", "A"}, {"2", "Two", "B"}}).ok());
-  ASSERT_TRUE(catalog.Upsert({{"1", "New", "A"}, {"3", "Three", "C"}}).ok());
+  ASSERT_TRUE(
+      catalog.Upsert({{"1", "Old", "A"}, {"2", "Two", "B"}}, CatalogStore::Tags::kKeep).ok());
+  ASSERT_TRUE(
+      catalog.Upsert({{"1", "New", "A"}, {"3", "Three", "C"}}, CatalogStore::Tags::kKeep).ok());
   EXPECT_EQ(*catalog.All(),
             (std::vector<Song>{{"1", "New", "A"}, {"2", "Two", "B"}, {"3", "Three", "C"}}));
+}
+
+TEST(CatalogStore, TagsAreReplacedOnlyWhenTheSongsComeWithTags) {
+  Database db = OpenOrDie(":memory:");
+  CatalogStore catalog(db);
+  using Tags = CatalogStore::Tags;
+  ASSERT_TRUE(
+      catalog
+          .Upsert({{"1", "One", "A", {"rock", "80s"}}, {"2", "Two", "B", {"pop"}}}, Tags::kReplace)
+          .ok());
+  EXPECT_EQ(*catalog.All(),
+            (std::vector<Song>{{"1", "One", "A", {"rock", "80s"}}, {"2", "Two", "B", {"pop"}}}));
+  // A catalog without a tag file (import --songs, train without --tags) keeps the stored tags.
+  ASSERT_TRUE(catalog.Upsert({{"1", "One!", "A"}}, Tags::kKeep).ok());
+  EXPECT_EQ(catalog.All()->front(), (Song{"1", "One!", "A", {"rock", "80s"}}));
+  // A new tag file replaces them, song by song: "2" lost its tags, "1" has new ones.
+  ASSERT_TRUE(
+      catalog.Upsert({{"1", "One", "A", {"metal"}}, {"2", "Two", "B"}}, Tags::kReplace).ok());
+  EXPECT_EQ(*catalog.All(), (std::vector<Song>{{"1", "One", "A", {"metal"}}, {"2", "Two", "B"}}));
 }
 
 }  // namespace

@@ -33,14 +33,13 @@ TrainOptions FastOptions() {
 
 // Mean share of each song's 10 nearest neighbours (by cosine) that share its genre.
 double GenreAgreement(const Embeddings& embeddings, const SyntheticData& data) {
-  const ExactIndex index(embeddings.input);
+  const ExactIndex index(embeddings.input, Similarity::kCosine);
   double agreement = 0;
   for (size_t row = 0; row < embeddings.vocabulary.size(); ++row) {
     const int genre = data.genre_of_song[std::stoi(embeddings.vocabulary.key(row))];
     const auto r = static_cast<int32_t>(row);
     int same = 0;
-    for (const Neighbor& n :
-         index.Search(index.unit_row(r), 10, [r](int32_t x) { return x == r; })) {
+    for (const Neighbor& n : index.Search(index.row(r), 10, [r](int32_t x) { return x == r; })) {
       same += data.genre_of_song[std::stoi(embeddings.vocabulary.key(n.row))] == genre;
     }
     agreement += same / 10.0;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <limits>
 #include <sstream>
 
 #include "core/random.h"
@@ -65,6 +67,60 @@ TEST(Word2VecFormat, AHugeHeaderDoesNotAllocateUpFront) {
   ASSERT_FALSE(vectors.ok());
   EXPECT_EQ(vectors.status().message(),
             "model.vec:2: expected a key and 4096 values, found 1 values");
+}
+
+}  // namespace
+}  // namespace songvec
+
+namespace songvec {
+namespace {
+
+TEST(Word2VecBinary, RoundTripIsBitExact) {
+  Random rng(5);
+  Matrix vectors(20, 9);
+  for (Eigen::Index i = 0; i < vectors.size(); ++i) vectors.data()[i] = rng.UniformFloat() - 0.5f;
+  std::vector<std::string> keys;
+  for (int i = 0; i < 20; ++i) keys.push_back("s" + std::to_string(i));
+  std::stringstream bytes;
+  ASSERT_TRUE(WriteWord2VecBinary(bytes, keys, vectors).ok());
+  Result<KeyedVectors> back = ReadWord2VecBinary(bytes, "model.bin");
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(back->keys, keys);
+  EXPECT_EQ(std::memcmp(back->vectors.data(), vectors.data(), sizeof(float) * 180), 0);
+}
+
+std::string BinaryRow(const std::string& key, std::vector<float> values) {
+  return key + " " + std::string(reinterpret_cast<const char*>(values.data()), values.size() * 4);
+}
+
+TEST(Word2VecBinary, ReadsRowsWithoutNewlinesAsGensimWritesThem) {
+  std::istringstream in("2 2\n" + BinaryRow("a", {1, 2}) + BinaryRow("b", {3, 4}));
+  Result<KeyedVectors> vectors = ReadWord2VecBinary(in, "gensim.bin");
+  ASSERT_TRUE(vectors.ok()) << vectors.status().message();
+  EXPECT_EQ(vectors->keys, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(vectors->vectors(1, 1), 4.0f);
+}
+
+TEST(Word2VecBinary, RejectsTruncatedAndCorruptFilesNamingTheByte) {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const std::string full = "2 2\n" + BinaryRow("a", {1, 2}) + "\n" + BinaryRow("b", {3, 4}) + "\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {full.substr(0, full.size() - 4),
+       "model.bin: byte 17: the file ends inside the vector of key 'b'"},
+      {"3 2\n" + BinaryRow("a", {1, 2}) + "\n",
+       "model.bin: byte 15: the file ends after 1 of the 3 rows the header declares"},
+      {"1 2\n" + BinaryRow("a", {1, nan}), "model.bin: byte 10: value 2 of key 'a' is not finite"},
+      {"2 2\n" + BinaryRow("a", {1, 2}) + "\n" + BinaryRow("a", {3, 4}),
+       "model.bin: byte 15: key 'a' already appeared at byte 4"},
+      {"x y\n",
+       "model.bin: byte 0: expected a '<rows> <dim>' header with dim 1..4096, found 'x y'"},
+  };
+  for (const auto& [bytes, message] : cases) {
+    std::istringstream in(bytes);
+    Result<KeyedVectors> vectors = ReadWord2VecBinary(in, "model.bin");
+    ASSERT_FALSE(vectors.ok());
+    EXPECT_EQ(vectors.status().message(), message);
+  }
 }
 
 }  // namespace

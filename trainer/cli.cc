@@ -82,20 +82,85 @@ Result<nlohmann::json> DescribeFile(const std::string& path) {
   return nlohmann::json{{"path", path}, {"bytes", bytes}, {"fnv1a64", hex}};
 }
 
-nlohmann::json OptionsToJson(const TrainOptions& o) {
-  return {{"model", ArchitectureName(o.architecture)},
-          {"dim", o.dim},
-          {"window", o.window},
-          {"negative", o.negative},
-          {"ns_exponent", o.ns_exponent},
-          {"sample", o.sample},
-          {"min_count", o.min_count},
-          {"epochs", o.epochs},
-          {"alpha", o.alpha},
-          {"min_alpha", o.min_alpha},
-          {"shared_negatives", o.shared_negatives},
-          {"threads", o.threads},
-          {"seed", o.seed}};
+nlohmann::json ModelOptionsToJson(const ModelOptions& options, bool with_threads) {
+  const TrainOptions& o = options.train;
+  nlohmann::json json = {{"model", ArchitectureName(o.architecture)},
+                         {"dim", o.dim},
+                         {"window", o.window},
+                         {"negative", o.negative},
+                         {"ns_exponent", o.ns_exponent},
+                         {"sample", o.sample},
+                         {"min_count", o.min_count},
+                         {"epochs", o.epochs},
+                         {"alpha", o.alpha},
+                         {"min_alpha", o.min_alpha},
+                         {"shared_negatives", o.shared_negatives},
+                         {"seed", o.seed},
+                         {"cooccurrence_weight", options.cooccurrence_weight},
+                         {"next_bias", options.resolved_next_bias()}};
+  if (with_threads) json["threads"] = o.threads;
+  return json;
+}
+
+Status ModelOptionsFromJson(const nlohmann::json& json, ModelOptions* options) {
+  if (!json.is_object()) return Status::InvalidArgument("expected a JSON object of options");
+  TrainOptions& o = options->train;
+  for (const auto& [key, value] : json.items()) {
+    auto expect = [&](bool ok, const char* what) {
+      return ok ? Status()
+                : Status::InvalidArgument("option \"" + key + "\" must be " + what + ", found " +
+                                          value.dump());
+    };
+    Status status;
+    if (key == "model") {
+      status = expect(value.is_string(), "\"skipgram\" or \"cbow\"");
+      if (status.ok()) {
+        Result<Architecture> architecture = ParseArchitecture(value.get<std::string>());
+        if (!architecture.ok()) return architecture.status();
+        o.architecture = *architecture;
+      }
+    } else if (key == "dim" || key == "window" || key == "negative" || key == "epochs") {
+      status = expect(value.is_number_integer(), "an integer");
+      if (status.ok()) {
+        (key == "dim"        ? o.dim
+         : key == "window"   ? o.window
+         : key == "negative" ? o.negative
+                             : o.epochs) = value.get<int>();
+      }
+    } else if (key == "min_count" || key == "seed") {
+      status =
+          expect(value.is_number_integer() && value.get<int64_t>() >= 0, "a non-negative integer");
+      if (status.ok() && key == "min_count") o.min_count = value.get<int64_t>();
+      if (status.ok() && key == "seed") o.seed = value.get<uint64_t>();
+    } else if (key == "ns_exponent" || key == "sample" || key == "alpha" || key == "min_alpha" ||
+               key == "cooccurrence_weight" || key == "next_bias") {
+      status = expect(value.is_number(), "a number");
+      if (status.ok()) {
+        const double x = value.get<double>();
+        if (key == "ns_exponent") o.ns_exponent = x;
+        if (key == "sample") o.sample = x;
+        if (key == "alpha") o.alpha = x;
+        if (key == "min_alpha") o.min_alpha = x;
+        if (key == "cooccurrence_weight") options->cooccurrence_weight = x;
+        if (key == "next_bias") options->next_bias = x;
+      }
+    } else if (key == "shared_negatives") {
+      status = expect(value.is_boolean(), "true or false");
+      if (status.ok()) o.shared_negatives = value.get<bool>();
+    } else {
+      return Status::InvalidArgument("unknown option \"" + key + "\"");
+    }
+    SONGVEC_RETURN_IF_ERROR(status);
+  }
+  return Status();
+}
+
+namespace {
+
+const char* const kSegmentNames[] = {"head", "torso", "tail"};
+
+bool IsBaseline(const RankingResult& ranking) {
+  return ranking.name == "popularity" || ranking.name == "co-occurrence";
 }
 
 nlohmann::json ReportToJson(const EvaluationReport& report) {
@@ -109,41 +174,89 @@ nlohmann::json ReportToJson(const EvaluationReport& report) {
     }
     return out;
   };
+  nlohmann::json rankings = nlohmann::json::object();
+  for (const RankingResult& ranking : report.rankings) {
+    nlohmann::json entry = metrics(ranking.all);
+    for (size_t s = 0; s < 3; ++s)
+      entry["segments"][kSegmentNames[s]] = metrics(ranking.by_segment[s]);
+    rankings[ranking.name] = entry;
+  }
+  nlohmann::json segments;
+  for (size_t s = 0; s < 3; ++s) segments[kSegmentNames[s]] = report.pairs_by_segment[s];
   return {{"pairs", report.pairs.total},
           {"scored_pairs", report.pairs.pairs.size()},
           {"coverage", report.pairs.coverage()},
-          {"model", metrics(report.model)},
-          {"popularity", metrics(report.popularity)},
-          {"cooccurrence", metrics(report.cooccurrence)}};
+          {"pairs_by_target_segment", segments},
+          {"rankings", rankings}};
 }
 
 std::string FormatReport(const EvaluationReport& report, const std::string& model_name) {
-  char line[256];
+  char line[512];
   std::snprintf(line, sizeof(line),
-                "next-song prediction: %zu pairs, %zu scored (coverage %.2f%%)\n",
-                report.pairs.total, report.pairs.pairs.size(), 100.0 * report.pairs.coverage());
+                "next-song prediction: %zu pairs, %zu scored (coverage %.2f%%); targets in the "
+                "head/torso/tail of popularity: %zu/%zu/%zu\n",
+                report.pairs.total, report.pairs.pairs.size(), 100.0 * report.pairs.coverage(),
+                report.pairs_by_segment[0], report.pairs_by_segment[1], report.pairs_by_segment[2]);
   std::string text = line;
-  std::snprintf(line, sizeof(line), "%-28s", "ranking");
+  const std::string first_k = std::to_string(report.rankings.front().all.front().k);
+  std::snprintf(line, sizeof(line), "%-32s", "ranking");
   text += line;
-  for (const RankingMetrics& m : report.model) {
-    std::snprintf(line, sizeof(line), "  %8s  %8s  %8s", ("HR@" + std::to_string(m.k)).c_str(),
+  for (const RankingMetrics& m : report.rankings.front().all) {
+    std::snprintf(line, sizeof(line), " %8s %8s %8s", ("HR@" + std::to_string(m.k)).c_str(),
                   ("MRR@" + std::to_string(m.k)).c_str(), ("NDCG@" + std::to_string(m.k)).c_str());
     text += line;
   }
-  text += "\n";
-  auto row = [&](const std::string& name, const std::vector<RankingMetrics>& all) {
-    std::snprintf(line, sizeof(line), "%-28s", name.c_str());
+  for (const char* segment : kSegmentNames) {
+    std::snprintf(line, sizeof(line), " %9s", (std::string(segment) + "@" + first_k).c_str());
     text += line;
-    for (const RankingMetrics& m : all) {
-      std::snprintf(line, sizeof(line), "  %8.4f  %8.4f  %8.4f", m.hit_rate, m.mrr, m.ndcg);
+  }
+  text += "\n";
+  for (const RankingResult& ranking : report.rankings) {
+    const std::string name =
+        IsBaseline(ranking) ? ranking.name + " (baseline)" : model_name + " " + ranking.name;
+    std::snprintf(line, sizeof(line), "%-32s", name.c_str());
+    text += line;
+    for (const RankingMetrics& m : ranking.all) {
+      std::snprintf(line, sizeof(line), " %8.4f %8.4f %8.4f", m.hit_rate, m.mrr, m.ndcg);
+      text += line;
+    }
+    for (const auto& segment : ranking.by_segment) {
+      std::snprintf(line, sizeof(line), " %9.4f", segment.front().hit_rate);
       text += line;
     }
     text += "\n";
-  };
-  row(model_name, report.model);
-  row("popularity (baseline)", report.popularity);
-  row("co-occurrence (baseline)", report.cooccurrence);
+  }
+  text += "(head/torso/tail@k: HR of the pairs whose next song is in that popularity segment)\n";
   return text;
+}
+
+}  // namespace
+
+nlohmann::json EvaluateAndPrint(const Vocabulary& vocabulary, const Recommender& recommender,
+                                const Corpus& test, const Corpus& train,
+                                const std::vector<size_t>& ks, const SongTags* tags,
+                                const std::string& model_name, int threads) {
+  const EvaluationReport report =
+      EvaluateNextSong(vocabulary, recommender, test, train, ks, threads);
+  std::fputs(FormatReport(report, model_name).c_str(), stdout);
+  nlohmann::json metrics = ReportToJson(report);
+  if (tags != nullptr) {
+    std::vector<std::vector<std::string>> tags_of_row(vocabulary.size());
+    for (size_t row = 0; row < tags_of_row.size(); ++row) {
+      auto it = tags->find(vocabulary.key(row));
+      if (it != tags->end()) tags_of_row[row] = it->second;
+    }
+    const TagAgreement agreement = MeasureTagAgreement(recommender, tags_of_row, 10, threads);
+    std::printf(
+        "tag agreement: %.4f of the 10 nearest neighbours of %zu songs with tags share a "
+        "tag with them; %.4f of random pairs do\n",
+        agreement.neighbors, agreement.songs, agreement.random);
+    metrics["tag_agreement"] = {{"songs", agreement.songs},
+                                {"neighbors@10", agreement.neighbors},
+                                {"random", agreement.random}};
+  }
+  std::fflush(stdout);
+  return metrics;
 }
 
 }  // namespace songvec

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "core/catalog.h"
 #include "core/evaluation.h"
+#include "core/recommender.h"
 #include "core/status.h"
 #include "core/trainer.h"
 #include "util/flags.h"
@@ -44,15 +46,37 @@ class ProgressPrinter {
 // {"path", "bytes", "fnv1a64"} of a file: what a model was trained or evaluated on.
 Result<nlohmann::json> DescribeFile(const std::string& path);
 
-// Every training option, as stored with a model.
-nlohmann::json OptionsToJson(const TrainOptions& options);
+// Everything that makes a model: how it is trained and how its next scores are weighed.
+struct ModelOptions {
+  TrainOptions train;
+  // Weight of the co-occurrence term of next scores; 0: a pure SGNS model.
+  double cooccurrence_weight = kDefaultCooccurrenceWeight;
+  // Weight of the popularity term of next scores; unset: the ns_exponent.
+  std::optional<double> next_bias;
 
-// The report as stored in a model's metrics and printed by eval: pairs, coverage and, per ranking,
-// {"hr@k", "mrr@k", "ndcg@k"} at each cut-off.
-nlohmann::json ReportToJson(const EvaluationReport& report);
+  double resolved_next_bias() const { return next_bias.value_or(train.ns_exponent); }
+};
 
-// A human-readable table of the report. `model_name` labels the model's row.
-std::string FormatReport(const EvaluationReport& report, const std::string& model_name);
+// The options as stored with a model (its hyperparameters) and as a --config file: {"model", "dim",
+// "window", "negative", "ns_exponent", "sample", "min_count", "epochs", "alpha", "min_alpha",
+// "shared_negatives", "seed", "cooccurrence_weight", "next_bias"}, plus "threads" when
+// `with_threads` (stored models say how they were trained; a config file leaves it to the machine).
+nlohmann::json ModelOptionsToJson(const ModelOptions& options, bool with_threads);
+
+// Sets the options `json` names (any subset of the keys above but threads). An unknown key or a
+// value of the wrong type is InvalidArgument naming it.
+Status ModelOptionsFromJson(const nlohmann::json& json, ModelOptions* options);
+
+// Scores `recommender` (rows of `vocabulary`) on next-song prediction in `test` beside the
+// baselines counted in `train`, at the cut-offs `ks`, and with `tags` (may be null) its tag
+// agreement; prints the table, rows labelled with `model_name`. Returns the metrics as stored with
+// a model:
+// {"pairs", "scored_pairs", "coverage", "pairs_by_target_segment", "rankings": {name: {"hr@k",
+// "mrr@k", "ndcg@k", "segments"}}, "tag_agreement"}.
+nlohmann::json EvaluateAndPrint(const Vocabulary& vocabulary, const Recommender& recommender,
+                                const Corpus& test, const Corpus& train,
+                                const std::vector<size_t>& ks, const SongTags* tags,
+                                const std::string& model_name, int threads);
 
 }  // namespace songvec
 

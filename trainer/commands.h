@@ -12,8 +12,12 @@ namespace songvec {
 int RunTrain(const std::vector<std::string>& args);
 int RunEval(const std::vector<std::string>& args);
 int RunExport(const std::vector<std::string>& args);
+int RunImport(const std::vector<std::string>& args);
 int RunSynth(const std::vector<std::string>& args);
 int RunMigrate(const std::vector<std::string>& args);
+int RunModels(const std::vector<std::string>& args);
+int RunSplit(const std::vector<std::string>& args);
+int RunTune(const std::vector<std::string>& args);
 
 }  // namespace songvec
 

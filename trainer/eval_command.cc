@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <thread>
 
+#include "core/catalog.h"
 #include "core/evaluation.h"
+#include "core/recommender.h"
 #include "core/text_lines.h"
 #include "core/word2vec_format.h"
 #include "storage/database.h"
@@ -36,7 +38,9 @@ Result<std::vector<size_t>> ParseCutoffs(const std::string& text) {
 int RunEval(const std::vector<std::string>& args) {
   SetUpLogging();
   std::string db_path, vectors_path, test_path, train_path, format_name, cutoffs = "10";
+  std::string tags_path, tag_names_path, vectors_format = "word2vec";
   int64_t version = 0;
+
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   FlagSet flags(
       "songvec-train eval --playlists TEST (--db FILE [--version N] | --vectors FILE.vec --train "
@@ -45,12 +49,19 @@ int RunEval(const std::vector<std::string>& args) {
   flags.Add("db", &db_path, "database holding the model; its metrics are stored there");
   flags.Add("version", &version, "model version to score (0: the active one)");
   flags.Add("vectors", &vectors_path,
-            "score a word2vec text file instead (gensim, fastText .vec), by the same code");
+            "score a vectors file instead (gensim, fastText .vec), by the same code");
+  flags.Add("vectors-format", &vectors_format, "--vectors is word2vec (text) or word2vec-binary");
   flags.Add(
       "train", &train_path,
-      "training playlists, for the baselines' counts (default: the model's own training file)");
+      "training playlists, for the baselines' counts (default: the model's own training file; "
+      "needed for --vectors and imported models)");
   flags.Add("format", &format_name, "yes or plain (default: the model's, else yes)");
   flags.Add("k", &cutoffs, "cut-offs, comma-separated");
+  flags.Add("tags", &tags_path,
+            "also measure tag agreement of the 10 nearest neighbours, with these song tags "
+            "(yes.com's tags.txt, or song_id<TAB>tag,tag lines)");
+  flags.Add("tag-names", &tag_names_path, "yes.com's tag_hash.txt, for --tags");
+
   flags.Add("threads", &threads, "threads");
   if (auto exit = ParseFlags(flags, args, {"playlists"})) return *exit;
   if (db_path.empty() == vectors_path.empty()) {
@@ -61,18 +72,21 @@ int RunEval(const std::vector<std::string>& args) {
   if (!ks.ok()) return Fail(ks.status());
 
   std::string model_name;
-  Vocabulary vocabulary;
-  Matrix vectors;
+  StoredModel model;
   std::optional<Database> db;
   if (!vectors_path.empty()) {
     if (train_path.empty()) {
       return Fail(Status::InvalidArgument(
           "--vectors needs --train: the baselines count songs in the training playlists"));
     }
-    Result<KeyedVectors> keyed = ReadWord2VecTextFile(vectors_path);
+    Result<VectorFormat> vector_format = ParseVectorFormat(vectors_format);
+    if (!vector_format.ok()) return Fail(vector_format.status());
+    Result<KeyedVectors> keyed = ReadVectorsFile(vectors_path, *vector_format);
     if (!keyed.ok()) return Fail(keyed.status());
-    vocabulary = Vocabulary(std::move(keyed->keys), std::vector<int64_t>(keyed->vectors.rows(), 0));
-    vectors = std::move(keyed->vectors);
+    // A vectors file has input vectors only: it is scored the "similar" way.
+    const auto rows = keyed->vectors.rows();
+    model.embeddings = {Vocabulary(std::move(keyed->keys), std::vector<int64_t>(rows, 0)),
+                        std::move(keyed->vectors), Matrix()};
     model_name = vectors_path;
   } else {
     Result<Database> opened = Database::Open(db_path, Database::Mode::kReadWrite);
@@ -87,16 +101,23 @@ int RunEval(const std::vector<std::string>& args) {
       }
       version = **active;
     }
-    Result<ModelInfo> info = models.Get(version);
-    if (!info.ok()) return Fail(info.status());
-    const auto trained_on = nlohmann::json::parse(info->trained_on);
-    if (train_path.empty()) train_path = trained_on["playlists_file"]["path"].get<std::string>();
-    if (format_name.empty()) format_name = trained_on["format"].get<std::string>();
-    Result<Embeddings> embeddings = models.LoadEmbeddings(version);
-    if (!embeddings.ok()) return Fail(embeddings.status());
-    vocabulary = std::move(embeddings->vocabulary);
-    vectors = std::move(embeddings->input);
-    model_name = "songvec model " + std::to_string(version) + " (cosine)";
+    Result<StoredModel> loaded = models.Load(version);
+    if (!loaded.ok()) return Fail(loaded.status());
+    model = std::move(loaded).value();
+    // Models songvec trained know their training file; imported ones need --train.
+    const auto trained_on = nlohmann::json::parse(model.info.trained_on);
+    if (train_path.empty() && trained_on.contains("playlists_file")) {
+      train_path = trained_on["playlists_file"]["path"].get<std::string>();
+    }
+    if (train_path.empty()) {
+      return Fail(
+          Status::InvalidArgument("model " + std::to_string(version) +
+                                  " was imported: give its training playlists with --train"));
+    }
+    if (format_name.empty() && trained_on.contains("format")) {
+      format_name = trained_on["format"].get<std::string>();
+    }
+    model_name = "model " + std::to_string(version);
   }
   if (format_name.empty()) format_name = "yes";
   Result<DataFormat> format = ParseDataFormat(format_name);
@@ -108,16 +129,22 @@ int RunEval(const std::vector<std::string>& args) {
   if (!train.ok()) {
     return Fail(train.status().WithContext("the baselines need the training playlists (--train)"));
   }
-  spdlog::info("scoring {} songs on {} against baselines counted in {}", vocabulary.size(),
-               test_path, train_path);
-  const EvaluationReport report =
-      EvaluateNextSong(vocabulary, vectors, *test, *train, *ks, threads);
-  std::fputs(FormatReport(report, model_name).c_str(), stdout);
+  std::optional<SongTags> tags;
+  if (!tags_path.empty()) {
+    Result<SongTags> read = ReadTags(tags_path, tag_names_path, *format);
+    if (!read.ok()) return Fail(read.status());
+    tags = std::move(read).value();
+  }
+  spdlog::info("scoring {} songs on {} against baselines counted in {}",
+               model.embeddings.vocabulary.size(), test_path, train_path);
+  const Vocabulary vocabulary = model.embeddings.vocabulary;
+  const Recommender recommender = MakeRecommender(std::move(model));
+  nlohmann::json metrics = EvaluateAndPrint(vocabulary, recommender, *test, *train, *ks,
+                                            tags ? &*tags : nullptr, model_name, threads);
 
   if (db.has_value()) {
     Result<nlohmann::json> test_file = DescribeFile(test_path);
     if (!test_file.ok()) return Fail(test_file.status());
-    nlohmann::json metrics = ReportToJson(report);
     metrics["test_file"] = *test_file;
     if (Status s =
             ModelStore(*db).SetMetrics(version, nlohmann::json{{"next_song", metrics}}.dump());

@@ -16,13 +16,13 @@ int RunExport(const std::vector<std::string>& args) {
   FlagSet flags("songvec-train export --db FILE --out FILE [options]");
   flags.Add("db", &db_path, "database holding the model");
   flags.Add("out", &out_path, "file to write");
-  flags.Add("format", &format, "word2vec (text, as gensim's save_word2vec_format writes it)");
+  flags.Add("format", &format,
+            "word2vec (text) or word2vec-binary, as gensim's save_word2vec_format writes them");
   flags.Add("version", &version, "model version (0: the active one)");
   flags.Add("matrix", &matrix, "input (the song vectors) or output (their context vectors)");
   if (auto exit = ParseFlags(flags, args, {"db", "out"})) return *exit;
-  if (format != "word2vec") {
-    return Fail(Status::InvalidArgument("unknown --format '" + format + "' (expected word2vec)"));
-  }
+  Result<VectorFormat> vector_format = ParseVectorFormat(format);
+  if (!vector_format.ok()) return Fail(vector_format.status());
   if (matrix != "input" && matrix != "output") {
     return Fail(Status::InvalidArgument("--matrix must be input or output"));
   }
@@ -42,8 +42,14 @@ int RunExport(const std::vector<std::string>& args) {
   const std::string partial = out_path + ".partial";
   std::ofstream out(partial, std::ios::binary | std::ios::trunc);
   if (!out) return Fail(Status::IoError("cannot write " + partial));
-  Status written = WriteWord2VecText(out, embeddings->vocabulary.keys(),
-                                     matrix == "input" ? embeddings->input : embeddings->output);
+  const Matrix& vectors = matrix == "input" ? embeddings->input : embeddings->output;
+  if (vectors.cols() == 0) {
+    return Fail(Status::InvalidArgument("model " + std::to_string(version) +
+                                        " has no output vectors (it was imported)"));
+  }
+  Status written = *vector_format == VectorFormat::kText
+                       ? WriteWord2VecText(out, embeddings->vocabulary.keys(), vectors)
+                       : WriteWord2VecBinary(out, embeddings->vocabulary.keys(), vectors);
   out.close();
   if (!written.ok() || !out || std::rename(partial.c_str(), out_path.c_str()) != 0) {
     std::remove(partial.c_str());

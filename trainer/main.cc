@@ -18,8 +18,12 @@ constexpr Command kCommands[] = {
     {"train", songvec::RunTrain,
      "learn song vectors from playlists; store them as the active model"},
     {"eval", songvec::RunEval, "score a model (or a .vec file) on next-song prediction"},
-    {"export", songvec::RunExport, "write a model's vectors in word2vec text format"},
+    {"tune", songvec::RunTune, "search hyperparameters on a validation split; write the best"},
+    {"split", songvec::RunSplit, "split playlists into train, validation and test, reproducibly"},
+    {"export", songvec::RunExport, "write a model's vectors in word2vec text or binary format"},
+    {"import", songvec::RunImport, "store vectors trained elsewhere as a model version"},
     {"synth", songvec::RunSynth, "write the built-in demo dataset (genres, artists, playlists)"},
+    {"models", songvec::RunModels, "list, show, activate (roll back), delete and prune versions"},
     {"migrate", songvec::RunMigrate, "bring a database's schema up to date"},
 };
 

@@ -1,12 +1,17 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <thread>
 #include <unordered_set>
 
 #include "core/catalog.h"
+#include "core/cooccurrence.h"
 #include "core/corpus.h"
+#include "core/recommender.h"
 #include "core/trainer.h"
 #include "core/vocabulary.h"
 #include "storage/catalog_store.h"
@@ -41,14 +46,38 @@ void ReportMissingFromCatalog(const Vocabulary& vocabulary, const std::vector<So
 
 int RunTrain(const std::vector<std::string>& args) {
   SetUpLogging();
-  TrainOptions options;
+  ModelOptions model;
+  TrainOptions& options = model.train;
   options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  std::string playlists_path, songs_path, db_path, format_name = "yes", model_name = "skipgram";
+  // A --config file (what tune writes) sets options first; flags given beside it override them.
+  std::string config_path;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--config" && i + 1 < args.size()) config_path = args[i + 1];
+    if (args[i].rfind("--config=", 0) == 0) config_path = args[i].substr(9);
+  }
+  if (!config_path.empty()) {
+    std::ifstream file(config_path);
+    const auto json = nlohmann::json::parse(file, nullptr, false);
+    if (!file || json.is_discarded()) {
+      return Fail(Status::InvalidArgument(config_path + " is not a readable JSON file"));
+    }
+    if (Status s = ModelOptionsFromJson(json, &model); !s.ok())
+      return Fail(s.WithContext(config_path));
+  }
+  std::string playlists_path, songs_path, db_path, format_name = "yes";
+  std::string model_name = ArchitectureName(options.architecture);
+  std::string tags_path, tag_names_path, next_bias, test_path, activate;
+  if (model.next_bias) next_bias = std::to_string(*model.next_bias);
+  double& cooccurrence_weight = model.cooccurrence_weight;
   FlagSet flags("songvec-train train --playlists FILE --songs FILE --db FILE [options]");
+  flags.Add("config", &config_path, "options file, as tune writes it; flags beside it win");
   flags.Add("playlists", &playlists_path, "training playlists");
   flags.Add("songs", &songs_path, "song catalog: id<TAB>title<TAB>artist per line");
   flags.Add("db", &db_path, "SQLite database to store the model in (created if missing)");
   flags.Add("format", &format_name, "data format of both files: yes or plain");
+  flags.Add("tags", &tags_path,
+            "song tags: yes.com's tags.txt, or for --format plain song_id<TAB>tag,tag lines");
+  flags.Add("tag-names", &tag_names_path, "yes.com's tag_hash.txt (the names of tags.txt's ids)");
   flags.Add("model", &model_name, "skipgram or cbow (gensim's default, the book's model)");
   flags.Add("dim", &options.dim, "vector size (gensim's vector_size)");
   flags.Add("window", &options.window,
@@ -64,6 +93,16 @@ int RunTrain(const std::vector<std::string>& args) {
       "shared-negatives", &options.shared_negatives,
       "skip-gram: one draw of negatives per centre song, shared by its whole window (HogBatch, "
       "3-4x faster, same quality); false: fresh negatives per pair, as word2vec.c");
+  flags.Add("cooccurrence-weight", &cooccurrence_weight,
+            "next scores blend in log(1 + times each candidate stood next to the seeds) at this "
+            "weight; 0: pure SGNS, no counts stored");
+  flags.Add("next-bias", &next_bias,
+            "weight of log(count) in next scores (default: the --ns-exponent)");
+  flags.Add("test", &test_path,
+            "test playlists: score the new model on them (and the active one, for --activate)");
+  flags.Add("activate", &activate,
+            "never, always, or if-better: only if its HR@10 on --test beats the active model's "
+            "(default: if-better with --test, else always)");
   flags.Add("threads", &options.threads, "worker threads");
   flags.Add("seed", &options.seed, "random seed; one thread + a seed = identical vectors");
   if (auto exit = ParseFlags(flags, args, {"playlists", "songs", "db"})) return *exit;
@@ -79,11 +118,51 @@ int RunTrain(const std::vector<std::string>& args) {
   Result<Database> db = Database::Open(db_path, Database::Mode::kReadWrite);
   if (!db.ok()) return Fail(db.status());
 
+  if (!next_bias.empty()) {
+    char* end = nullptr;
+    model.next_bias = std::strtod(next_bias.c_str(), &end);
+    if (*end != '\0' || !std::isfinite(*model.next_bias)) {
+      return Fail(Status::InvalidArgument("--next-bias expects a number, got '" + next_bias + "'"));
+    }
+  }
+  const auto popularity_weight = static_cast<float>(model.resolved_next_bias());
+  if (!(cooccurrence_weight >= 0)) {
+    return Fail(Status::InvalidArgument("--cooccurrence-weight must be at least 0"));
+  }
+  if (activate.empty()) activate = test_path.empty() ? "always" : "if-better";
+  if (activate != "never" && activate != "always" && activate != "if-better") {
+    return Fail(Status::InvalidArgument("--activate must be never, always or if-better"));
+  }
+  if (activate == "if-better" && test_path.empty()) {
+    return Fail(Status::InvalidArgument("--activate=if-better needs --test"));
+  }
+  if (*format == DataFormat::kYes && tags_path.empty() != tag_names_path.empty()) {
+    return Fail(Status::InvalidArgument("--tags and --tag-names go together in the yes format"));
+  }
+
   Result<std::vector<Song>> catalog = ReadCatalog(songs_path, *format);
   if (!catalog.ok()) return Fail(catalog.status());
+  if (!tags_path.empty()) {
+    Result<SongTags> tags = ReadTags(tags_path, tag_names_path, *format);
+    if (!tags.ok()) return Fail(tags.status());
+    size_t tagged = 0;
+    for (Song& song : *catalog) {
+      auto it = tags->find(song.id);
+      if (it == tags->end() || it->second.empty()) continue;
+      song.tags = std::move(it->second);
+      ++tagged;
+    }
+    spdlog::info("{}: tags for {} of the catalog's {} songs", tags_path, tagged, catalog->size());
+  }
   CorpusStats stats;
   Result<Corpus> corpus = ReadCorpus(playlists_path, *format, &stats);
   if (!corpus.ok()) return Fail(corpus.status());
+  std::optional<Corpus> test;
+  if (!test_path.empty()) {
+    Result<Corpus> read = ReadCorpus(test_path, *format, nullptr);
+    if (!read.ok()) return Fail(read.status());
+    test = std::move(read).value();
+  }
   spdlog::info(
       "{}: {} playlists, {} songs in them ({} lines; dropped {} single-song playlists, "
       "{} empty lines)",
@@ -92,7 +171,11 @@ int RunTrain(const std::vector<std::string>& args) {
 
   const Vocabulary vocabulary = Vocabulary::Build(*corpus, options.min_count);
   const Corpus encoded = vocabulary.Encode(*corpus);
-  *corpus = Corpus();  // training reads only the encoded copy: give the memory back
+  std::optional<Cooccurrence> cooccurrence;
+  if (cooccurrence_weight > 0) cooccurrence.emplace(*corpus, vocabulary);
+  // Training reads only the encoded copy: give the memory back, unless the evaluation's baselines
+  // need it.
+  if (!test) *corpus = Corpus();
   spdlog::info(
       "vocabulary: {} songs appear at least {} time(s); {} playlists and {} tokens to train on",
       vocabulary.size(), options.min_count, encoded.num_playlists(), encoded.tokens.size());
@@ -112,8 +195,9 @@ int RunTrain(const std::vector<std::string>& args) {
   Result<nlohmann::json> songs_file = DescribeFile(songs_path);
   if (!songs_file.ok()) return Fail(songs_file.status());
   ModelInfo info;
-  info.algorithm = std::string("sgns-") + ArchitectureName(options.architecture);
-  info.hyperparameters = OptionsToJson(options).dump();
+  info.algorithm = std::string("sgns-") + ArchitectureName(options.architecture) +
+                   (cooccurrence.has_value() ? "+cooccurrence" : "");
+  info.hyperparameters = ModelOptionsToJson(model, true).dump();
   info.trained_on = nlohmann::json{{"format", format_name},
                                    {"playlists_file", *playlists_file},
                                    {"songs_file", *songs_file},
@@ -124,18 +208,69 @@ int RunTrain(const std::vector<std::string>& args) {
   info.training_seconds = summary.seconds;
   info.tokens = summary.tokens;
 
+  nlohmann::json metrics = nlohmann::json::object();
+  bool go_live = activate != "never";
+  if (test) {
+    const std::vector<size_t> ten = {10};
+    const Recommender candidate(*embeddings, popularity_weight, cooccurrence,
+                                static_cast<float>(cooccurrence_weight));
+    nlohmann::json scored = EvaluateAndPrint(vocabulary, candidate, *test, *corpus, ten, nullptr,
+                                             "new model", options.threads);
+    // The product's headline: next-song HR@10, the "next" way where both models have it.
+    std::string ranking = candidate.has_next() ? "next" : "similar";
+    nlohmann::json decision = {{"policy", activate}};
+    if (activate == "if-better") {
+      ModelStore models(*db);
+      Result<std::optional<int64_t>> active = models.ActiveVersion();
+      if (!active.ok()) return Fail(active.status());
+      if (active->has_value()) {
+        Result<StoredModel> current = models.Load(**active);
+        if (!current.ok()) return Fail(current.status());
+        const Vocabulary current_vocabulary = current->embeddings.vocabulary;
+        const Recommender current_recommender = MakeRecommender(std::move(current).value());
+        const std::string name = "active model " + std::to_string(**active);
+        nlohmann::json current_scored =
+            EvaluateAndPrint(current_vocabulary, current_recommender, *test, *corpus, ten, nullptr,
+                             name, options.threads);
+        if (!current_recommender.has_next()) ranking = "similar";
+        const double current_hr = current_scored["rankings"][ranking]["hr@10"].get<double>();
+        const double candidate_hr = scored["rankings"][ranking]["hr@10"].get<double>();
+        go_live = candidate_hr > current_hr;
+        decision["active_version"] = **active;
+        decision["active"] = current_hr;
+        std::printf("HR@10 (%s) on %s: new model %.4f, %s %.4f: %s\n", ranking.c_str(),
+                    test_path.c_str(), candidate_hr, name.c_str(), current_hr,
+                    go_live ? "the new model goes live" : "the active model stays");
+      }
+    }
+    decision["ranking"] = ranking;
+    decision["new"] = scored["rankings"][ranking]["hr@10"];
+    decision["activated"] = go_live;
+    Result<nlohmann::json> test_file = DescribeFile(test_path);
+    if (!test_file.ok()) return Fail(test_file.status());
+    scored["test_file"] = *test_file;
+    metrics = {{"next_song", scored}, {"activation", decision}};
+  }
+  info.metrics = metrics.dump();
+
   // Catalog, model and activation land together or not at all.
   Result<Transaction> transaction = Transaction::Begin(*db);
   if (!transaction.ok()) return Fail(transaction.status());
-  if (Status s = CatalogStore(*db).Upsert(*catalog); !s.ok()) return Fail(s);
+  if (Status s = CatalogStore(*db).Upsert(
+          *catalog, tags_path.empty() ? CatalogStore::Tags::kKeep : CatalogStore::Tags::kReplace);
+      !s.ok())
+    return Fail(s);
   ModelStore models(*db);
-  Result<int64_t> version = models.Insert(info, *embeddings);
+  Result<int64_t> version =
+      models.Insert(info, *embeddings, cooccurrence.has_value() ? &*cooccurrence : nullptr);
   if (!version.ok()) return Fail(version.status());
-  if (Status s = models.Activate(*version); !s.ok()) return Fail(s);
+  if (go_live) {
+    if (Status s = models.Activate(*version); !s.ok()) return Fail(s);
+  }
   if (Status s = transaction->Commit(); !s.ok()) return Fail(s);
 
-  std::printf("model version %lld is active in %s\n", static_cast<long long>(*version),
-              db_path.c_str());
+  std::printf("model version %lld is %s in %s\n", static_cast<long long>(*version),
+              go_live ? "active" : "stored, not active,", db_path.c_str());
   std::printf("vocabulary %zu songs, %lld tokens in %.1f s, %.0f songs/s (%d threads)\n",
               vocabulary.size(), static_cast<long long>(summary.tokens), summary.seconds,
               summary.tokens_per_second, options.threads);

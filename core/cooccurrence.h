@@ -1,0 +1,41 @@
+#ifndef SONGVEC_CORE_COOCCURRENCE_H_
+#define SONGVEC_CORE_COOCCURRENCE_H_
+
+#include <cstdint>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "core/corpus.h"
+#include "core/vocabulary.h"
+
+namespace songvec {
+
+// How often each pair of songs stood right next to each other (one position before or after) in
+// training playlists, by vocabulary row: a sparse symmetric matrix in compressed rows. The count
+// behind EVALUATION.md's co-occurrence baseline and the blend's count term. Immutable; thread-safe.
+class Cooccurrence {
+ public:
+  // Counts the adjacent pairs of `train`, whose songs are matched to `vocabulary` by external id;
+  // pairs with a song the vocabulary does not know, or a song next to itself, are skipped.
+  Cooccurrence(const Corpus& train, const Vocabulary& vocabulary);
+
+  // From stored rows: `starts` has rows + 1 ascending offsets into `entries`, whose (row, count)
+  // pairs are sorted by row within each row's range.
+  Cooccurrence(std::vector<size_t> starts, std::vector<std::pair<int32_t, int32_t>> entries)
+      : starts_(std::move(starts)), entries_(std::move(entries)) {}
+
+  size_t rows() const { return starts_.size() - 1; }
+  // Neighbours of `row` and how often each stood next to it, sorted by row.
+  std::span<const std::pair<int32_t, int32_t>> neighbors(int32_t row) const {
+    return {entries_.data() + starts_[row], starts_[row + 1] - starts_[row]};
+  }
+
+ private:
+  std::vector<size_t> starts_;
+  std::vector<std::pair<int32_t, int32_t>> entries_;  // (neighbour row, count)
+};
+
+}  // namespace songvec
+
+#endif  // SONGVEC_CORE_COOCCURRENCE_H_

@@ -1,0 +1,81 @@
+#include "core/recommender.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace songvec {
+namespace {
+
+// Three songs in 2-D with hand-set input and output vectors and counts 100, 10, 1.
+Embeddings ThreeSongs() {
+  Embeddings e{Vocabulary({"a", "b", "c"}, {100, 10, 1}), Matrix(3, 2), Matrix(3, 2)};
+  e.input << 1, 0,  //
+      0, 1,         //
+      1, 1;
+  e.output << 1, 0,  //
+      2, 0,          //
+      0, 3;
+  return e;
+}
+
+std::vector<int32_t> Rows(const std::vector<Neighbor>& neighbors) {
+  std::vector<int32_t> rows;
+  for (const Neighbor& n : neighbors) rows.push_back(n.row);
+  return rows;
+}
+
+TEST(Recommender, NextScoresInputAgainstOutputPlusWeightedLogCount) {
+  const Recommender recommender(ThreeSongs(), 0.5f);
+  const int32_t seed[] = {0};  // input (1, 0)
+  std::vector<Neighbor> found = recommender.Recommend(Scoring::kNext, seed, {}, 3, nullptr);
+  // a: 1 + 0.5 log 100 = 3.303; b: 2 + 0.5 log 10 = 3.151; c: 0 + 0 = 0.
+  ASSERT_EQ(Rows(found), (std::vector<int32_t>{0, 1, 2}));
+  EXPECT_NEAR(found[0].score, 1 + 0.5 * std::log(100.0), 1e-5);
+  EXPECT_NEAR(found[1].score, 2 + 0.5 * std::log(10.0), 1e-5);
+  // Without the popularity term, b's larger dot product wins.
+  const Recommender no_bias(ThreeSongs(), 0.0f);
+  EXPECT_EQ(Rows(no_bias.Recommend(Scoring::kNext, seed, {}, 3, nullptr)),
+            (std::vector<int32_t>{1, 0, 2}));
+}
+
+TEST(Recommender, SimilarIsCosineOfTheMeanOfUnitVectorsMinusNegatives) {
+  const Recommender recommender(ThreeSongs(), 0.0f);
+  const int32_t a[] = {0}, b[] = {1};
+  // From a, c (45 degrees) beats b (90 degrees).
+  EXPECT_EQ(Rows(recommender.Recommend(Scoring::kSimilar, a, {}, 2,
+                                       [](int32_t row) { return row == 0; })),
+            (std::vector<int32_t>{2, 1}));
+  // a minus b points to (1, -1): a itself first, c (orthogonal) second, b last.
+  std::vector<Neighbor> found = recommender.Recommend(Scoring::kSimilar, a, b, 3, nullptr);
+  EXPECT_EQ(Rows(found), (std::vector<int32_t>{0, 2, 1}));
+  EXPECT_NEAR(found[0].score, std::sqrt(0.5), 1e-6);
+}
+
+TEST(Recommender, BlendAddsWeightedLogCooccurrenceOfTheSeeds) {
+  // b stood next to a once, c three times.
+  Corpus train;
+  train.keys = {"a", "b", "c"};
+  train.AddPlaylist(std::vector<int32_t>{0, 1});
+  for (int i = 0; i < 3; ++i) train.AddPlaylist(std::vector<int32_t>{2, 0});
+  const Embeddings embeddings = ThreeSongs();
+  const Recommender blend(embeddings, 0.0f, Cooccurrence(train, embeddings.vocabulary), 2.0f);
+  const int32_t seed[] = {0};
+  std::vector<Neighbor> found =
+      blend.Recommend(Scoring::kNext, seed, {}, 2, [](int32_t row) { return row == 0; });
+  // b: 2 + 2 log 2 = 3.386; c: 0 + 2 log 4 = 2.773.
+  ASSERT_EQ(Rows(found), (std::vector<int32_t>{1, 2}));
+  EXPECT_NEAR(found[0].score, 2 + 2 * std::log(2.0), 1e-5);
+  EXPECT_NEAR(found[1].score, 2 * std::log(4.0), 1e-5);
+}
+
+TEST(Recommender, WithoutOutputVectorsOnlySimilarIsAvailable) {
+  Embeddings embeddings = ThreeSongs();
+  embeddings.output = Matrix();
+  const Recommender recommender(embeddings, 0.0f);
+  EXPECT_FALSE(recommender.has_next());
+  EXPECT_TRUE(Recommender(ThreeSongs(), 0.0f).has_next());
+}
+
+}  // namespace
+}  // namespace songvec

@@ -1,0 +1,51 @@
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "core/corpus.h"
+#include "trainer/cli.h"
+#include "trainer/commands.h"
+
+namespace songvec {
+
+int RunSplit(const std::vector<std::string>& args) {
+  SetUpLogging();
+  std::string playlists_path, out_dir, format_name = "yes";
+  double validation = 0.1, test = 0.1;
+  uint64_t seed = 1;
+  FlagSet flags("songvec-train split --playlists FILE --out DIR [options]");
+  flags.Add("playlists", &playlists_path, "playlists to split");
+  flags.Add("out", &out_dir, "folder for train.txt, validation.txt and test.txt");
+  flags.Add("format", &format_name, "yes or plain; the parts are written the same way");
+  flags.Add("validation", &validation, "share of playlists for validation.txt");
+  flags.Add("test", &test, "share of playlists for test.txt");
+  flags.Add("seed", &seed, "the same seed splits the same file the same way");
+  if (auto exit = ParseFlags(flags, args, {"playlists", "out"})) return *exit;
+  if (!(validation >= 0 && test >= 0 && validation + test < 1)) {
+    return Fail(Status::InvalidArgument("--validation and --test must be >= 0 and sum below 1"));
+  }
+  Result<DataFormat> format = ParseDataFormat(format_name);
+  if (!format.ok()) return Fail(format.status());
+  Result<Corpus> corpus = ReadCorpus(playlists_path, *format, nullptr);
+  if (!corpus.ok()) return Fail(corpus.status());
+
+  const CorpusSplit split = SplitCorpus(*corpus, validation, test, seed);
+  std::error_code error;
+  std::filesystem::create_directories(out_dir, error);
+  if (error) return Fail(Status::IoError("cannot create " + out_dir + ": " + error.message()));
+  const std::pair<const char*, const Corpus*> parts[] = {{"train.txt", &split.train},
+                                                         {"validation.txt", &split.validation},
+                                                         {"test.txt", &split.test}};
+  for (const auto& [name, part] : parts) {
+    const std::string path = (std::filesystem::path(out_dir) / name).string();
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    Status written =
+        out ? WriteCorpus(out, *part, *format) : Status::IoError("cannot write " + path);
+    if (!written.ok()) return Fail(written.WithContext(path));
+    std::printf("%s: %zu playlists, %zu songs\n", path.c_str(), part->num_playlists(),
+                part->tokens.size());
+  }
+  return 0;
+}
+
+}  // namespace songvec

@@ -1,0 +1,234 @@
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "core/cooccurrence.h"
+#include "core/corpus.h"
+#include "core/evaluation.h"
+#include "core/random.h"
+#include "core/recommender.h"
+#include "core/text_lines.h"
+#include "core/trainer.h"
+#include "storage/database.h"
+#include "trainer/cli.h"
+#include "trainer/commands.h"
+
+namespace songvec {
+namespace {
+
+// Values tried for each option. The co-occurrence weight costs no training: every trained model is
+// scored at each of its values.
+using Space = std::map<std::string, std::vector<double>>;
+
+Space DefaultSpace() {
+  return {{"dim", {16, 32, 64, 128, 256}},   {"window", {1, 3, 5, 10, 20}},
+          {"negative", {5, 10, 20, 50}},     {"ns_exponent", {-0.5, 0, 0.5, 0.75, 1}},
+          {"sample", {0, 1e-5, 1e-4, 1e-3}}, {"epochs", {5, 10, 20}},
+          {"alpha", {0.0125, 0.025, 0.05}},  {"cooccurrence_weight", {0, 1, 3, 10, 30}}};
+}
+
+// "dim=32,64;window=5,20" replaces those options' values in `space`.
+Status ParseSpace(const std::string& text, Space* space) {
+  for (std::string_view part : Split(text, ';')) {
+    if (Trim(part).empty()) continue;
+    const size_t equals = part.find('=');
+    const std::string name(Trim(part.substr(0, equals)));
+    if (equals == std::string_view::npos || space->count(name) == 0) {
+      return Status::InvalidArgument(
+          "--space: expected option=value,value,... with an option of "
+          "dim, window, negative, ns_exponent, sample, epochs, alpha, "
+          "cooccurrence_weight; found '" +
+          std::string(part) + "'");
+    }
+    std::vector<double> values;
+    for (std::string_view value : Split(part.substr(equals + 1), ',')) {
+      char* end = nullptr;
+      const std::string number(Trim(value));
+      values.push_back(std::strtod(number.c_str(), &end));
+      if (number.empty() || *end != '\0') {
+        return Status::InvalidArgument("--space: '" + number + "' is not a number (" + name + ")");
+      }
+    }
+    (*space)[name] = values;
+  }
+  return Status();
+}
+
+// The training options of every trial: all combinations (grid) or `trials` random draws.
+std::vector<std::map<std::string, double>> Trials(const Space& space, bool grid, int trials,
+                                                  uint64_t seed) {
+  std::vector<std::string> names;
+  for (const auto& [name, values] : space) {
+    if (name != "cooccurrence_weight") names.push_back(name);
+  }
+  std::vector<std::map<std::string, double>> result;
+  if (grid) {
+    result.emplace_back();
+    for (const std::string& name : names) {
+      std::vector<std::map<std::string, double>> next;
+      for (const auto& partial : result) {
+        for (double value : space.at(name)) {
+          next.push_back(partial);
+          next.back()[name] = value;
+        }
+      }
+      result = std::move(next);
+    }
+    return result;
+  }
+  Random rng(seed);
+  for (int t = 0; t < trials; ++t) {
+    std::map<std::string, double> trial;
+    for (const std::string& name : names) {
+      const std::vector<double>& values = space.at(name);
+      trial[name] = values[rng.Uniform(static_cast<uint32_t>(values.size()))];
+    }
+    result.push_back(trial);
+  }
+  return result;
+}
+
+double HitRate(const NextSongPairs& pairs, const Ranker& ranker, int threads) {
+  return Summarize(RankTargets(pairs, 10, ranker, threads), {10}).front().hit_rate;
+}
+
+}  // namespace
+
+int RunTune(const std::vector<std::string>& args) {
+  SetUpLogging();
+  std::string playlists_path, db_path, format_name = "yes", search = "random", space_text;
+  std::string out_path = "best.json";
+  int trials = 20;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  double validation = 0.1;
+  uint64_t seed = 1;
+  FlagSet flags("songvec-train tune --playlists FILE --db FILE [options]");
+  flags.Add("playlists", &playlists_path,
+            "training playlists; the validation split is carved from them (never the test file)");
+  flags.Add("db", &db_path, "database to record every trial in");
+  flags.Add("format", &format_name, "yes or plain");
+  flags.Add("search", &search, "random (--trials draws) or grid (every combination of --space)");
+  flags.Add("trials", &trials, "random search: trainings to run");
+  flags.Add("space", &space_text,
+            "values to try, e.g. 'dim=32,64;window=5,20;cooccurrence_weight=0,10' (the rest keep "
+            "the built-in ranges: dim 16-256, window 1-20, negative 5-50, ns_exponent -0.5-1, "
+            "sample 0-1e-3, epochs 5-20, alpha 0.0125-0.05, cooccurrence_weight 0-30)");
+  flags.Add("validation", &validation, "share of the playlists held out for validation");
+  flags.Add("seed", &seed, "seeds the split, the draws and every training");
+  flags.Add("out", &out_path, "where the best options go, for train --config");
+  flags.Add("threads", &threads, "threads for training and scoring");
+  if (auto exit = ParseFlags(flags, args, {"playlists", "db"})) return *exit;
+  if (search != "random" && search != "grid") {
+    return Fail(Status::InvalidArgument("--search must be random or grid"));
+  }
+  if (!(validation > 0 && validation < 1)) {
+    return Fail(Status::InvalidArgument("--validation must be above 0 and below 1"));
+  }
+  Space space = DefaultSpace();
+  if (Status s = ParseSpace(space_text, &space); !s.ok()) return Fail(s);
+  Result<DataFormat> format = ParseDataFormat(format_name);
+  if (!format.ok()) return Fail(format.status());
+  Result<Database> db = Database::Open(db_path, Database::Mode::kReadWrite);
+  if (!db.ok()) return Fail(db.status());
+  Result<Corpus> corpus = ReadCorpus(playlists_path, *format, nullptr);
+  if (!corpus.ok()) return Fail(corpus.status());
+
+  const CorpusSplit split = SplitCorpus(*corpus, validation, 0, seed);
+  const Vocabulary vocabulary = Vocabulary::Build(split.train, 1);
+  const Corpus encoded = vocabulary.Encode(split.train);
+  const Cooccurrence cooccurrence(split.train, vocabulary);
+  const NextSongPairs pairs = CollectPairs(split.validation, vocabulary);
+  const std::vector<int64_t> counts = CountsIn(split.train, vocabulary);
+  const double cooccurrence_hr = HitRate(pairs, CooccurrenceRanker(cooccurrence, counts), threads);
+  spdlog::info(
+      "validation: {} playlists, {} pairs scored; the co-occurrence baseline's HR@10 is "
+      "{:.4f}",
+      split.validation.num_playlists(), pairs.pairs.size(), cooccurrence_hr);
+
+  const auto runs = Trials(space, search == "grid", trials, seed);
+  Result<Statement> started = db->Prepare("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')");
+  if (!started.ok()) return Fail(started.status());
+  if (Result<bool> row = started->Step(); !row.ok()) return Fail(row.status());
+  const std::string search_id = started->ColumnText(0);
+  Result<Statement> record = db->Prepare(
+      "INSERT INTO tuning_trials (search, trial, hyperparameters, metrics, seconds) "
+      "VALUES (?, ?, ?, ?, ?)");
+  if (!record.ok()) return Fail(record.status());
+
+  std::printf("%5s %4s %6s %8s %8s %7s %7s %7s %6s %8s %9s %8s\n", "trial", "dim", "window",
+              "negative", "ns_exp", "sample", "epochs", "alpha", "c", "seconds", "similar", "next");
+  double best_hr = -1;
+  ModelOptions best;
+  for (size_t t = 0; t < runs.size(); ++t) {
+    ModelOptions options;
+    TrainOptions& o = options.train;
+    const auto& trial = runs[t];
+    o.dim = static_cast<int>(trial.at("dim"));
+    o.window = static_cast<int>(trial.at("window"));
+    o.negative = static_cast<int>(trial.at("negative"));
+    o.ns_exponent = trial.at("ns_exponent");
+    o.sample = trial.at("sample");
+    o.epochs = static_cast<int>(trial.at("epochs"));
+    o.alpha = trial.at("alpha");
+    o.min_alpha = std::min(o.min_alpha, o.alpha);
+    o.threads = threads;
+    o.seed = seed;
+    TrainSummary summary;
+    Result<Embeddings> embeddings = Train(encoded, vocabulary, o, nullptr, 1.0, &summary);
+    if (!embeddings.ok())
+      return Fail(embeddings.status().WithContext("trial " + std::to_string(t + 1)));
+    const Recommender plain(*embeddings, static_cast<float>(o.ns_exponent));
+    const double similar_hr = HitRate(pairs, ModelRanker(plain, Scoring::kSimilar), threads);
+    // Every co-occurrence weight on the same vectors; the best is the trial's.
+    nlohmann::json next_by_weight = nlohmann::json::object();
+    double trial_hr = -1;
+    for (double c : space.at("cooccurrence_weight")) {
+      const Recommender blend(*embeddings, static_cast<float>(o.ns_exponent),
+                              c > 0 ? std::optional<Cooccurrence>(cooccurrence) : std::nullopt,
+                              static_cast<float>(c));
+      const double hr = HitRate(pairs, ModelRanker(blend, Scoring::kNext), threads);
+      next_by_weight[std::to_string(c)] = hr;
+      if (hr > trial_hr) {
+        trial_hr = hr;
+        options.cooccurrence_weight = c;
+      }
+    }
+    std::printf("%5zu %4d %6d %8d %8.2f %7.0e %7d %7.4f %6.1f %8.1f %9.4f %8.4f\n", t + 1, o.dim,
+                o.window, o.negative, o.ns_exponent, o.sample, o.epochs, o.alpha,
+                options.cooccurrence_weight, summary.seconds, similar_hr, trial_hr);
+    std::fflush(stdout);
+    const nlohmann::json metrics = {{"validation_pairs", pairs.pairs.size()},
+                                    {"similar_hr@10", similar_hr},
+                                    {"next_hr@10", trial_hr},
+                                    {"next_hr@10_by_cooccurrence_weight", next_by_weight},
+                                    {"cooccurrence_baseline_hr@10", cooccurrence_hr}};
+    Status stored = record->Bind(1, search_id)
+                        .Bind(2, static_cast<int64_t>(t + 1))
+                        .Bind(3, ModelOptionsToJson(options, true).dump())
+                        .Bind(4, metrics.dump())
+                        .Bind(5, summary.seconds)
+                        .Run();
+    record->Reset();
+    if (!stored.ok()) return Fail(stored);
+    if (trial_hr > best_hr) {
+      best_hr = trial_hr;
+      best = options;
+    }
+  }
+
+  std::ofstream out(out_path, std::ios::trunc);
+  out << ModelOptionsToJson(best, false).dump(2) << '\n';
+  out.close();
+  if (!out) return Fail(Status::IoError("cannot write " + out_path));
+  std::printf(
+      "best next HR@10 on validation: %.4f (co-occurrence baseline %.4f); its options are "
+      "in %s: songvec-train train --config %s ...\n",
+      best_hr, cooccurrence_hr, out_path.c_str(), out_path.c_str());
+  return 0;
+}
+
+}  // namespace songvec
