@@ -3,11 +3,17 @@
 # Usage: scripts/install-deps.sh [--test | --bench]
 #   --test   adds what the test suite needs; --bench adds the peers and tools bench/ compares with
 set -euo pipefail
+# The OpenAPI linter the test suite runs on server/openapi.json (tests/openapi_lint.sh), pinned.
+# --test installs it from the npm registry into .tools/npm (git-ignored), not system-wide.
+redocly_version=2.77.0
 packages=(g++ cmake make pkg-config libeigen3-dev libcpp-httplib-dev nlohmann-json3-dev
           libsqlite3-dev libspdlog-dev curl python3)
 case "${1:-}" in
-  # GoogleTest for the unit tests; gensim to check that it loads songvec's exports.
-  --test) packages+=(libgtest-dev python3-gensim) ;;
+  # GoogleTest for the unit tests; gensim to check that it loads songvec's exports; Node.js and npm
+  # for the OpenAPI linter, unless npm is there already (NodeSource's nodejs package bundles npm and
+  # conflicts with Debian's npm package).
+  --test) packages+=(libgtest-dev python3-gensim)
+          command -v npm > /dev/null || packages+=(nodejs npm) ;;
   --bench) packages+=(libbenchmark-dev python3-gensim fasttext time wrk) ;;
   "") ;;
   *) echo "install-deps.sh: unknown option $1" >&2; exit 2 ;;
@@ -17,9 +23,28 @@ for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
     missing+=("$package")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
 sudo=()
 [ "$(id -u)" -ne 0 ] && sudo=(sudo)
-echo "installing: ${missing[*]}"
-"${sudo[@]}" apt-get update -q
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  "${sudo[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+[ "${1:-}" = --test ] || exit 0
+
+tools=$(cd "$(dirname "$0")/.." && pwd)/.tools/npm
+grep -qs "\"version\": \"$redocly_version\"" "$tools/node_modules/@redocly/cli/package.json" && exit 0
+# @redocly/cli 2 runs on Node.js 20.19+ or 22.12+; Debian 12's own nodejs is 18.
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+              process.exit((a === 20 && b >= 19) || a > 22 || (a === 22 && b >= 12) ? 0 : 1)'; then
+  echo "install-deps.sh: Node.js $(node --version) is too old for @redocly/cli $redocly_version" \
+       "(20.19+ or 22.12+): the OpenAPI lint test will be skipped" >&2
+  exit 0
+fi
+# Under sudo, as the user who ran it, so that the checkout's .tools stays theirs.
+as_user=()
+[ "$(id -u)" -eq 0 ] && [ -n "${SUDO_USER:-}" ] && command -v sudo > /dev/null &&
+  as_user=(sudo -H -u "$SUDO_USER")
+echo "installing: @redocly/cli@$redocly_version into .tools/npm"
+"${as_user[@]}" npm install --prefix "$tools" --save-exact --no-audit --no-fund --no-update-notifier \
+  --loglevel=error "@redocly/cli@$redocly_version"

@@ -1,12 +1,16 @@
-// songvec-server: answers "songs like X" over HTTP from the active model of a songvec database.
+// songvec-server: answers song recommendations over HTTP from the active model of a songvec
+// database, and swaps in newly activated models without a restart.
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdio>
 #include <thread>
 
-#include "server/model_snapshot.h"
+#include "server/database_reader.h"
+#include "server/metrics.h"
+#include "server/model_reloader.h"
 #include "server/song_service.h"
 #include "storage/database.h"
 #include "util/flags.h"
@@ -16,11 +20,16 @@ int main(int argc, char** argv) {
   songvec::ServerConfig config;
   std::string log_level = "info";
   songvec::FlagSet flags("songvec-server --db FILE [options]");
+  flags.SetEnvironmentPrefix("SONGVEC_");
   flags.Add("db", &config.db_path, "songvec database (opened read-only)");
   flags.Add("host", &config.host, "address to listen on");
   flags.Add("port", &config.port, "port to listen on (0: any free port)");
   flags.Add("workers", &config.workers, "worker threads = connections served at once");
   flags.Add("keep-alive", &config.keep_alive_seconds, "seconds an idle connection is kept open");
+  flags.Add("cors-origin", &config.cors_origins,
+            "origin a browser may call from, e.g. https://app.example.com (* for any)");
+  flags.Add("reload-interval", &config.reload_seconds,
+            "seconds between checks for a newly activated model (SIGHUP checks at once)");
   flags.Add("access-log", &config.access_log, "log every request");
   flags.Add("log-level", &log_level, "debug, info, warn or error");
   Status parsed = flags.Parse(std::vector<std::string>(argv + 1, argv + argc));
@@ -38,35 +47,44 @@ int main(int argc, char** argv) {
   if (parsed.ok() && config.keep_alive_seconds < 1) {
     parsed = Status::InvalidArgument("--keep-alive must be at least 1 second");
   }
+  if (parsed.ok() && !(config.reload_seconds >= 0.1)) {
+    parsed = Status::InvalidArgument("--reload-interval must be at least 0.1 seconds");
+  }
   if (!parsed.ok()) {
     std::fprintf(stderr, "songvec-server: %s\n", parsed.message().c_str());
     return 2;
   }
   spdlog::set_level(spdlog::level::from_str(log_level));
 
-  // SIGINT and SIGTERM are taken by one thread with sigwait(), which stops the server cleanly; no
-  // other thread (workers included, as they inherit the mask) is ever interrupted by them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  // SIGINT, SIGTERM and SIGHUP are taken by one thread with sigwait(): the first two stop the
+  // server cleanly, SIGHUP checks for a newly activated model. No other thread (workers included,
+  // as they inherit the mask) is ever interrupted by them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto db = songvec::Database::Open(config.db_path, songvec::Database::Mode::kReadOnly);
-  if (!db.ok()) {
-    spdlog::error("{}", db.status().message());
-    return 1;
+  songvec::Metrics metrics;
+  auto reloader = songvec::ModelReloader::Open(config.db_path, metrics);
+  auto reader = songvec::DatabaseReader::Open(config.db_path);
+  for (const Status& status : {reloader.status(), reader.status()}) {
+    if (!status.ok()) {
+      spdlog::error("{}", status.message());
+      return 1;
+    }
   }
-  auto model = songvec::ModelSnapshot::LoadActive(*db);
-  if (!model.ok()) {
-    spdlog::error("{}", model.status().message());
-    return 1;
+  // Without an active model the server starts all the same, not ready (GET /readyz answers 503),
+  // and serves the first model activated.
+  if (Status loaded = (*reloader)->CheckNow(); !loaded.ok()) return 1;
+  if (!(*reloader)->Current()) {
+    spdlog::warn("{} has no active model yet: not ready until one is trained", config.db_path);
   }
-  spdlog::info("loaded model {} ({} songs, dim {}) from {}", (*model)->info().version,
-               (*model)->model_songs(), (*model)->info().dim, config.db_path);
+  (*reloader)->Start(std::chrono::milliseconds(static_cast<int64_t>(config.reload_seconds * 1000)));
 
   httplib::Server server;
-  songvec::SongService service(*model);
+  songvec::SongService service(**reloader, **reader, metrics);
   service.Install(server, config);
   const int port = config.port == 0
                        ? server.bind_to_any_port(config.host)
@@ -77,10 +95,18 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::thread signal_thread([&] {
-    int signal = 0;
-    sigwait(&stop_signals, &signal);
-    spdlog::info("received signal {}, shutting down", signal);
-    server.stop();
+    while (true) {
+      int signal = 0;
+      sigwait(&signals, &signal);
+      if (signal == SIGHUP) {
+        spdlog::info("received SIGHUP: checking for a newly activated model");
+        (*reloader)->Trigger();
+        continue;
+      }
+      spdlog::info("received signal {}, shutting down", signal);
+      server.stop();
+      return;
+    }
   });
   spdlog::info("listening on http://{}:{} with {} workers", config.host, port, config.workers);
   const bool clean = server.listen_after_bind();

@@ -25,13 +25,10 @@ std::vector<Song> SongsOf(const Vocabulary& vocabulary, const std::vector<Song>&
 
 }  // namespace
 
-Result<std::shared_ptr<const ModelSnapshot>> ModelSnapshot::LoadActive(Database& db) {
-  ModelStore models(db);
-  SONGVEC_ASSIGN_OR_RETURN(std::optional<int64_t> version, models.ActiveVersion());
-  if (!version.has_value()) {
-    return Status::NotFound(db.path() + " has no active model; train one with songvec-train train");
-  }
-  SONGVEC_ASSIGN_OR_RETURN(StoredModel model, models.Load(*version));
+Result<std::shared_ptr<const ModelSnapshot>> ModelSnapshot::Load(Database& db, int64_t version) {
+  // One read transaction: the catalog matches the model even if a trainer commits meanwhile.
+  SONGVEC_ASSIGN_OR_RETURN(Transaction read, Transaction::BeginRead(db));
+  SONGVEC_ASSIGN_OR_RETURN(StoredModel model, ModelStore(db).Load(version));
   SONGVEC_ASSIGN_OR_RETURN(std::vector<Song> catalog, CatalogStore(db).All());
   return std::make_shared<const ModelSnapshot>(std::move(model), catalog);
 }

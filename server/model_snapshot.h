@@ -22,8 +22,8 @@ namespace songvec {
 // share it through a shared_ptr without locking, and a newer snapshot replaces it in one swap.
 class ModelSnapshot {
  public:
-  // Loads the active model of `db` and the song catalog. NotFound if no model is active.
-  static Result<std::shared_ptr<const ModelSnapshot>> LoadActive(Database& db);
+  // Loads model `version` of `db` and the song catalog.
+  static Result<std::shared_ptr<const ModelSnapshot>> Load(Database& db, int64_t version);
 
   // A snapshot of `model` with `catalog`; songs of the model missing from the catalog get empty
   // titles.

@@ -7,16 +7,27 @@
 #include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace songvec {
+
+extern const char kOpenApiJson[];  // server/openapi.json, embedded at build time
+
 namespace {
 
 // ordered_json keeps keys in the order written: the query song before its results.
 using json = nlohmann::ordered_json;
 
-constexpr size_t kMaxK = 1000;
-constexpr size_t kDefaultK = 10;
+constexpr int64_t kMaxK = 1000;
+constexpr int64_t kDefaultK = 10;
+constexpr int64_t kMaxOffset = 10000;
 constexpr size_t kMaxSongIdBytes = 512;  // as the plain playlist format accepts
+constexpr size_t kMaxTagBytes = 100;
+constexpr size_t kMaxQueryBytes = 200;
+constexpr size_t kMaxIdsPerBody = 500;
+constexpr size_t kMaxBodyBytes = 64 * 1024;
 
 // Song ids are at most kMaxSongIdBytes of printable, non-space characters.
 bool ValidSongId(const std::string& id) {
@@ -39,6 +50,15 @@ void SendError(httplib::Response& response, int status, const std::string& code,
   SendJson(response, status, {{"error", {{"code", code}, {"message", message}}}});
 }
 
+void SendBadRequest(httplib::Response& response, const std::string& message) {
+  SendError(response, 400, "bad_request", message);
+}
+
+void SendNotReady(httplib::Response& response) {
+  SendError(response, 503, "not_ready",
+            "no model is loaded yet: train one (songvec-train train), the server picks it up");
+}
+
 // Code and message for errors the HTTP layer raised before any handler ran.
 std::pair<std::string, std::string> DescribeStatus(int status, const httplib::Request& req) {
   switch (status) {
@@ -59,10 +79,148 @@ json SongJson(const Song& song) {
   return {{"id", song.id}, {"title", song.title}, {"artist", song.artist}, {"tags", song.tags}};
 }
 
-// Start time of the request the current worker is handling, for the access log's latency.
-thread_local std::chrono::steady_clock::time_point request_start;
+json ModelJson(const ModelInfo& info) {
+  auto object = [](const std::string& text) {
+    json parsed = json::parse(text, nullptr, false);
+    return parsed.is_object() ? parsed : json::object();
+  };
+  return {{"version", info.version},
+          {"created_at", info.created_at},
+          {"algorithm", info.algorithm},
+          {"active", info.active},
+          {"songvec_version", info.songvec_version},
+          {"vocab_size", info.vocab_size},
+          {"dim", info.dim},
+          {"training_seconds", info.training_seconds},
+          {"tokens", info.tokens},
+          {"stored_bytes", info.stored_bytes},
+          {"hyperparameters", object(info.hyperparameters)},
+          {"trained_on", object(info.trained_on)},
+          {"metrics", object(info.metrics)}};
+}
+
+// Reads the integer query parameter `name` (default `fallback`) into `value`; false after sending
+// a 400 naming it.
+bool IntegerParam(const httplib::Request& req, httplib::Response& res, const char* name,
+                  int64_t min, int64_t max, int64_t fallback, int64_t* value) {
+  *value = fallback;
+  if (!req.has_param(name)) return true;
+  const std::string text = req.get_param_value(name);
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), *value);
+  if (error != std::errc() || end != text.data() + text.size() || *value < min || *value > max) {
+    SendBadRequest(res, std::string(name) + " must be an integer from " + std::to_string(min) +
+                            " to " + std::to_string(max) + ", got '" + text + "'");
+    return false;
+  }
+  return true;
+}
+
+// The tag= parameter ("" when absent); false after sending a 400.
+bool TagParam(const httplib::Request& req, httplib::Response& res, std::string* tag) {
+  if (!req.has_param("tag")) return true;
+  *tag = req.get_param_value("tag");
+  if (tag->empty() || tag->size() > kMaxTagBytes) {
+    SendBadRequest(res, "tag must be 1 to 100 characters");
+    return false;
+  }
+  return true;
+}
+
+bool HasTag(const Song& song, const std::string& tag) {
+  return std::find(song.tags.begin(), song.tags.end(), tag) != song.tags.end();
+}
+
+// Rows [offset, offset + k) of the ranking for the seeds, skipping `exclude`, with at most
+// `max_per_artist` songs per artist (0: no limit). With a limit the ranking is asked for more rows
+// until enough artists fit or every row has been seen.
+std::vector<Neighbor> Rank(const ModelSnapshot& model, Scoring scoring,
+                           std::span<const int32_t> positive, std::span<const int32_t> negative,
+                           size_t k, size_t offset, size_t max_per_artist,
+                           const RowFilter& exclude) {
+  const size_t wanted = offset + k;
+  const Recommender& recommender = model.recommender();
+  std::vector<Neighbor> kept;
+  for (size_t asked = wanted;; asked = std::min(asked * 4, recommender.size())) {
+    std::vector<Neighbor> ranked =
+        recommender.Recommend(scoring, positive, negative, asked, exclude);
+    const bool exhausted = ranked.size() < asked || asked >= recommender.size();
+    if (max_per_artist == 0) {
+      kept = std::move(ranked);
+    } else {
+      kept.clear();
+      std::unordered_map<std::string_view, size_t> per_artist;
+      for (const Neighbor& n : ranked) {
+        const std::string& artist = model.song(n.row).artist;
+        // Untitled songs (not in the catalog) have no artist to limit.
+        if (!artist.empty() && ++per_artist[artist] > max_per_artist) continue;
+        kept.push_back(n);
+        if (kept.size() == wanted) break;
+      }
+    }
+    if (kept.size() >= wanted || exhausted) break;
+  }
+  if (kept.size() <= offset) return {};
+  kept.erase(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(offset));
+  if (kept.size() > k) kept.resize(k);
+  return kept;
+}
+
+json ResultsJson(const ModelSnapshot& model, const std::vector<Neighbor>& neighbors) {
+  json results = json::array();
+  for (const Neighbor& n : neighbors) {
+    json song = SongJson(model.song(n.row));
+    // Six decimals: float precision, without the noise digits of its conversion to double.
+    song["score"] = std::round(static_cast<double>(n.score) * 1e6) / 1e6;
+    results.push_back(std::move(song));
+  }
+  return results;
+}
+
+// What the access log and the metrics need to know of the request a worker is handling.
+struct RequestState {
+  std::chrono::steady_clock::time_point start;
+  const char* route = "other";
+  std::string id;
+};
+thread_local RequestState current_request;
+
+// X-Request-Id: the client's if it is a sane token, else 16 random hex digits.
+std::string RequestId(const httplib::Request& req) {
+  std::string id = req.get_header_value("X-Request-Id");
+  const bool sane =
+      !id.empty() && id.size() <= 128 &&
+      std::all_of(id.begin(), id.end(), [](unsigned char c) { return c > ' ' && c < 0x7f; });
+  if (sane) return id;
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(rng()));
+  return text;
+}
 
 }  // namespace
+
+const std::vector<SongService::Route>& SongService::RouteTable() {
+  static const std::vector<Route> routes = {
+      {"GET", "/healthz", "/healthz", &SongService::Health},
+      {"GET", "/readyz", "/readyz", &SongService::Ready},
+      {"GET", "/metrics", "/metrics", &SongService::ServeMetrics},
+      {"GET", "/openapi.json", "/openapi.json", &SongService::OpenApi},
+      {"GET", "/v1/songs", "/v1/songs", &SongService::Search},
+      {"GET", R"(/v1/songs/([^/]+))", "/v1/songs/{id}", &SongService::GetSong},
+      {"GET", R"(/v1/songs/([^/]+)/similar)", "/v1/songs/{id}/similar", &SongService::Similar},
+      {"GET", R"(/v1/songs/([^/]+)/next)", "/v1/songs/{id}/next", &SongService::Next},
+      {"POST", "/v1/recommend", "/v1/recommend", &SongService::Recommend},
+      {"GET", "/v1/models", "/v1/models", &SongService::ListModels},
+      {"GET", R"(/v1/models/([^/]+))", "/v1/models/{version}", &SongService::GetModel},
+  };
+  return routes;
+}
+
+std::vector<std::pair<std::string, std::string>> SongService::Routes() {
+  std::vector<std::pair<std::string, std::string>> routes;
+  for (const Route& route : RouteTable()) routes.emplace_back(route.method, route.path);
+  return routes;
+}
 
 void SongService::Install(httplib::Server& server, const ServerConfig& config) {
   server.set_tcp_nodelay(true);  // without it a keep-alive client waits ~40 ms per request
@@ -70,96 +228,193 @@ void SongService::Install(httplib::Server& server, const ServerConfig& config) {
   server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
   server.set_keep_alive_max_count(100000);
   server.set_keep_alive_timeout(config.keep_alive_seconds);
-  server.set_payload_max_length(64 * 1024);
+  server.set_payload_max_length(kMaxBodyBytes);
 
-  server.Get("/healthz", [this](const auto& req, auto& res) { Health(req, res); });
-  server.Get(R"(/v1/songs/([^/]+))", [this](const auto& req, auto& res) { GetSong(req, res); });
-  server.Get(R"(/v1/songs/([^/]+)/similar)",
-             [this](const auto& req, auto& res) { Neighbors(req, res, Scoring::kSimilar); });
-  server.Get(R"(/v1/songs/([^/]+)/next)",
-             [this](const auto& req, auto& res) { Neighbors(req, res, Scoring::kNext); });
-  // The routes exist for GET (and HEAD) only: other methods are told so, not "not found".
-  for (const char* pattern : {"/healthz", R"(/v1/songs/([^/]+))", R"(/v1/songs/([^/]+)/similar)",
-                              R"(/v1/songs/([^/]+)/next)"}) {
-    auto not_allowed = [](const httplib::Request& req, httplib::Response& res) {
-      res.set_header("Allow", "GET, HEAD");
+  for (const Route& route : RouteTable()) {
+    auto handle = [this, &route](const httplib::Request& req, httplib::Response& res) {
+      current_request.route = route.path;
+      (this->*route.handler)(req, res);
+    };
+    if (std::string(route.method) == "GET") {
+      server.Get(route.pattern, handle);
+    } else {
+      server.Post(route.pattern, handle);
+    }
+    // Other methods are told which one the route takes, not "not found".
+    auto not_allowed = [&route](const httplib::Request& req, httplib::Response& res) {
+      current_request.route = route.path;
+      res.set_header("Allow", std::string(route.method) == "GET" ? "GET, HEAD" : route.method);
       SendError(res, 405, "method_not_allowed", req.method + " is not allowed on " + req.path);
     };
-    server.Post(pattern, not_allowed);
-    server.Put(pattern, not_allowed);
-    server.Patch(pattern, not_allowed);
-    server.Delete(pattern, not_allowed);
-    server.Options(pattern, not_allowed);
+    if (std::string(route.method) != "GET") server.Get(route.pattern, not_allowed);
+    if (std::string(route.method) != "POST") server.Post(route.pattern, not_allowed);
+    server.Put(route.pattern, not_allowed);
+    server.Patch(route.pattern, not_allowed);
+    server.Delete(route.pattern, not_allowed);
+    server.Options(route.pattern, not_allowed);
   }
 
-  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-    request_start = std::chrono::steady_clock::now();
+  const std::unordered_set<std::string> origins(config.cors_origins.begin(),
+                                                config.cors_origins.end());
+  server.set_pre_routing_handler([origins](const httplib::Request& req, httplib::Response& res) {
+    current_request = {std::chrono::steady_clock::now(), "other", RequestId(req)};
+    res.set_header("X-Request-Id", current_request.id);
+    const std::string origin = req.get_header_value("Origin");
+    const bool allowed = !origin.empty() && (origins.count(origin) > 0 || origins.count("*") > 0);
+    if (allowed) {
+      res.set_header("Access-Control-Allow-Origin", origin);
+      res.set_header("Access-Control-Expose-Headers", "X-Request-Id");
+      res.set_header("Vary", "Origin");
+    }
+    // A CORS preflight: answered here for every route; without an allowed origin it carries no
+    // Access-Control-Allow-* headers, so the browser refuses the real request.
+    if (req.method == "OPTIONS" && req.has_header("Access-Control-Request-Method")) {
+      current_request.route = "preflight";
+      if (allowed) {
+        res.set_header("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
+        res.set_header("Access-Control-Allow-Headers", "Content-Type, X-Request-Id");
+        res.set_header("Access-Control-Max-Age", "600");
+      }
+      res.status = 204;
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  // Errors that no handler answered (unknown route, malformed request) get the JSON error shape
-  // too.
+  // Errors that no handler answered (unknown route, malformed request, oversized body) get the
+  // JSON error shape too.
   server.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
     const auto [code, message] = DescribeStatus(res.status, req);
     SendError(res, res.status, code, message);
   });
-  server.set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
-        std::string what = "unknown exception";
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        spdlog::error("{} {}: handler failed: {}", req.method, req.path, what);
-        SendError(res, 500, "internal", "internal error; the server logged the details");
-      });
-  if (config.access_log) {
-    server.set_logger([](const httplib::Request& req, const httplib::Response& res) {
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                                  request_start)
-                            .count();
-      spdlog::info("{} {} {} {} {:.3f}ms", req.remote_addr, req.method, req.target, res.status, ms);
-    });
-  }
+  server.set_exception_handler([](const httplib::Request& req, httplib::Response& res,
+                                  std::exception_ptr error) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    spdlog::error("{} {} [{}]: handler failed: {}", req.method, req.path, current_request.id, what);
+    SendError(res, 500, "internal", "internal error; the server logged the details");
+  });
+  server.set_logger([this, access_log = config.access_log](const httplib::Request& req,
+                                                           const httplib::Response& res) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - current_request.start)
+            .count();
+    metrics_.ObserveRequest(current_request.route, res.status, seconds);
+    if (access_log) {
+      spdlog::info("{} {} {} {} {:.3f}ms id={}", req.remote_addr, req.method, req.target,
+                   res.status, seconds * 1e3, current_request.id);
+    }
+  });
 }
 
 void SongService::Health(const httplib::Request&, httplib::Response& res) const {
+  const auto model = models_.Current();
   SendJson(res, 200,
            {{"status", "ok"},
-            {"model_version", model_->info().version},
-            {"songs", model_->model_songs()}});
+            {"model_version", model ? json(model->info().version) : json(nullptr)},
+            {"songs", model ? model->model_songs() : 0}});
+}
+
+void SongService::Ready(const httplib::Request&, httplib::Response& res) const {
+  const auto model = models_.Current();
+  if (!model) return SendNotReady(res);
+  SendJson(res, 200,
+           {{"status", "ready"},
+            {"model_version", model->info().version},
+            {"songs", model->model_songs()}});
+}
+
+void SongService::ServeMetrics(const httplib::Request&, httplib::Response& res) const {
+  const auto model = models_.Current();
+  res.set_content(
+      metrics_.Render(model ? model->info().version : -1, model ? model->model_songs() : 0),
+      "text/plain; version=0.0.4");
+}
+
+void SongService::OpenApi(const httplib::Request&, httplib::Response& res) const {
+  res.set_content(kOpenApiJson, "application/json");
+}
+
+void SongService::Search(const httplib::Request& req, httplib::Response& res) const {
+  const std::string query = req.get_param_value("q");
+  if (query.empty() || query.size() > kMaxQueryBytes) {
+    return SendBadRequest(res, "q must be 1 to 200 characters: words of a title or an artist");
+  }
+  int64_t limit, offset;
+  if (!IntegerParam(req, res, "limit", 1, 100, 20, &limit)) return;
+  if (!IntegerParam(req, res, "offset", 0, kMaxOffset, 0, &offset)) return;
+  Result<std::vector<Song>> hits = db_.Search(query, limit, offset);
+  if (!hits.ok()) {
+    if (hits.status().code() == Status::Code::kInvalidArgument) {
+      return SendBadRequest(res, "q: " + hits.status().message());
+    }
+    throw std::runtime_error(hits.status().message());
+  }
+  const auto model = models_.Current();
+  json results = json::array();
+  for (const Song& hit : *hits) {
+    // Tags come from the loaded snapshot; a song added since it was loaded has none yet.
+    const int32_t index = model ? model->Find(hit.id) : -1;
+    json song = SongJson(index >= 0 ? model->song(index) : hit);
+    song["in_model"] = index >= 0 && static_cast<size_t>(index) < model->model_songs();
+    results.push_back(std::move(song));
+  }
+  SendJson(
+      res, 200,
+      {{"query", query}, {"limit", limit}, {"offset", offset}, {"results", std::move(results)}});
 }
 
 void SongService::GetSong(const httplib::Request& req, httplib::Response& res) const {
   const std::string id = req.matches[1];
   if (!ValidSongId(id)) {
-    return SendError(res, 400, "bad_request", "song id must be 1 to 512 printable characters");
+    return SendBadRequest(res, "song id must be 1 to 512 printable characters");
   }
-  const int32_t index = model_->Find(id);
+  const auto model = models_.Current();
+  if (!model) return SendNotReady(res);
+  const int32_t index = model->Find(id);
   if (index < 0) return SendError(res, 404, "not_found", "unknown song '" + id + "'");
-  json body = SongJson(model_->song(index));
-  body["in_model"] = static_cast<size_t>(index) < model_->model_songs();
+  json body = SongJson(model->song(index));
+  body["in_model"] = static_cast<size_t>(index) < model->model_songs();
   SendJson(res, 200, body);
+}
+
+void SongService::Similar(const httplib::Request& req, httplib::Response& res) const {
+  Neighbors(req, res, Scoring::kSimilar);
+}
+
+void SongService::Next(const httplib::Request& req, httplib::Response& res) const {
+  Neighbors(req, res, Scoring::kNext);
 }
 
 void SongService::Neighbors(const httplib::Request& req, httplib::Response& res,
                             Scoring scoring) const {
   const std::string id = req.matches[1];
   if (!ValidSongId(id)) {
-    return SendError(res, 400, "bad_request", "song id must be 1 to 512 printable characters");
+    return SendBadRequest(res, "song id must be 1 to 512 printable characters");
   }
-  size_t k = kDefaultK;
-  if (req.has_param("k")) {
-    const std::string text = req.get_param_value("k");
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), k);
-    if (error != std::errc() || end != text.data() + text.size() || k < 1 || k > kMaxK) {
-      return SendError(res, 400, "bad_request",
-                       "k must be an integer from 1 to 1000, got '" + text + "'");
+  int64_t k, offset, max_per_artist;
+  if (!IntegerParam(req, res, "k", 1, kMaxK, kDefaultK, &k)) return;
+  if (!IntegerParam(req, res, "offset", 0, kMaxOffset, 0, &offset)) return;
+  if (!IntegerParam(req, res, "max_per_artist", 1, kMaxK, 0, &max_per_artist)) return;
+  bool exclude_same_artist = false;
+  if (req.has_param("exclude_same_artist")) {
+    const std::string text = req.get_param_value("exclude_same_artist");
+    if (text != "true" && text != "false") {
+      return SendBadRequest(res, "exclude_same_artist must be true or false, got '" + text + "'");
     }
+    exclude_same_artist = text == "true";
   }
-  const ModelSnapshot& model = *model_;
+  std::string tag;
+  if (!TagParam(req, res, &tag)) return;
+
+  const auto snapshot = models_.Current();
+  if (!snapshot) return SendNotReady(res);
+  const ModelSnapshot& model = *snapshot;
   const int32_t index = model.Find(id);
   if (index < 0) return SendError(res, 404, "not_found", "unknown song '" + id + "'");
   if (static_cast<size_t>(index) >= model.model_songs()) {
@@ -168,40 +423,187 @@ void SongService::Neighbors(const httplib::Request& req, httplib::Response& res,
                          std::to_string(model.info().version) +
                          " has no vector for it (it was not in the training playlists)");
   }
-  std::string tag;
-  if (req.has_param("tag")) {
-    tag = req.get_param_value("tag");
-    if (tag.empty() || tag.size() > 100) {
-      return SendError(res, 400, "bad_request", "tag must be 1 to 100 characters");
-    }
-  }
   if (scoring == Scoring::kNext && !model.recommender().has_next()) {
     return SendError(res, 404, "not_found",
                      "model " + std::to_string(model.info().version) +
                          " has no output vectors (it was imported), so it cannot score next; "
                          "use /similar");
   }
-  const int32_t seed[] = {index};
-  json results = json::array();
-  // With a tag, only songs carrying it; the filter runs only on rows that would enter the top k.
+  const std::string& artist = model.song(index).artist;
+  // The filters run only on rows that would enter the top k.
   auto exclude = [&](int32_t row) {
     if (row == index) return true;
-    if (tag.empty()) return false;
-    const std::vector<std::string>& tags = model.song(row).tags;
-    return std::find(tags.begin(), tags.end(), tag) == tags.end();
+    const Song& song = model.song(row);
+    if (exclude_same_artist && !artist.empty() && song.artist == artist) return true;
+    return !tag.empty() && !HasTag(song, tag);
   };
-  for (const Neighbor& n : model.recommender().Recommend(scoring, seed, {}, k, exclude)) {
-    json song = SongJson(model.song(n.row));
-    // Six decimals: float precision, without the noise digits of its conversion to double.
-    song["score"] = std::round(static_cast<double>(n.score) * 1e6) / 1e6;
-    results.push_back(std::move(song));
-  }
+  const int32_t seed[] = {index};
+  const std::vector<Neighbor> neighbors =
+      Rank(model, scoring, seed, {}, static_cast<size_t>(k), static_cast<size_t>(offset),
+           static_cast<size_t>(max_per_artist), exclude);
   SendJson(res, 200,
            {{"song", SongJson(model.song(index))},
             {"model_version", model.info().version},
             {"scoring", ScoringName(scoring)},
             {"k", k},
-            {"results", std::move(results)}});
+            {"offset", offset},
+            {"results", ResultsJson(model, neighbors)}});
+}
+
+void SongService::Recommend(const httplib::Request& req, httplib::Response& res) const {
+  json body;
+  try {
+    body = json::parse(req.body);
+  } catch (const json::parse_error& e) {
+    return SendBadRequest(res,
+                          "the body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  }
+  if (!body.is_object()) return SendBadRequest(res, "the body must be a JSON object");
+  for (const auto& [key, value] : body.items()) {
+    static const std::unordered_set<std::string> known = {
+        "positive", "negative", "exclude", "k", "max_per_artist", "scoring", "tag"};
+    if (known.count(key) == 0) {
+      return SendBadRequest(res, "unknown field '" + key +
+                                     "' (expected positive, negative, exclude, k, "
+                                     "max_per_artist, scoring, tag)");
+    }
+  }
+  // The three id lists, as strings (an integer id is read as its decimal digits).
+  std::vector<std::string> lists[3];
+  const char* list_names[3] = {"positive", "negative", "exclude"};
+  size_t total_ids = 0;
+  for (int l = 0; l < 3; ++l) {
+    if (!body.contains(list_names[l])) continue;
+    const json& list = body[list_names[l]];
+    if (!list.is_array()) {
+      return SendBadRequest(res, std::string(list_names[l]) + " must be an array of song ids");
+    }
+    total_ids += list.size();
+    if (total_ids > kMaxIdsPerBody) {
+      return SendBadRequest(res, "at most 500 song ids in positive, negative and exclude together");
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      std::string id;
+      if (list[i].is_string()) {
+        id = list[i].get<std::string>();
+      } else if (list[i].is_number_integer()) {
+        id = list[i].dump();
+      }
+      if (!ValidSongId(id)) {
+        return SendBadRequest(res, std::string(list_names[l]) + "[" + std::to_string(i) +
+                                       "] must be a song id: a string of 1 to 512 printable "
+                                       "characters (or an integer)");
+      }
+      lists[l].push_back(std::move(id));
+    }
+  }
+  if (lists[0].empty()) return SendBadRequest(res, "positive needs at least one song id");
+  auto integer_field = [&](const char* name, int64_t min, int64_t max, int64_t fallback,
+                           int64_t* value) {
+    *value = fallback;
+    if (!body.contains(name)) return true;
+    const json& field = body[name];
+    if (!field.is_number_integer() || field.get<int64_t>() < min || field.get<int64_t>() > max) {
+      SendBadRequest(res, std::string(name) + " must be an integer from " + std::to_string(min) +
+                              " to " + std::to_string(max));
+      return false;
+    }
+    *value = field.get<int64_t>();
+    return true;
+  };
+  int64_t k, max_per_artist;
+  if (!integer_field("k", 1, kMaxK, kDefaultK, &k)) return;
+  if (!integer_field("max_per_artist", 1, kMaxK, 0, &max_per_artist)) return;
+  Scoring scoring = Scoring::kNext;
+  if (body.contains("scoring")) {
+    Result<Scoring> parsed = body["scoring"].is_string()
+                                 ? ParseScoring(body["scoring"].get<std::string>())
+                                 : Result<Scoring>(Status::InvalidArgument(""));
+    if (!parsed.ok()) return SendBadRequest(res, "scoring must be \"next\" or \"similar\"");
+    scoring = *parsed;
+  }
+  std::string tag;
+  if (body.contains("tag")) {
+    const json& field = body["tag"];
+    if (!field.is_string() || field.get<std::string>().empty() ||
+        field.get<std::string>().size() > kMaxTagBytes) {
+      return SendBadRequest(res, "tag must be a string of 1 to 100 characters");
+    }
+    tag = field.get<std::string>();
+  }
+
+  const auto snapshot = models_.Current();
+  if (!snapshot) return SendNotReady(res);
+  const ModelSnapshot& model = *snapshot;
+  if (scoring == Scoring::kNext && !model.recommender().has_next()) {
+    return SendError(res, 404, "not_found",
+                     "model " + std::to_string(model.info().version) +
+                         " has no output vectors (it was imported), so it cannot score next; "
+                         "ask for \"scoring\": \"similar\"");
+  }
+  // Ids the model does not know are reported, not fatal, unless no positive one is left.
+  json unknown = json::array();
+  std::vector<int32_t> rows[3];
+  for (int l = 0; l < 3; ++l) {
+    for (const std::string& id : lists[l]) {
+      const int32_t index = model.Find(id);
+      if (index < 0 || static_cast<size_t>(index) >= model.model_songs()) {
+        unknown.push_back(id);
+      } else {
+        rows[l].push_back(index);
+      }
+    }
+  }
+  if (rows[0].empty()) {
+    std::string ids;
+    for (const std::string& id : lists[0]) ids += (ids.empty() ? "" : ", ") + id;
+    return SendError(res, 404, "not_found",
+                     "none of the positive songs is known to model " +
+                         std::to_string(model.info().version) + ": " + ids);
+  }
+  std::unordered_set<int32_t> excluded;
+  for (const auto& list : rows) excluded.insert(list.begin(), list.end());
+  auto exclude = [&](int32_t row) {
+    return excluded.count(row) > 0 || (!tag.empty() && !HasTag(model.song(row), tag));
+  };
+  const std::vector<Neighbor> neighbors =
+      Rank(model, scoring, rows[0], rows[1], static_cast<size_t>(k), 0,
+           static_cast<size_t>(max_per_artist), exclude);
+  SendJson(res, 200,
+           {{"model_version", model.info().version},
+            {"scoring", ScoringName(scoring)},
+            {"k", k},
+            {"results", ResultsJson(model, neighbors)},
+            {"unknown", std::move(unknown)}});
+}
+
+void SongService::ListModels(const httplib::Request&, httplib::Response& res) const {
+  Result<std::vector<ModelInfo>> models = db_.Models();
+  if (!models.ok()) throw std::runtime_error(models.status().message());
+  json list = json::array();
+  json active = nullptr;
+  for (const ModelInfo& info : *models) {
+    if (info.active) active = info.version;
+    list.push_back(ModelJson(info));
+  }
+  SendJson(res, 200, {{"active_version", active}, {"models", std::move(list)}});
+}
+
+void SongService::GetModel(const httplib::Request& req, httplib::Response& res) const {
+  const std::string text = req.matches[1];
+  int64_t version = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), version);
+  if (error != std::errc() || end != text.data() + text.size() || version < 1) {
+    return SendBadRequest(res, "model version must be a positive integer, got '" + text + "'");
+  }
+  Result<ModelInfo> info = db_.Model(version);
+  if (!info.ok()) {
+    if (info.status().code() == Status::Code::kNotFound) {
+      return SendError(res, 404, "not_found", "no model version " + text);
+    }
+    throw std::runtime_error(info.status().message());
+  }
+  SendJson(res, 200, ModelJson(*info));
 }
 
 }  // namespace songvec

@@ -3,12 +3,14 @@
 
 #include <httplib.h>
 
-#include <memory>
 #include <string>
+#include <vector>
 // httplib pulls in <resolv.h>, whose _res macro breaks Eigen (it names parameters _res).
 #undef _res
 
-#include "server/model_snapshot.h"
+#include "server/database_reader.h"
+#include "server/metrics.h"
+#include "server/model_reloader.h"
 
 namespace songvec {
 
@@ -28,32 +30,62 @@ struct ServerConfig {
   int keep_alive_seconds = 5;
   // Log one line per request. Default: true.
   bool access_log = true;
+  // Origins a browser may call the API from (CORS); "*" for any. Default: none.
+  std::vector<std::string> cors_origins;
+  // How often the database is checked for a newly activated model. Default: 5.
+  double reload_seconds = 5;
 };
 
-// The REST API over one model snapshot (README.md, "API"):
-//   GET /healthz                       status, model version, number of songs
-//   GET /v1/songs/{id}                 one song, with its tags
-//   GET /v1/songs/{id}/similar?k=10    the k songs most like it (cosine; k: 1..1000)
-//   GET /v1/songs/{id}/next?k=10       the k songs most likely to follow it (Recommender, kNext)
-// Both neighbour routes take tag=NAME to return only songs with that tag.
-// Every error is JSON {"error": {"code", "message"}} with its HTTP status: 400 bad parameter, 404
-// unknown song or route, 405 wrong method, 500 when a handler throws (the server keeps running).
-// Handlers only read the snapshot, so any number run at once.
+// The REST API (README.md, "API"; server/openapi.json describes every route):
+//   GET  /healthz, /readyz, /metrics, /openapi.json
+//   GET  /v1/songs?q=            catalog search (SQLite FTS5)
+//   GET  /v1/songs/{id}          one song, with its tags
+//   GET  /v1/songs/{id}/similar  the songs most like it (cosine of input vectors)
+//   GET  /v1/songs/{id}/next     the songs likeliest to follow it (Recommender, kNext)
+//   POST /v1/recommend           continue a playlist: positive, negative and excluded seeds
+//   GET  /v1/models, /v1/models/{version}
+// Every error is JSON {"error": {"code", "message"}} with its HTTP status. Every response carries
+// X-Request-Id. Requests are answered from the reloader's current snapshot, taken once per request.
 class SongService {
  public:
-  explicit SongService(std::shared_ptr<const ModelSnapshot> model) : model_(std::move(model)) {}
+  // All three must outlive the service.
+  SongService(ModelReloader& models, DatabaseReader& db, Metrics& metrics)
+      : models_(models), db_(db), metrics_(metrics) {}
 
-  // Installs routes and error, exception and logging handlers on `server`, and applies `config`'s
-  // connection settings (TCP_NODELAY, worker pool, keep-alive). `server` must not outlive this.
+  // Installs routes and error, exception, CORS and logging handlers on `server`, and applies
+  // `config`'s connection settings (TCP_NODELAY, worker pool, keep-alive, body limit). `server`
+  // must not outlive this.
   void Install(httplib::Server& server, const ServerConfig& config);
 
- private:
-  void Health(const httplib::Request& request, httplib::Response& response) const;
-  void GetSong(const httplib::Request& request, httplib::Response& response) const;
-  void Neighbors(const httplib::Request& request, httplib::Response& response,
-                 Scoring scoring) const;
+  // Method and OpenAPI path of every route ("GET", "/v1/songs/{id}"), as installed.
+  static std::vector<std::pair<std::string, std::string>> Routes();
 
-  const std::shared_ptr<const ModelSnapshot> model_;
+ private:
+  using Handler = void (SongService::*)(const httplib::Request&, httplib::Response&) const;
+  struct Route {
+    const char* method;
+    const char* pattern;  // cpp-httplib's regex
+    const char* path;     // OpenAPI's, also the metrics' route label
+    Handler handler;
+  };
+  static const std::vector<Route>& RouteTable();
+
+  void Health(const httplib::Request& req, httplib::Response& res) const;
+  void Ready(const httplib::Request& req, httplib::Response& res) const;
+  void ServeMetrics(const httplib::Request& req, httplib::Response& res) const;
+  void OpenApi(const httplib::Request& req, httplib::Response& res) const;
+  void Search(const httplib::Request& req, httplib::Response& res) const;
+  void GetSong(const httplib::Request& req, httplib::Response& res) const;
+  void Similar(const httplib::Request& req, httplib::Response& res) const;
+  void Next(const httplib::Request& req, httplib::Response& res) const;
+  void Neighbors(const httplib::Request& req, httplib::Response& res, Scoring scoring) const;
+  void Recommend(const httplib::Request& req, httplib::Response& res) const;
+  void ListModels(const httplib::Request& req, httplib::Response& res) const;
+  void GetModel(const httplib::Request& req, httplib::Response& res) const;
+
+  ModelReloader& models_;
+  DatabaseReader& db_;
+  Metrics& metrics_;
 };
 
 }  // namespace songvec

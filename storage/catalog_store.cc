@@ -1,13 +1,16 @@
 #include "storage/catalog_store.h"
 
+#include <cctype>
+#include <string>
+
 namespace songvec {
 
 Status CatalogStore::Upsert(const std::vector<Song>& songs, Tags tags) {
   SONGVEC_ASSIGN_OR_RETURN(
       Statement insert,
-      db_.Prepare(
-          "INSERT INTO songs (id, title, artist) VALUES (?, ?, ?) "
-          "ON CONFLICT (id) DO UPDATE SET title = excluded.title, artist = excluded.artist"));
+      db_.Prepare("INSERT INTO songs (id, title, artist) VALUES (?, ?, ?) "
+                  "ON CONFLICT (id) DO UPDATE SET title = excluded.title, artist = excluded.artist "
+                  "WHERE title != excluded.title OR artist != excluded.artist"));
   SONGVEC_ASSIGN_OR_RETURN(Statement clear_tags,
                            db_.Prepare("DELETE FROM song_tags WHERE song_id = ?"));
   SONGVEC_ASSIGN_OR_RETURN(
@@ -41,6 +44,37 @@ Result<std::vector<Song>> CatalogStore::All() {
       songs.push_back({select.ColumnText(0), select.ColumnText(1), select.ColumnText(2), {}});
     }
     if (!select.ColumnIsNull(3)) songs.back().tags.push_back(select.ColumnText(3));
+  }
+}
+
+Result<std::vector<Song>> CatalogStore::Search(std::string_view query, int64_t limit,
+                                               int64_t offset) {
+  // Words are runs of letters, digits and any non-ASCII byte (UTF-8 letters); each becomes a
+  // quoted prefix term, so no input is FTS5 syntax: "ac/dc" -> "ac"* "dc"*.
+  std::string match;
+  size_t words = 0;
+  for (size_t i = 0; i < query.size();) {
+    auto is_word = [](unsigned char c) { return std::isalnum(c) || c >= 0x80; };
+    if (!is_word(query[i])) {
+      ++i;
+      continue;
+    }
+    size_t end = i;
+    while (end < query.size() && is_word(query[end])) ++end;
+    match += (words++ == 0 ? "\"" : " \"") + std::string(query.substr(i, end - i)) + "\"*";
+    i = end;
+  }
+  if (words == 0) return Status::InvalidArgument("the query has no letters or digits");
+  SONGVEC_ASSIGN_OR_RETURN(Statement select,
+                           db_.Prepare("SELECT s.id, s.title, s.artist FROM song_search "
+                                       "JOIN songs s ON s.rowid = song_search.rowid "
+                                       "WHERE song_search MATCH ? ORDER BY rank LIMIT ? OFFSET ?"));
+  select.Bind(1, match).Bind(2, limit).Bind(3, offset);
+  std::vector<Song> songs;
+  while (true) {
+    SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) return songs;
+    songs.push_back({select.ColumnText(0), select.ColumnText(1), select.ColumnText(2), {}});
   }
 }
 

@@ -1,6 +1,8 @@
 #ifndef SONGVEC_STORAGE_CATALOG_STORE_H_
 #define SONGVEC_STORAGE_CATALOG_STORE_H_
 
+#include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "core/catalog.h"
@@ -27,6 +29,10 @@ class CatalogStore {
 
   // Every song with its tags, ordered by id.
   Result<std::vector<Song>> All();
+
+  // Songs whose title or artist has words starting with every word of `query` (case and accents
+  // folded), best match first (FTS5's bm25), without tags. InvalidArgument if `query` has no word.
+  Result<std::vector<Song>> Search(std::string_view query, int64_t limit, int64_t offset);
 
  private:
   Database& db_;

@@ -156,6 +156,11 @@ Result<Transaction> Transaction::Begin(Database& db) {
   return Transaction(&db);
 }
 
+Result<Transaction> Transaction::BeginRead(Database& db) {
+  SONGVEC_RETURN_IF_ERROR(db.Execute("BEGIN DEFERRED"));
+  return Transaction(&db);
+}
+
 Transaction::~Transaction() {
   if (db_ != nullptr) db_->Execute("ROLLBACK");
 }

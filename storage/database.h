@@ -94,7 +94,11 @@ class Database {
 // that.
 class Transaction {
  public:
+  // A write transaction (BEGIN IMMEDIATE): takes the write lock at once.
   static Result<Transaction> Begin(Database& db);
+  // A read transaction (BEGIN DEFERRED): every read until it ends sees one snapshot of the
+  // database, whatever writers commit meanwhile. Works on read-only connections.
+  static Result<Transaction> BeginRead(Database& db);
   Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction();

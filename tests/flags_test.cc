@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 namespace songvec {
 namespace {
 
@@ -48,6 +50,37 @@ TEST(Flags, ReportsWhatIsWrong) {
     FlagSet flags("test");
     EXPECT_EQ(ParseInto(&parsed, args, &flags).message(), message);
   }
+}
+
+TEST(Flags, TheEnvironmentSetsFlagsAndTheCommandLineWins) {
+  ::setenv("SVTEST_PORT", "9000", 1);
+  ::setenv("SVTEST_LOG_LEVEL", "debug", 1);
+  ::setenv("SVTEST_ORIGIN", "https://a.example,https://b.example", 1);
+  int port = 8080;
+  std::string log_level = "info";
+  std::vector<std::string> origins;
+  FlagSet flags("test");
+  flags.SetEnvironmentPrefix("SVTEST_");
+  flags.Add("port", &port, "port");
+  flags.Add("log-level", &log_level, "level");
+  flags.Add("origin", &origins, "origin");
+  ASSERT_TRUE(flags.Parse({"--port", "9100"}).ok());
+  EXPECT_EQ(port, 9100);
+  EXPECT_EQ(log_level, "debug");
+  EXPECT_EQ(origins, (std::vector<std::string>{"https://a.example", "https://b.example"}));
+  EXPECT_TRUE(flags.IsSet("log-level"));
+  EXPECT_NE(flags.Help().find("(default: info) [$SVTEST_LOG_LEVEL]"), std::string::npos)
+      << flags.Help();
+
+  // Repeated on the command line, the list replaces the environment's.
+  ASSERT_TRUE(flags.Parse({"--origin", "https://c.example", "--origin=https://d.example"}).ok());
+  EXPECT_EQ(origins, (std::vector<std::string>{"https://c.example", "https://d.example"}));
+
+  ::setenv("SVTEST_PORT", "lots", 1);
+  EXPECT_EQ(flags.Parse({}).message(), "SVTEST_PORT expects an integer, got 'lots'");
+  ::unsetenv("SVTEST_PORT");
+  ::unsetenv("SVTEST_LOG_LEVEL");
+  ::unsetenv("SVTEST_ORIGIN");
 }
 
 }  // namespace

@@ -1,9 +1,16 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "server/song_service.h"
+#include "storage/catalog_store.h"
+#include "storage/database.h"
+#include "storage/model_store.h"
 
 namespace songvec {
 namespace {
@@ -11,7 +18,7 @@ namespace {
 using nlohmann::json;
 
 // Two clusters of three songs each; "b3" is missing from the catalog and "c" has no vector.
-std::shared_ptr<const ModelSnapshot> TestModel() {
+Embeddings TestEmbeddings() {
   Matrix input(6, 3);
   input << 1, 0.1f, 0,  // a1
       0.9f, 0.2f, 0,    // a2
@@ -19,28 +26,60 @@ std::shared_ptr<const ModelSnapshot> TestModel() {
       0, 1, 0.1f,       // b1
       0.1f, 0.9f, 0,    // b2
       0.02f, 1, 0.1f;   // spotify:track:b3
-  Embeddings embeddings{
-      Vocabulary({"a1", "a2", "a3", "b1", "b2", "spotify:track:b3"}, {6, 5, 4, 3, 2, 1}), input,
-      Matrix::Zero(6, 3)};
+  return {Vocabulary({"a1", "a2", "a3", "b1", "b2", "spotify:track:b3"}, {6, 5, 4, 3, 2, 1}), input,
+          Matrix::Zero(6, 3)};
+}
+
+const std::vector<Song> kCatalog = {{"a1", "Fade To Black", "Metallica", {"metal", "80s"}},
+                                    {"a2", "The Trooper", "Iron Maiden", {"metal"}},
+                                    {"a3", "Battery", "Metallica", {"rock", "80s"}},
+                                    {"b1", "California Love", "2Pac", {"hip-hop"}},
+                                    {"b2", "Hate It Or Love It", "The Game", {"hip-hop"}},
+                                    {"c", "Catalog Only", "Nobody"}};
+
+// Stores `embeddings` as a new model version of `path` and activates it; returns the version.
+int64_t StoreModel(const std::string& path, const Embeddings& embeddings) {
+  Result<Database> db = Database::Open(path, Database::Mode::kReadWrite);
+  EXPECT_TRUE(db.ok()) << db.status().message();
+  Result<Transaction> transaction = Transaction::Begin(*db);
+  EXPECT_TRUE(CatalogStore(*db).Upsert(kCatalog, CatalogStore::Tags::kReplace).ok());
   ModelInfo info;
-  info.version = 7;
-  info.dim = 3;
-  const std::vector<Song> catalog = {{"a1", "Fade To Black", "Metallica", {"metal", "80s"}},
-                                     {"a2", "The Trooper", "Iron Maiden", {"metal"}},
-                                     {"a3", "Tom Sawyer", "Rush", {"rock", "80s"}},
-                                     {"b1", "California Love", "2Pac", {"hip-hop"}},
-                                     {"b2", "Hate It Or Love It", "The Game", {"hip-hop"}},
-                                     {"c", "Catalog Only", "Nobody"}};
-  return std::make_shared<const ModelSnapshot>(StoredModel{info, embeddings, std::nullopt},
-                                               catalog);
+  info.algorithm = "sgns-skipgram";
+  info.hyperparameters = "{}";
+  info.trained_on = "{}";
+  info.songvec_version = "test";
+  info.dim = static_cast<int>(embeddings.dim());
+  info.vocab_size = static_cast<int64_t>(embeddings.vocabulary.size());
+  Result<int64_t> version = ModelStore(*db).Insert(info, embeddings, nullptr);
+  EXPECT_TRUE(version.ok()) << version.status().message();
+  EXPECT_TRUE(ModelStore(*db).Activate(*version).ok());
+  EXPECT_TRUE(transaction->Commit().ok());
+  return *version;
 }
 
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    char dir[] = "/tmp/songvec_server_test_XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    dir_ = dir;
+    db_path_ = dir_ + "/songvec.db";
+    if (WithModel()) StoreModel(db_path_, TestEmbeddings());
+    // An empty database still needs its schema.
+    ASSERT_TRUE(Database::Open(db_path_, Database::Mode::kReadWrite).ok());
+    auto reloader = ModelReloader::Open(db_path_, metrics_);
+    ASSERT_TRUE(reloader.ok()) << reloader.status().message();
+    reloader_ = std::move(reloader).value();
+    ASSERT_TRUE(reloader_->CheckNow().ok());
+    auto reader = DatabaseReader::Open(db_path_);
+    ASSERT_TRUE(reader.ok()) << reader.status().message();
+    reader_ = std::move(reader).value();
+    service_ = std::make_unique<SongService>(*reloader_, *reader_, metrics_);
+
     ServerConfig config;
     config.access_log = false;
-    service_.Install(server_, config);
+    config.cors_origins = {"https://app.example"};
+    service_->Install(server_, config);
     // A route that throws, to check that the service's exception handler keeps the server up.
     server_.Get("/throw", [](const httplib::Request&, httplib::Response&) {
       throw std::runtime_error("boom");
@@ -52,8 +91,10 @@ class ServerTest : public ::testing::Test {
   }
   void TearDown() override {
     server_.stop();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
+    std::filesystem::remove_all(dir_);
   }
+  virtual bool WithModel() const { return true; }
 
   // GET `path`; the body parsed as JSON (which every answer must be).
   json Get(const std::string& path, int expected_status) {
@@ -72,7 +113,21 @@ class ServerTest : public ::testing::Test {
     return body["error"]["message"].get<std::string>();
   }
 
-  SongService service_{TestModel()};
+  // POST `body` to `path`; the answer parsed as JSON.
+  json Post(const std::string& path, const std::string& body, int expected_status) {
+    httplib::Client client("127.0.0.1", port_);
+    auto response = client.Post(path.c_str(), body, "application/json");
+    EXPECT_TRUE(response) << path;
+    if (!response) return nullptr;
+    EXPECT_EQ(response->status, expected_status) << path << " " << body << ": " << response->body;
+    return json::parse(response->body);
+  }
+
+  std::string dir_, db_path_;
+  Metrics metrics_;
+  std::unique_ptr<ModelReloader> reloader_;
+  std::unique_ptr<DatabaseReader> reader_;
+  std::unique_ptr<SongService> service_;
   httplib::Server server_;
   int port_ = 0;
   std::thread thread_;
@@ -84,7 +139,7 @@ TEST_F(ServerTest, SimilarAnswersTheNearestSongsBestFirstWithoutTheQuery) {
                                 {"title", "Fade To Black"},
                                 {"artist", "Metallica"},
                                 {"tags", {"metal", "80s"}}}));
-  EXPECT_EQ(body["model_version"], 7);
+  EXPECT_EQ(body["model_version"], 1);
   ASSERT_EQ(body["results"].size(), 2u);
   // cos(a1, a2) = 0.993 > cos(a1, a3) = 0.953.
   EXPECT_EQ(body["results"][0]["id"], "a2");
@@ -181,7 +236,7 @@ TEST_F(ServerTest, AThrowingHandlerIsA500AndTheServerGoesOn) {
 }
 
 TEST_F(ServerTest, HealthSaysWhichModelServes) {
-  EXPECT_EQ(Get("/healthz", 200), (json{{"status", "ok"}, {"model_version", 7}, {"songs", 6}}));
+  EXPECT_EQ(Get("/healthz", 200), (json{{"status", "ok"}, {"model_version", 1}, {"songs", 6}}));
 }
 
 TEST_F(ServerTest, ManyKeepAliveClientsAtOnceAreAllServed) {
@@ -204,6 +259,252 @@ TEST_F(ServerTest, ManyKeepAliveClientsAtOnceAreAllServed) {
   }
   for (std::thread& t : clients) t.join();
   EXPECT_EQ(ok.load(), kClients * kRequests);
+}
+
+TEST_F(ServerTest, PagingAndArtistFiltersShapeTheNeighbours) {
+  // From a1: a2 (Iron Maiden), a3 (Metallica, like a1), then the b songs.
+  json all = Get("/v1/songs/a1/similar?k=5", 200);
+  json page = Get("/v1/songs/a1/similar?k=2&offset=1", 200);
+  EXPECT_EQ(page["offset"], 1);
+  ASSERT_EQ(page["results"].size(), 2u);
+  EXPECT_EQ(page["results"][0]["id"], all["results"][1]["id"]);
+  EXPECT_EQ(page["results"][1]["id"], all["results"][2]["id"]);
+  EXPECT_EQ(Get("/v1/songs/a1/similar?offset=5", 200)["results"].size(), 0u);
+
+  json other_artists = Get("/v1/songs/a1/similar?k=5&exclude_same_artist=true", 200);
+  for (const json& song : other_artists["results"]) EXPECT_NE(song["artist"], "Metallica");
+  EXPECT_EQ(other_artists["results"].size(), 4u);  // a3 dropped; b3 has no artist
+
+  // One per artist from b1's view: b2, b3 (no artist: never limited), a1, a2, then a3 is the
+  // second Metallica song and is skipped.
+  json capped = Get("/v1/songs/b1/similar?k=5&max_per_artist=1", 200);
+  std::multiset<std::string> artists;
+  for (const json& song : capped["results"]) artists.insert(song["artist"].get<std::string>());
+  EXPECT_EQ(artists.count("Metallica"), 1u);
+  EXPECT_EQ(capped["results"].size(), 4u);
+  EXPECT_EQ(ErrorMessage(Get("/v1/songs/a1/similar?max_per_artist=0", 400), "bad_request"),
+            "max_per_artist must be an integer from 1 to 1000, got '0'");
+  EXPECT_EQ(ErrorMessage(Get("/v1/songs/a1/similar?exclude_same_artist=yes", 400), "bad_request"),
+            "exclude_same_artist must be true or false, got 'yes'");
+  EXPECT_EQ(ErrorMessage(Get("/v1/songs/a1/similar?offset=10001", 400), "bad_request"),
+            "offset must be an integer from 0 to 10000, got '10001'");
+}
+
+TEST_F(ServerTest, RecommendContinuesAPlaylist) {
+  json body =
+      Post("/v1/recommend", R"({"positive": ["a1", "a2"], "k": 3, "scoring": "similar"})", 200);
+  EXPECT_EQ(body["model_version"], 1);
+  EXPECT_EQ(body["scoring"], "similar");
+  ASSERT_EQ(body["results"].size(), 3u);
+  EXPECT_EQ(body["results"][0]["id"],
+            "a3");  // the last of the metal cluster; seeds never come back
+  EXPECT_EQ(body["unknown"], json::array());
+
+  // A negative seed pushes its cluster away; exclude and unknown ids are honoured.
+  body = Post("/v1/recommend",
+              R"({"positive": ["b1", "nope"], "negative": ["a1"], "exclude": ["b2"],
+                  "k": 10, "scoring": "similar"})",
+              200);
+  EXPECT_EQ(body["unknown"], (json{"nope"}));
+  ASSERT_EQ(body["results"].size(), 3u);  // 6 songs minus b1, a1 and b2
+  EXPECT_EQ(body["results"][0]["id"], "spotify:track:b3");
+  for (const json& song : body["results"]) {
+    EXPECT_NE(song["id"], "b1");
+    EXPECT_NE(song["id"], "a1");
+    EXPECT_NE(song["id"], "b2");
+  }
+  // "next" is the default scoring; "c" has no vector and is reported.
+  body =
+      Post("/v1/recommend", R"({"positive": ["a1", "c"], "max_per_artist": 1, "tag": "80s"})", 200);
+  EXPECT_EQ(body["scoring"], "next");
+  EXPECT_EQ(body["unknown"], (json{"c"}));
+  ASSERT_EQ(body["results"].size(), 1u);  // a3, the other 80s song
+  EXPECT_EQ(body["results"][0]["id"], "a3");
+}
+
+TEST_F(ServerTest, RecommendRejectsBadBodiesNamingTheField) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"{", "the body is not valid JSON (at byte 2)"},
+      {"[1]", "the body must be a JSON object"},
+      {R"({"positive": "a1"})", "positive must be an array of song ids"},
+      {R"({"positive": []})", "positive needs at least one song id"},
+      {R"({"positive": ["a1", 2.5]})",
+       "positive[1] must be a song id: a string of 1 to 512 printable characters (or an "
+       "integer)"},
+      {R"({"positive": ["a1"], "k": "ten"})", "k must be an integer from 1 to 1000"},
+      {R"({"positive": ["a1"], "k": 1001})", "k must be an integer from 1 to 1000"},
+      {R"({"positive": ["a1"], "scoring": "best"})", "scoring must be \"next\" or \"similar\""},
+      {R"({"positive": ["a1"], "limit": 3})",
+       "unknown field 'limit' (expected positive, negative, exclude, k, max_per_artist, scoring, "
+       "tag)"},
+  };
+  for (const auto& [body, message] : cases) {
+    EXPECT_EQ(ErrorMessage(Post("/v1/recommend", body, 400), "bad_request"), message) << body;
+  }
+  json many = {{"positive", json::array()}};
+  for (int i = 0; i < 501; ++i) many["positive"].push_back("a1");
+  EXPECT_EQ(ErrorMessage(Post("/v1/recommend", many.dump(), 400), "bad_request"),
+            "at most 500 song ids in positive, negative and exclude together");
+  EXPECT_EQ(ErrorMessage(Post("/v1/recommend", R"({"positive": ["x", "y"]})", 404), "not_found"),
+            "none of the positive songs is known to model 1: x, y");
+  const std::string huge = R"({"positive": ["a1"], "pad": ")" + std::string(70000, 'x') + "\"}";
+  EXPECT_EQ(ErrorMessage(Post("/v1/recommend", huge, 413), "payload_too_large"),
+            "the request body is over 64 KiB");
+}
+
+TEST_F(ServerTest, SearchFindsSongsByTitleAndArtistPrefixes) {
+  json body = Get("/v1/songs?q=metal", 200);  // a prefix of Metallica
+  std::set<std::string> ids;
+  for (const json& hit : body["results"]) ids.insert(hit["id"].get<std::string>());
+  EXPECT_EQ(ids, (std::set<std::string>{"a1", "a3"}));
+  body = Get("/v1/songs?q=FADE%20to", 200);
+  ASSERT_EQ(body["results"].size(), 1u);
+  EXPECT_EQ(body["results"][0]["title"], "Fade To Black");
+  EXPECT_EQ(body["results"][0]["tags"], (json{"metal", "80s"}));
+  EXPECT_EQ(body["results"][0]["in_model"], true);
+  EXPECT_EQ(Get("/v1/songs?q=catalog", 200)["results"][0]["in_model"], false);
+  EXPECT_EQ(Get("/v1/songs?q=love&limit=1", 200)["results"].size(), 1u);
+  EXPECT_EQ(Get("/v1/songs?q=love&limit=1&offset=1", 200)["results"].size(), 1u);
+  EXPECT_EQ(Get("/v1/songs?q=love&offset=2", 200)["results"].size(), 0u);
+  // FTS5 syntax is taken as words: "* OR is the word "or".
+  body = Get("/v1/songs?q=%22%2A%20OR", 200);
+  ASSERT_EQ(body["results"].size(), 1u);
+  EXPECT_EQ(body["results"][0]["id"], "b2");
+  EXPECT_EQ(ErrorMessage(Get("/v1/songs", 400), "bad_request"),
+            "q must be 1 to 200 characters: words of a title or an artist");
+  EXPECT_EQ(ErrorMessage(Get("/v1/songs?q=%21%21", 400), "bad_request"),
+            "q: the query has no letters or digits");
+  EXPECT_EQ(ErrorMessage(Get("/v1/songs?q=a&limit=101", 400), "bad_request"),
+            "limit must be an integer from 1 to 100, got '101'");
+}
+
+TEST_F(ServerTest, ModelsAreListedWithTheActiveOne) {
+  json body = Get("/v1/models", 200);
+  EXPECT_EQ(body["active_version"], 1);
+  ASSERT_EQ(body["models"].size(), 1u);
+  EXPECT_EQ(body["models"][0]["algorithm"], "sgns-skipgram");
+  EXPECT_EQ(body["models"][0]["active"], true);
+  EXPECT_EQ(Get("/v1/models/1", 200)["dim"], 3);
+  EXPECT_EQ(ErrorMessage(Get("/v1/models/9", 404), "not_found"), "no model version 9");
+  EXPECT_EQ(ErrorMessage(Get("/v1/models/x", 400), "bad_request"),
+            "model version must be a positive integer, got 'x'");
+}
+
+TEST_F(ServerTest, ANewlyActivatedModelIsSwappedInWhileRequestsGoOn) {
+  std::atomic<bool> done{false};
+  std::atomic<int> failures{0}, answered{0};
+  std::thread client([&] {
+    httplib::Client http("127.0.0.1", port_);
+    http.set_keep_alive(true);
+    while (!done) {
+      auto response = http.Get("/v1/songs/a1/similar?k=2");
+      if (!response || response->status != 200) ++failures;
+      ++answered;
+    }
+  });
+  // Version 2 puts a1 next to b1.
+  Embeddings swapped = TestEmbeddings();
+  swapped.input.row(0) << 0, 1, 0.1f;
+  EXPECT_EQ(StoreModel(db_path_, swapped), 2);
+  ASSERT_TRUE(reloader_->CheckNow().ok());
+  EXPECT_EQ(Get("/healthz", 200)["model_version"], 2);
+  EXPECT_EQ(Get("/v1/songs/a1/similar?k=1", 200)["results"][0]["id"], "b1");
+
+  // A model that fails to load is counted and the old one keeps serving.
+  EXPECT_EQ(StoreModel(db_path_, TestEmbeddings()), 3);
+  {
+    Database db = std::move(Database::Open(db_path_, Database::Mode::kReadWrite)).value();
+    ASSERT_TRUE(db.Execute("UPDATE model_vectors SET input = x'00' WHERE model_version = 3").ok());
+  }
+  EXPECT_FALSE(reloader_->CheckNow().ok());
+  EXPECT_EQ(Get("/readyz", 200)["model_version"], 2);
+  while (answered < 50) std::this_thread::yield();
+  done = true;
+  client.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  Get("/v1/models/9", 404);
+  httplib::Client http("127.0.0.1", port_);
+  auto metrics = http.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ(metrics->get_header_value("Content-Type"), "text/plain; version=0.0.4");
+  for (const char* line :
+       {"songvec_model_version 2\n", "songvec_model_songs 6\n", "songvec_model_reloads_total 2\n",
+        "songvec_model_reload_failures_total 1\n",
+        "songvec_request_duration_seconds_bucket{route=\"/v1/songs/{id}/similar\",le=\"+Inf\"}",
+        "songvec_requests_total{route=\"/v1/models/{version}\",status=\"404\"}"}) {
+    EXPECT_NE(metrics->body.find(line), std::string::npos) << line << "\n" << metrics->body;
+  }
+}
+
+TEST_F(ServerTest, EveryResponseCarriesARequestId) {
+  httplib::Client client("127.0.0.1", port_);
+  auto response = client.Get("/healthz");
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->get_header_value("X-Request-Id").size(), 16u);
+  response = client.Get("/v2/none", {{"X-Request-Id", "client-42"}});
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->get_header_value("X-Request-Id"), "client-42");
+}
+
+TEST_F(ServerTest, CorsAllowsTheConfiguredOriginOnly) {
+  httplib::Client client("127.0.0.1", port_);
+  httplib::Request preflight;
+  preflight.method = "OPTIONS";
+  preflight.path = "/v1/recommend";
+  preflight.headers = {{"Origin", "https://app.example"},
+                       {"Access-Control-Request-Method", "POST"},
+                       {"Access-Control-Request-Headers", "content-type"}};
+  auto response = client.send(preflight);
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 204);
+  EXPECT_EQ(response->get_header_value("Access-Control-Allow-Origin"), "https://app.example");
+  EXPECT_NE(response->get_header_value("Access-Control-Allow-Methods").find("POST"),
+            std::string::npos);
+  EXPECT_NE(response->get_header_value("Access-Control-Allow-Headers").find("Content-Type"),
+            std::string::npos);
+
+  preflight.headers = {{"Origin", "https://evil.example"},
+                       {"Access-Control-Request-Method", "GET"}};
+  response = client.send(preflight);
+  ASSERT_TRUE(response);
+  EXPECT_FALSE(response->has_header("Access-Control-Allow-Origin"));
+
+  response = client.Get("/healthz", {{"Origin", "https://app.example"}});
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->get_header_value("Access-Control-Allow-Origin"), "https://app.example");
+}
+
+TEST_F(ServerTest, TheOpenApiDescriptionCoversEveryRoute) {
+  json spec = Get("/openapi.json", 200);
+  EXPECT_EQ(spec["openapi"], "3.1.0");
+  std::set<std::pair<std::string, std::string>> described, installed;
+  for (const auto& [path, operations] : spec["paths"].items()) {
+    for (const auto& [method, operation] : operations.items()) {
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (upper == "GET" || upper == "POST") described.insert({upper, path});
+    }
+  }
+  for (const auto& route : SongService::Routes()) installed.insert(route);
+  EXPECT_EQ(described, installed);
+}
+
+class ServerWithoutModelTest : public ServerTest {
+ protected:
+  bool WithModel() const override { return false; }
+};
+
+TEST_F(ServerWithoutModelTest, IsAliveButNotReadyUntilAModelIsActivated) {
+  EXPECT_EQ(Get("/healthz", 200)["model_version"], nullptr);
+  EXPECT_EQ(ErrorMessage(Get("/readyz", 503), "not_ready").substr(0, 25),
+            "no model is loaded yet: t");
+  ErrorMessage(Get("/v1/songs/a1/similar", 503), "not_ready");
+  EXPECT_EQ(Get("/v1/models", 200)["active_version"], nullptr);
+  StoreModel(db_path_, TestEmbeddings());
+  ASSERT_TRUE(reloader_->CheckNow().ok());
+  EXPECT_EQ(Get("/readyz", 200)["status"], "ready");
+  EXPECT_EQ(Get("/v1/songs/a1/similar?k=1", 200)["results"][0]["id"], "a2");
 }
 
 }  // namespace

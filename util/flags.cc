@@ -1,8 +1,11 @@
 #include "util/flags.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
+#include <string_view>
 
 namespace songvec {
 namespace {
@@ -22,57 +25,113 @@ std::string DoubleText(double value) {
 
 }  // namespace
 
-void FlagSet::AddFlag(Flag flag) { flags_.push_back(std::move(flag)); }
+void FlagSet::AddFlag(std::string name, std::string help, std::string default_value, bool is_bool,
+                      std::function<bool(const std::string&)> assign, std::string expected,
+                      std::function<void()> clear) {
+  flags_.push_back({std::move(name), std::move(help), std::move(default_value), is_bool, false,
+                    std::move(assign), std::move(expected), std::move(clear), ""});
+}
 
 void FlagSet::Add(const std::string& name, std::string* value, const std::string& help) {
-  AddFlag({name, help, *value, false, false,
-           [value](const std::string& text) {
-             *value = text;
-             return true;
-           },
-           "a value"});
+  AddFlag(
+      name, help, *value, false,
+      [value](const std::string& text) {
+        *value = text;
+        return true;
+      },
+      "a value");
 }
 
 void FlagSet::Add(const std::string& name, int* value, const std::string& help) {
-  AddFlag({name, help, std::to_string(*value), false, false,
-           [value](const std::string& text) { return ParseNumber(text, value); }, "an integer"});
+  AddFlag(
+      name, help, std::to_string(*value), false,
+      [value](const std::string& text) { return ParseNumber(text, value); }, "an integer");
 }
 
 void FlagSet::Add(const std::string& name, int64_t* value, const std::string& help) {
-  AddFlag({name, help, std::to_string(*value), false, false,
-           [value](const std::string& text) { return ParseNumber(text, value); }, "an integer"});
+  AddFlag(
+      name, help, std::to_string(*value), false,
+      [value](const std::string& text) { return ParseNumber(text, value); }, "an integer");
 }
 
 void FlagSet::Add(const std::string& name, uint64_t* value, const std::string& help) {
-  AddFlag({name, help, std::to_string(*value), false, false,
-           [value](const std::string& text) { return ParseNumber(text, value); },
-           "a non-negative integer"});
+  AddFlag(
+      name, help, std::to_string(*value), false,
+      [value](const std::string& text) { return ParseNumber(text, value); },
+      "a non-negative integer");
 }
 
 void FlagSet::Add(const std::string& name, double* value, const std::string& help) {
-  AddFlag({name, help, DoubleText(*value), false, false,
-           [value](const std::string& text) {
-             return ParseNumber(text, value) && std::isfinite(*value);
-           },
-           "a number"});
+  AddFlag(
+      name, help, DoubleText(*value), false,
+      [value](const std::string& text) {
+        return ParseNumber(text, value) && std::isfinite(*value);
+      },
+      "a number");
 }
 
 void FlagSet::Add(const std::string& name, bool* value, const std::string& help) {
-  AddFlag({name, help, *value ? "true" : "false", true, false,
-           [value](const std::string& text) {
-             if (text == "true" || text == "1") {
-               *value = true;
-             } else if (text == "false" || text == "0") {
-               *value = false;
-             } else {
-               return false;
-             }
-             return true;
-           },
-           "true or false"});
+  AddFlag(
+      name, help, *value ? "true" : "false", true,
+      [value](const std::string& text) {
+        if (text == "true" || text == "1") {
+          *value = true;
+        } else if (text == "false" || text == "0") {
+          *value = false;
+        } else {
+          return false;
+        }
+        return true;
+      },
+      "true or false");
+}
+
+void FlagSet::Add(const std::string& name, std::vector<std::string>* values,
+                  const std::string& help) {
+  std::string shown;
+  for (const std::string& value : *values) shown += (shown.empty() ? "" : ",") + value;
+  AddFlag(
+      name, help, shown, false,
+      [values](const std::string& text) {
+        if (text.empty()) return false;
+        values->push_back(text);
+        return true;
+      },
+      "a non-empty value", [values] { values->clear(); });
+}
+
+std::string FlagSet::EnvironmentName(const std::string& name) const {
+  std::string variable = env_prefix_;
+  for (char c : name) variable += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  return variable;
 }
 
 Status FlagSet::Parse(const std::vector<std::string>& args) {
+  if (!env_prefix_.empty()) {
+    for (Flag& flag : flags_) {
+      const char* text = std::getenv(EnvironmentName(flag.name).c_str());
+      if (text == nullptr) continue;
+      std::vector<std::string> values = {text};
+      if (flag.clear) {
+        flag.clear();  // the environment's list replaces the default
+        flag.source = "env";
+        values.clear();
+        for (size_t start = 0;;) {
+          const size_t comma = std::string_view(text).find(',', start);
+          values.emplace_back(std::string_view(text).substr(start, comma - start));
+          if (comma == std::string_view::npos) break;
+          start = comma + 1;
+        }
+      }
+      for (const std::string& value : values) {
+        if (!flag.assign(value)) {
+          return Status::InvalidArgument(EnvironmentName(flag.name) + " expects " + flag.expected +
+                                         ", got '" + text + "'");
+        }
+      }
+      flag.set = true;
+    }
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -102,6 +161,10 @@ Status FlagSet::Parse(const std::vector<std::string>& args) {
     } else {
       return Status::InvalidArgument("--" + name + " needs a value");
     }
+    if (flag->clear && flag->source != "args") {
+      flag->clear();  // the command line's list replaces the default and the environment's
+      flag->source = "args";
+    }
     if (!flag->assign(value)) {
       return Status::InvalidArgument("--" + name + " expects " + flag->expected + ", got '" +
                                      value + "'");
@@ -126,15 +189,19 @@ Status FlagSet::Require(const std::string& name) const {
 std::string FlagSet::Help() const {
   std::string text = "usage: " + usage_ + "\n\noptions:\n";
   auto line = [&text](const std::string& name, const std::string& help,
-                      const std::string& default_value) {
+                      const std::string& default_value, const std::string& variable) {
     std::string left = "  --" + name;
     if (left.size() < 22) left.resize(22, ' ');
     text += left + " " + help;
     if (!default_value.empty()) text += " (default: " + default_value + ")";
+    if (!variable.empty()) text += " [$" + variable + "]";
     text += "\n";
   };
-  for (const Flag& flag : flags_) line(flag.name, flag.help, flag.default_value);
-  line("help", "show this help", "");
+  for (const Flag& flag : flags_) {
+    line(flag.name, flag.help + (flag.clear ? "; repeatable" : ""), flag.default_value,
+         env_prefix_.empty() ? "" : EnvironmentName(flag.name));
+  }
+  line("help", "show this help", "", "");
   return text;
 }
 

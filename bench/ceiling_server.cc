@@ -1,0 +1,83 @@
+// ceiling_server: the fastest songvec-server could possibly answer. A cpp-httplib server with
+// songvec-server's transport settings (TCP_NODELAY, a pool of --workers threads, 5 s keep-alive,
+// 100000 requests per connection) whose only route, GET /ceiling, returns a constant small JSON
+// body: no routing regexes, no model, no JSON building, no logging. bench/load.sh measures it
+// beside songvec-server; the ratio is what songvec's own work costs.
+// Usage: ceiling_server [--host 127.0.0.1] [--port 0] [--workers 128]
+// Logs "listening on http://HOST:PORT" as songvec-server does; stops cleanly on SIGINT or SIGTERM.
+#include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "util/flags.h"
+
+int main(int argc, char** argv) {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  int workers = 128;
+  songvec::FlagSet flags("ceiling_server [options]");
+  flags.Add("host", &host, "address to listen on");
+  flags.Add("port", &port, "port to listen on (0: any free port)");
+  flags.Add("workers", &workers, "worker threads = connections served at once");
+  songvec::Status parsed = flags.Parse(std::vector<std::string>(argv + 1, argv + argc));
+  if (parsed.ok() && flags.help_requested()) {
+    std::fputs(flags.Help().c_str(), stdout);
+    return 0;
+  }
+  if (parsed.ok() && (port < 0 || port > 65535)) {
+    parsed = songvec::Status::InvalidArgument("--port must be between 0 and 65535");
+  }
+  if (parsed.ok() && (workers < 1 || workers > 4096)) {
+    parsed = songvec::Status::InvalidArgument("--workers must be between 1 and 4096");
+  }
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "ceiling_server: %s\n", parsed.message().c_str());
+    return 2;
+  }
+
+  // As songvec-server: one thread takes SIGINT and SIGTERM with sigwait(); the workers never see
+  // them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  httplib::Server server;
+  // The transport of songvec::SongService::Install (server/song_service.cc), setting for setting.
+  server.set_tcp_nodelay(true);
+  const auto pool_size = static_cast<size_t>(workers);
+  server.new_task_queue = [pool_size] { return new httplib::ThreadPool(pool_size); };
+  server.set_keep_alive_max_count(100000);
+  server.set_keep_alive_timeout(5);
+
+  static const std::string kBody = R"({"status":"ok","ceiling":true})";
+  server.Get("/ceiling", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kBody, "application/json");
+  });
+
+  const int bound =
+      port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  if (bound < 0) {
+    spdlog::error("cannot listen on {}:{}", host, port);
+    return 1;
+  }
+  std::thread signal_thread([&] {
+    int signal = 0;
+    sigwait(&stop_signals, &signal);
+    spdlog::info("received signal {}, shutting down", signal);
+    server.stop();
+  });
+  spdlog::info("listening on http://{}:{} with {} workers", host, bound, workers);
+  const bool clean = server.listen_after_bind();
+  if (server.is_running() || !clean) pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  spdlog::info("stopped");
+  return clean ? 0 : 1;
+}

@@ -1,0 +1,82 @@
+#include "server/model_reloader.h"
+
+#include <spdlog/spdlog.h>
+
+#include "storage/model_store.h"
+
+namespace songvec {
+
+Result<std::unique_ptr<ModelReloader>> ModelReloader::Open(const std::string& db_path,
+                                                           Metrics& metrics) {
+  SONGVEC_ASSIGN_OR_RETURN(Database db, Database::Open(db_path, Database::Mode::kReadOnly));
+  return std::unique_ptr<ModelReloader>(new ModelReloader(std::move(db), metrics));
+}
+
+ModelReloader::~ModelReloader() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::shared_ptr<const ModelSnapshot> ModelReloader::Current() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return current_;
+}
+
+Status ModelReloader::CheckNow() {
+  std::lock_guard<std::mutex> check(check_mu_);
+  Result<std::optional<int64_t>> active = ModelStore(db_).ActiveVersion();
+  Status status = active.status();
+  if (status.ok() && !active->has_value()) return Status();  // nothing to serve yet
+  const std::shared_ptr<const ModelSnapshot> serving = Current();
+  if (status.ok() && serving != nullptr && serving->info().version == **active) return Status();
+  if (status.ok()) {
+    const auto started = std::chrono::steady_clock::now();
+    Result<std::shared_ptr<const ModelSnapshot>> loaded = ModelSnapshot::Load(db_, **active);
+    status = loaded.status();
+    if (loaded.ok()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        current_ = *loaded;
+      }
+      metrics_.CountReload(true);
+      spdlog::info(
+          "now serving model {} ({} songs, dim {}), loaded in {:.1f} s", **active,
+          (*loaded)->model_songs(), (*loaded)->info().dim,
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      return Status();
+    }
+  }
+  metrics_.CountReload(false);
+  spdlog::error("cannot load the active model ({}); {}", status.message(),
+                serving ? "still serving model " + std::to_string(serving->info().version)
+                        : std::string("no model to serve yet"));
+  return status;
+}
+
+void ModelReloader::Start(std::chrono::milliseconds interval) {
+  thread_ = std::thread([this, interval] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopping_) {
+      wake_.wait_for(lock, interval, [this] { return stopping_ || triggered_; });
+      if (stopping_) break;
+      triggered_ = false;
+      lock.unlock();
+      (void)CheckNow();  // logged and counted there
+      lock.lock();
+    }
+  });
+}
+
+void ModelReloader::Trigger() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    triggered_ = true;
+  }
+  wake_.notify_all();
+}
+
+}  // namespace songvec

@@ -1,0 +1,59 @@
+#ifndef SONGVEC_SERVER_MODEL_RELOADER_H_
+#define SONGVEC_SERVER_MODEL_RELOADER_H_
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "core/status.h"
+#include "server/metrics.h"
+#include "server/model_snapshot.h"
+#include "storage/database.h"
+
+namespace songvec {
+
+// Holds the snapshot requests are answered from and swaps in a newly activated model: a request
+// takes the current snapshot once (Current()) and finishes on it, however many swaps happen
+// meanwhile; loading runs on the reloader's own thread and connection, so no request waits for it.
+// A model that fails to load is logged and counted, and the previous one keeps serving.
+class ModelReloader {
+ public:
+  // Opens its own read-only connection to `db_path`. Counts reloads in `metrics` (which must
+  // outlive it).
+  static Result<std::unique_ptr<ModelReloader>> Open(const std::string& db_path, Metrics& metrics);
+  ~ModelReloader();
+
+  // The snapshot being served; null until a model has been loaded.
+  std::shared_ptr<const ModelSnapshot> Current() const;
+
+  // Loads the active model if it is not the one being served. OK if nothing changed or the new
+  // model is in; the error otherwise (also logged and counted).
+  Status CheckNow();
+
+  // Calls CheckNow() every `interval` and whenever Trigger() is called, on a thread of its own,
+  // until destruction.
+  void Start(std::chrono::milliseconds interval);
+  // Wakes the thread for a check now (SIGHUP).
+  void Trigger();
+
+ private:
+  ModelReloader(Database db, Metrics& metrics) : db_(std::move(db)), metrics_(metrics) {}
+
+  Database db_;  // used by CheckNow() only, which runs on one thread at a time
+  Metrics& metrics_;
+  std::mutex check_mu_;  // serialises CheckNow()
+
+  mutable std::mutex mu_;  // guards the members below
+  std::shared_ptr<const ModelSnapshot> current_;
+  std::condition_variable wake_;
+  bool triggered_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace songvec
+
+#endif  // SONGVEC_SERVER_MODEL_RELOADER_H_
