@@ -19,6 +19,30 @@ ModelReloader::~ModelReloader() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  ++generation_;
+  if (warmer_.joinable()) warmer_.join();
+}
+
+void ModelReloader::Warm(std::shared_ptr<const ModelSnapshot> snapshot) {
+  const uint64_t generation = ++generation_;
+  if (warmer_.joinable()) warmer_.join();
+  const int64_t version = snapshot->info().version;
+  warmer_ = std::thread([this, generation, version,
+                         weak = std::weak_ptr<const ModelSnapshot>(snapshot)] {
+    const auto started = std::chrono::steady_clock::now();
+    for (Scoring scoring : {Scoring::kSimilar, Scoring::kNext}) {
+      for (size_t row = 0;; ++row) {
+        if (generation_ != generation) return;
+        const auto model = weak.lock();
+        if (!model) return;
+        const NeighborCache* cache = model->neighbor_cache(scoring);
+        if (cache == nullptr || row >= cache->size()) break;
+        cache->Get(static_cast<int32_t>(row));
+      }
+    }
+    spdlog::info("neighbour caches of model {} warm in {:.1f} s", version,
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  });
 }
 
 std::shared_ptr<const ModelSnapshot> ModelReloader::Current() const {
@@ -43,6 +67,7 @@ Status ModelReloader::CheckNow() {
         current_ = *loaded;
       }
       metrics_.CountReload(true);
+      Warm(*loaded);
       spdlog::info(
           "now serving model {} ({} songs, dim {}), loaded in {:.1f} s", **active,
           (*loaded)->model_songs(), (*loaded)->info().dim,

@@ -1,8 +1,10 @@
 #ifndef SONGVEC_SERVER_MODEL_RELOADER_H_
 #define SONGVEC_SERVER_MODEL_RELOADER_H_
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -42,6 +44,10 @@ class ModelReloader {
  private:
   ModelReloader(Database db, Metrics& metrics) : db_(std::move(db)), metrics_(metrics) {}
 
+  // Fills the neighbour caches of `snapshot` on a background thread (one core), so that a
+  // freshly loaded model soon answers single-song queries from memory. Stops the previous warm-up.
+  void Warm(std::shared_ptr<const ModelSnapshot> snapshot);
+
   Database db_;  // used by CheckNow() only, which runs on one thread at a time
   Metrics& metrics_;
   std::mutex check_mu_;  // serialises CheckNow()
@@ -52,6 +58,8 @@ class ModelReloader {
   bool triggered_ = false;
   bool stopping_ = false;
   std::thread thread_;
+  std::atomic<uint64_t> generation_{0};  // bumped to stop a warm-up
+  std::thread warmer_;                   // touched by CheckNow() and the destructor only
 };
 
 }  // namespace songvec

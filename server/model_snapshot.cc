@@ -36,7 +36,11 @@ Result<std::shared_ptr<const ModelSnapshot>> ModelSnapshot::Load(Database& db, i
 ModelSnapshot::ModelSnapshot(StoredModel model, const std::vector<Song>& catalog)
     : info_(model.info),
       songs_(SongsOf(model.embeddings.vocabulary, catalog)),
-      recommender_(MakeRecommender(std::move(model))) {
+      recommender_(MakeRecommender(std::move(model))),
+      similar_cache_(recommender_, Scoring::kSimilar),
+      next_cache_(recommender_.has_next()
+                      ? std::make_unique<NeighborCache>(recommender_, Scoring::kNext)
+                      : nullptr) {
   // songs_ no longer changes, so views into it stay valid.
   index_of_.reserve(songs_.size());
   for (size_t i = 0; i < songs_.size(); ++i)

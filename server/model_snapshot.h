@@ -13,6 +13,7 @@
 #include "core/embeddings.h"
 #include "core/recommender.h"
 #include "core/status.h"
+#include "server/neighbor_cache.h"
 #include "storage/database.h"
 #include "storage/model_store.h"
 
@@ -40,12 +41,19 @@ class ModelSnapshot {
   const Song& song(int32_t index) const { return songs_[index]; }
 
   const Recommender& recommender() const { return recommender_; }
+  // The cached best rows of one row as the only seed (see NeighborCache); null for kNext on a
+  // model without output vectors.
+  const NeighborCache* neighbor_cache(Scoring scoring) const {
+    return scoring == Scoring::kSimilar ? &similar_cache_ : next_cache_.get();
+  }
 
  private:
   ModelInfo info_;
   std::vector<Song> songs_;  // model rows first, then catalog songs the model lacks
   std::unordered_map<std::string_view, int32_t> index_of_;  // views into songs_
   Recommender recommender_;
+  NeighborCache similar_cache_;
+  std::unique_ptr<NeighborCache> next_cache_;
 };
 
 }  // namespace songvec

@@ -130,9 +130,27 @@ bool HasTag(const Song& song, const std::string& tag) {
   return std::find(song.tags.begin(), song.tags.end(), tag) != song.tags.end();
 }
 
-// Rows [offset, offset + k) of the ranking for the seeds, skipping `exclude`, with at most
-// `max_per_artist` songs per artist (0: no limit). With a limit the ranking is asked for more rows
-// until enough artists fit or every row has been seen.
+// Keeps the rows of `ranked` (best first) that `exclude` lets through, at most `max_per_artist`
+// per artist (0: no limit), until there are `wanted`.
+std::vector<Neighbor> Filter(const ModelSnapshot& model, const std::vector<Neighbor>& ranked,
+                             size_t wanted, size_t max_per_artist, const RowFilter& exclude) {
+  std::vector<Neighbor> kept;
+  std::unordered_map<std::string_view, size_t> per_artist;
+  for (const Neighbor& n : ranked) {
+    if (kept.size() == wanted) break;
+    if (exclude(n.row)) continue;
+    const std::string& artist = model.song(n.row).artist;
+    // Untitled songs (not in the catalog) have no artist to limit.
+    if (max_per_artist > 0 && !artist.empty() && ++per_artist[artist] > max_per_artist) continue;
+    kept.push_back(n);
+  }
+  return kept;
+}
+
+// Rows [offset, offset + k) of the ranking for the seeds, skipping `exclude` (which must skip the
+// seeds), with at most `max_per_artist` songs per artist (0: no limit). A single seed is answered
+// from the model's neighbour cache when its depth holds enough rows that pass; otherwise, and with
+// several seeds, the ranking is computed, asking for more rows until enough pass.
 std::vector<Neighbor> Rank(const ModelSnapshot& model, Scoring scoring,
                            std::span<const int32_t> positive, std::span<const int32_t> negative,
                            size_t k, size_t offset, size_t max_per_artist,
@@ -140,28 +158,22 @@ std::vector<Neighbor> Rank(const ModelSnapshot& model, Scoring scoring,
   const size_t wanted = offset + k;
   const Recommender& recommender = model.recommender();
   std::vector<Neighbor> kept;
-  for (size_t asked = wanted;; asked = std::min(asked * 4, recommender.size())) {
-    std::vector<Neighbor> ranked =
+  const NeighborCache* cache = model.neighbor_cache(scoring);
+  bool answered = false;
+  if (cache != nullptr && positive.size() == 1 && negative.empty()) {
+    const std::vector<Neighbor>& cached = cache->Get(positive[0]);
+    kept = Filter(model, cached, wanted, max_per_artist, exclude);
+    // The cache holds every other row when it is shorter than its depth.
+    answered = kept.size() == wanted || cached.size() < NeighborCache::kDepth;
+  }
+  for (size_t asked = wanted; !answered; asked = std::min(asked * 4, recommender.size())) {
+    const std::vector<Neighbor> ranked =
         recommender.Recommend(scoring, positive, negative, asked, exclude);
-    const bool exhausted = ranked.size() < asked || asked >= recommender.size();
-    if (max_per_artist == 0) {
-      kept = std::move(ranked);
-    } else {
-      kept.clear();
-      std::unordered_map<std::string_view, size_t> per_artist;
-      for (const Neighbor& n : ranked) {
-        const std::string& artist = model.song(n.row).artist;
-        // Untitled songs (not in the catalog) have no artist to limit.
-        if (!artist.empty() && ++per_artist[artist] > max_per_artist) continue;
-        kept.push_back(n);
-        if (kept.size() == wanted) break;
-      }
-    }
-    if (kept.size() >= wanted || exhausted) break;
+    kept = Filter(model, ranked, wanted, max_per_artist, [](int32_t) { return false; });
+    answered = kept.size() == wanted || ranked.size() < asked || asked >= recommender.size();
   }
   if (kept.size() <= offset) return {};
   kept.erase(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(offset));
-  if (kept.size() > k) kept.resize(k);
   return kept;
 }
 

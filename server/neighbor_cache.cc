@@ -1,0 +1,28 @@
+#include "server/neighbor_cache.h"
+
+#include <algorithm>
+
+namespace songvec {
+
+NeighborCache::NeighborCache(const Recommender& recommender, Scoring scoring)
+    : recommender_(recommender), scoring_(scoring), entries_(recommender.size()) {}
+
+NeighborCache::~NeighborCache() {
+  for (auto& entry : entries_) delete entry.load();
+}
+
+const std::vector<Neighbor>& NeighborCache::Get(int32_t row) const {
+  std::atomic<const std::vector<Neighbor>*>& entry = entries_[row];
+  if (const std::vector<Neighbor>* cached = entry.load(std::memory_order_acquire)) return *cached;
+  const int32_t seed[] = {row};
+  auto computed = std::make_unique<const std::vector<Neighbor>>(
+      recommender_.Recommend(scoring_, seed, {}, std::min(kDepth, recommender_.size()),
+                             [row](int32_t candidate) { return candidate == row; }));
+  const std::vector<Neighbor>* expected = nullptr;
+  if (entry.compare_exchange_strong(expected, computed.get(), std::memory_order_acq_rel)) {
+    return *computed.release();
+  }
+  return *expected;  // another thread got there first
+}
+
+}  // namespace songvec
