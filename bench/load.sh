@@ -216,6 +216,14 @@ start_server ceiling "$ceiling" --port 0 --workers 128
 pid_ceiling=$started_pid port_ceiling=$started_port
 start_server songvec "$server" --db "$db" --port 0 --workers 128 --keep-alive 5 --access-log="$access_log"
 pid_songvec=$started_pid port_songvec=$started_port
+# Measure the steady state: the server answers at once, but single-song queries get fast once its
+# background warm-up has filled the neighbour caches (its log says when).
+for _ in $(seq 1200); do
+  grep -q 'neighbour caches of model .* warm' "$work/songvec.log" && break
+  sleep 0.5
+done
+grep 'neighbour caches of model .* warm' "$work/songvec.log" | sed 's/.*\(neighbour caches.*\)/songvec-server: \1/' ||
+  echo "songvec-server: neighbour caches still warming after 10 minutes; measuring anyway"
 url_of() {
   case "$1" in
     ceiling) echo "http://127.0.0.1:$port_ceiling" ;;
