@@ -85,6 +85,8 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
   // An imported model has no output vectors: its rows store empty ones (not NULL).
   static const std::byte kNothing{};
   const bool has_output = embeddings.output.cols() > 0;
+  int64_t stored_bytes = static_cast<int64_t>(vocabulary.size()) * embeddings.dim() *
+                         static_cast<int64_t>(sizeof(float)) * (has_output ? 2 : 1);
   for (size_t row = 0; row < vocabulary.size(); ++row) {
     const auto r = static_cast<Eigen::Index>(row);
     SONGVEC_RETURN_IF_ERROR(vectors.Bind(1, version)
@@ -113,8 +115,12 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
                                                 entries.size_bytes()})
                                   .Run());
       neighbors.Reset();
+      stored_bytes += static_cast<int64_t>(entries.size_bytes());
     }
   }
+  SONGVEC_ASSIGN_OR_RETURN(Statement size,
+                           db_.Prepare("UPDATE models SET stored_bytes = ? WHERE version = ?"));
+  SONGVEC_RETURN_IF_ERROR(size.Bind(1, stored_bytes).Bind(2, version).Run());
   return version;
 }
 
@@ -177,11 +183,8 @@ Result<ModelInfo> ModelStore::Get(int64_t version) {
       Statement select,
       db_.Prepare("SELECT version, created_at, algorithm, hyperparameters, trained_on, metrics, "
                   "songvec_version, vocab_size, dim, training_seconds, tokens, "
-                  "version = (SELECT model_version FROM active_model), "
-                  "(SELECT coalesce(sum(length(input) + length(output)), 0) FROM model_vectors "
-                  "WHERE model_version = ?1) + (SELECT coalesce(sum(length(neighbors)), 0) "
-                  "FROM model_cooccurrence WHERE model_version = ?1) "
-                  "FROM models WHERE version = ?1"));
+                  "version = (SELECT model_version FROM active_model), stored_bytes "
+                  "FROM models WHERE version = ?"));
   select.Bind(1, version);
   SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
   if (!row) return NotFoundVersion(version);

@@ -27,7 +27,7 @@ struct ModelInfo {
   double training_seconds = 0;
   int64_t tokens = 0;
   bool active = false;       // read-only: whether active_model points here
-  int64_t stored_bytes = 0;  // read-only: bytes of its vectors and counts
+  int64_t stored_bytes = 0;  // read-only: bytes of its vectors and counts, set by Insert()
 };
 
 // The weight of the popularity term of a model's "next" scores (Recommender): its hyperparameters'

@@ -189,7 +189,37 @@ TEST(ModelStore, RoundTripIsExact) {
   EXPECT_EQ(info->tokens, 1234);
   EXPECT_TRUE(info->active);
   EXPECT_EQ(info->metrics, "{}");
-  EXPECT_EQ(info->created_at.size(), 24u);  // 2026-11-28T03:09:53.123Z
+  EXPECT_EQ(info->created_at.size(), 24u);          // 2026-11-28T03:09:53.123Z
+  EXPECT_EQ(info->stored_bytes, 2 * 300 * 24 * 4);  // both matrices, float32
+}
+
+TEST(ModelStore, StoredBytesCountVectorsAndCountsAsTheBlobsHoldThem) {
+  Database db = OpenOrDie(":memory:");
+  ModelInfo info;
+  info.algorithm = "imported";
+  info.hyperparameters = info.trained_on = "{}";
+  info.songvec_version = "test";
+  Embeddings input_only = RandomEmbeddings(10, 4, 1);
+  input_only.output = Matrix();
+  // Row 0 stood next to rows 1 and 2; row 2 next to row 0.
+  const Cooccurrence counts({0, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3}, {{1, 5}, {2, 1}, {0, 1}});
+  ModelStore models(db);
+  Result<int64_t> imported = models.Insert(info, input_only, nullptr);
+  Result<int64_t> blend = models.Insert(info, RandomEmbeddings(10, 4, 2), &counts);
+  ASSERT_TRUE(imported.ok() && blend.ok());
+  EXPECT_EQ(models.Get(*imported)->stored_bytes, 10 * 4 * 4);
+  EXPECT_EQ(models.Get(*blend)->stored_bytes, 2 * 10 * 4 * 4 + 3 * 8);
+  for (int64_t version : {*imported, *blend}) {
+    Statement sum =
+        std::move(db.Prepare("SELECT (SELECT sum(length(input) + length(output)) FROM "
+                             "model_vectors WHERE model_version = ?1) + (SELECT "
+                             "coalesce(sum(length(neighbors)), 0) FROM model_cooccurrence "
+                             "WHERE model_version = ?1)"))
+            .value();
+    sum.Bind(1, version);
+    ASSERT_TRUE(*sum.Step());
+    EXPECT_EQ(sum.ColumnInt(0), models.Get(version)->stored_bytes);
+  }
 }
 
 TEST(ModelStore, VersionsAreNewRowsAndActivationMoves) {
