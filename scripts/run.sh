@@ -49,8 +49,12 @@ cat <<EOT
 
 songvec-server is starting on http://127.0.0.1:$port (Ctrl-C stops it). Try:
   curl 'localhost:$port/v1/songs/$song/similar?k=5'
+  curl 'localhost:$port/v1/songs/$song/next?k=5'
+  curl -X POST localhost:$port/v1/recommend -d '{"positive": ["$song"], "k": 5, "max_per_artist": 1}'
+  curl 'localhost:$port/v1/songs?q=a&limit=5'
   curl 'localhost:$port/v1/songs/$song'
-  curl 'localhost:$port/healthz'
+  curl 'localhost:$port/v1/models'
+  curl 'localhost:$port/metrics'
 
 EOT
 exec "$server" --db "$db" --port "$port"
