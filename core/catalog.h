@@ -24,10 +24,10 @@ struct Song {
 
 // Parses a song catalog: one `id<TAB>title<TAB>artist` line per song (blank lines skipped).
 // kYes: the id is an integer and may carry spaces around it (yes_complete's has a trailing one),
-// and the data's JSON-style "\/" escapes are turned back into "/" ("Gucci Time (w/ Swizz Beatz)").
-// kPlain: the id is taken verbatim and must not contain whitespace; titles are taken as they are.
-// A line without exactly three fields, a bad id or a repeated id is InvalidArgument naming the
-// line.
+// and the data's JSON-style "\/" escapes are turned back into "/" ("w\/ A Guest" becomes "w/ A
+// Guest"). kPlain: the id is taken verbatim and must not contain whitespace; titles are taken as
+// they are. A line without exactly three fields, a bad id or a repeated id is InvalidArgument
+// naming the line.
 Result<std::vector<Song>> ParseCatalog(std::istream& in, std::string_view name, DataFormat format);
 
 // ParseCatalog on the file at `path`.
