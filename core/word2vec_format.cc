@@ -10,6 +10,12 @@
 
 namespace songvec {
 
+Embeddings ToEmbeddings(KeyedVectors vectors) {
+  const auto rows = static_cast<size_t>(vectors.vectors.rows());
+  return {Vocabulary(std::move(vectors.keys), std::vector<int64_t>(rows, 0)),
+          std::move(vectors.vectors), Matrix()};
+}
+
 Status WriteWord2VecText(std::ostream& out, const std::vector<std::string>& keys,
                          const Matrix& vectors) {
   out << vectors.rows() << ' ' << vectors.cols() << '\n';

@@ -18,6 +18,10 @@ struct KeyedVectors {
   Matrix vectors;  // row i belongs to keys[i]
 };
 
+// The Embeddings of vectors trained elsewhere: input vectors only and counts unknown (0), so a
+// Recommender of them scores kSimilar only, without a popularity term.
+Embeddings ToEmbeddings(KeyedVectors vectors);
+
 // Writes the word2vec text format: a "<rows> <dim>" line, then "<key> <v1> ... <vdim>" per row.
 // Each float is written in its shortest form that reads back to the same float, so a round trip is
 // exact. Keys must not contain whitespace. IoError if the stream fails.

@@ -84,9 +84,7 @@ int RunEval(const std::vector<std::string>& args) {
     Result<KeyedVectors> keyed = ReadVectorsFile(vectors_path, *vector_format);
     if (!keyed.ok()) return Fail(keyed.status());
     // A vectors file has input vectors only: it is scored the "similar" way.
-    const auto rows = keyed->vectors.rows();
-    model.embeddings = {Vocabulary(std::move(keyed->keys), std::vector<int64_t>(rows, 0)),
-                        std::move(keyed->vectors), Matrix()};
+    model.embeddings = ToEmbeddings(std::move(keyed).value());
     model_name = vectors_path;
   } else {
     Result<Database> opened = Database::Open(db_path, Database::Mode::kReadWrite);

@@ -40,10 +40,9 @@ int RunImport(const std::vector<std::string>& args) {
   }
   Result<nlohmann::json> file = DescribeFile(vectors_path);
   if (!file.ok()) return Fail(file.status());
-  const auto rows = vectors->vectors.rows();
   // Counts are unknown: the model scores "similar" only (it has no output vectors either).
-  const Embeddings embeddings{Vocabulary(std::move(vectors->keys), std::vector<int64_t>(rows, 0)),
-                              std::move(vectors->vectors), Matrix()};
+  const Embeddings embeddings = ToEmbeddings(std::move(vectors).value());
+  const auto rows = embeddings.input.rows();
   ModelInfo info;
   info.algorithm = "imported";
   info.hyperparameters = "{}";
