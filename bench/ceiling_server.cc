@@ -1,11 +1,10 @@
-// ceiling_server: the fastest songvec-server could possibly answer. A cpp-httplib server with
-// songvec-server's transport settings (TCP_NODELAY, a pool of --workers threads, 5 s keep-alive,
-// 100000 requests per connection) whose only route, GET /ceiling, returns a constant small JSON
+// ceiling_server: the fastest songvec-server could possibly answer. songvec-server's transport
+// (server/transport.h: TCP_NODELAY, a pool of --workers threads, 5 s keep-alive, the same listen
+// backlog) whose only route, GET /ceiling, returns a constant small JSON
 // body: no routing regexes, no model, no JSON building, no logging. bench/load.sh measures it
 // beside songvec-server; the ratio is what songvec's own work costs.
 // Usage: ceiling_server [--host 127.0.0.1] [--port 0] [--workers 128]
 // Logs "listening on http://HOST:PORT" as songvec-server does; stops cleanly on SIGINT or SIGTERM.
-#include <httplib.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
@@ -15,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/transport.h"
 #include "util/flags.h"
 
 int main(int argc, char** argv) {
@@ -50,20 +50,14 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   httplib::Server server;
-  // The transport of songvec::SongService::Install (server/song_service.cc), setting for setting.
-  server.set_tcp_nodelay(true);
-  const auto pool_size = static_cast<size_t>(workers);
-  server.new_task_queue = [pool_size] { return new httplib::ThreadPool(pool_size); };
-  server.set_keep_alive_max_count(100000);
-  server.set_keep_alive_timeout(5);
+  songvec::ConfigureTransport(server, workers, 5);  // songvec-server's default keep-alive
 
   static const std::string kBody = R"({"status":"ok","ceiling":true})";
   server.Get("/ceiling", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kBody, "application/json");
   });
 
-  const int bound =
-      port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
+  const int bound = songvec::Bind(server, host, port);
   if (bound < 0) {
     spdlog::error("cannot listen on {}:{}", host, port);
     return 1;

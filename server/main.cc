@@ -12,6 +12,7 @@
 #include "server/metrics.h"
 #include "server/model_reloader.h"
 #include "server/song_service.h"
+#include "server/transport.h"
 #include "storage/database.h"
 #include "util/flags.h"
 
@@ -86,9 +87,7 @@ int main(int argc, char** argv) {
   httplib::Server server;
   songvec::SongService service(**reloader, **reader, metrics);
   service.Install(server, config);
-  const int port = config.port == 0
-                       ? server.bind_to_any_port(config.host)
-                       : (server.bind_to_port(config.host, config.port) ? config.port : -1);
+  const int port = songvec::Bind(server, config.host, config.port);
   if (port < 0) {
     spdlog::error("cannot listen on {}:{} (in use, or not an address of this machine?)",
                   config.host, config.port);

@@ -1,5 +1,7 @@
 #include "server/model_snapshot.h"
 
+#include <nlohmann/json.hpp>
+
 #include "storage/catalog_store.h"
 
 namespace songvec {
@@ -25,6 +27,12 @@ std::vector<Song> SongsOf(const Vocabulary& vocabulary, const std::vector<Song>&
 
 }  // namespace
 
+std::string SongJson(const Song& song) {
+  const nlohmann::ordered_json object = {
+      {"id", song.id}, {"title", song.title}, {"artist", song.artist}, {"tags", song.tags}};
+  return object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 Result<std::shared_ptr<const ModelSnapshot>> ModelSnapshot::Load(Database& db, int64_t version) {
   // One read transaction: the catalog matches the model even if a trainer commits meanwhile.
   SONGVEC_ASSIGN_OR_RETURN(Transaction read, Transaction::BeginRead(db));
@@ -43,8 +51,11 @@ ModelSnapshot::ModelSnapshot(StoredModel model, const std::vector<Song>& catalog
                       : nullptr) {
   // songs_ no longer changes, so views into it stay valid.
   index_of_.reserve(songs_.size());
-  for (size_t i = 0; i < songs_.size(); ++i)
+  song_json_.reserve(songs_.size());
+  for (size_t i = 0; i < songs_.size(); ++i) {
     index_of_.emplace(songs_[i].id, static_cast<int32_t>(i));
+    song_json_.push_back(SongJson(songs_[i]));
+  }
 }
 
 int32_t ModelSnapshot::Find(std::string_view id) const {

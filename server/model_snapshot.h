@@ -19,6 +19,10 @@
 
 namespace songvec {
 
+// A song as every answer shows it: the JSON object {"id", "title", "artist", "tags"}, compact,
+// invalid UTF-8 replaced (a catalog is user data).
+std::string SongJson(const Song& song);
+
 // One model version with its catalog, loaded whole and never changed afterwards: request handlers
 // share it through a shared_ptr without locking, and a newer snapshot replaces it in one swap.
 class ModelSnapshot {
@@ -39,6 +43,8 @@ class ModelSnapshot {
   // Index of `id` in song(), or -1. Indices below model_songs() are model rows.
   int32_t Find(std::string_view id) const;
   const Song& song(int32_t index) const { return songs_[index]; }
+  // song(index) as SongJson() writes it, written once at load: answers copy it, not rebuild it.
+  const std::string& song_json(int32_t index) const { return song_json_[index]; }
 
   const Recommender& recommender() const { return recommender_; }
   // The cached best rows of one row as the only seed (see NeighborCache); null for kNext on a
@@ -50,6 +56,7 @@ class ModelSnapshot {
  private:
   ModelInfo info_;
   std::vector<Song> songs_;  // model rows first, then catalog songs the model lacks
+  std::vector<std::string> song_json_;
   std::unordered_map<std::string_view, int32_t> index_of_;  // views into songs_
   Recommender recommender_;
   NeighborCache similar_cache_;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -38,11 +39,48 @@ bool ValidSongId(const std::string& id) {
   return true;
 }
 
-void SendJson(httplib::Response& response, int status, const json& body) {
+// Compact JSON text; invalid UTF-8 is replaced rather than thrown on (a catalog is user data).
+std::string Dump(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void SendJson(httplib::Response& response, int status, const std::string& text) {
   response.status = status;
-  // Replace invalid UTF-8 rather than throw: a catalog is user data.
-  response.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace),
-                       "application/json");
+  response.set_content(text, "application/json");
+}
+
+void SendJson(httplib::Response& response, int status, const json& body) {
+  SendJson(response, status, Dump(body));
+}
+
+// Appends the JSON object `object` (text) to `out` with `fields` (text: ,"name":value...) added
+// before its closing brace.
+void AppendWithFields(std::string& out, std::string_view object, std::string_view fields) {
+  out.append(object.substr(0, object.size() - 1)).append(fields).push_back('}');
+}
+
+// `head` (a non-empty object) with the fields `tail` appended, their values already JSON text:
+// answers splice in the songs' stored JSON (ModelSnapshot::song_json) instead of rebuilding it.
+std::string ObjectWith(const json& head,
+                       std::initializer_list<std::pair<std::string_view, std::string_view>> tail) {
+  std::string fields;
+  for (const auto& [name, value] : tail) {
+    fields.append(",\"").append(name).append("\":").append(value);
+  }
+  std::string out;
+  AppendWithFields(out, Dump(head), fields);
+  return out;
+}
+
+// `score` rounded to six decimals (float precision, without the noise digits of its conversion to
+// double), as nlohmann writes a double: shortest round trip, and a whole number keeps ".0".
+std::string ScoreText(float score) {
+  char text[32];
+  const double rounded = std::round(static_cast<double>(score) * 1e6) / 1e6;
+  const auto [end, error] = std::to_chars(text, text + sizeof(text), rounded);
+  std::string out(text, end);
+  if (out.find_first_of(".e") == std::string::npos) out += ".0";
+  return out;
 }
 
 void SendError(httplib::Response& response, int status, const std::string& code,
@@ -73,10 +111,6 @@ std::pair<std::string, std::string> DescribeStatus(int status, const httplib::Re
     default:
       return {status >= 500 ? "internal" : "error", "HTTP status " + std::to_string(status)};
   }
-}
-
-json SongJson(const Song& song) {
-  return {{"id", song.id}, {"title", song.title}, {"artist", song.artist}, {"tags", song.tags}};
 }
 
 json ModelJson(const ModelInfo& info) {
@@ -177,14 +211,14 @@ std::vector<Neighbor> Rank(const ModelSnapshot& model, Scoring scoring,
   return kept;
 }
 
-json ResultsJson(const ModelSnapshot& model, const std::vector<Neighbor>& neighbors) {
-  json results = json::array();
+// The JSON array of `neighbors`: each song with its score.
+std::string ResultsJson(const ModelSnapshot& model, const std::vector<Neighbor>& neighbors) {
+  std::string results = "[";
   for (const Neighbor& n : neighbors) {
-    json song = SongJson(model.song(n.row));
-    // Six decimals: float precision, without the noise digits of its conversion to double.
-    song["score"] = std::round(static_cast<double>(n.score) * 1e6) / 1e6;
-    results.push_back(std::move(song));
+    if (results.size() > 1) results.push_back(',');
+    AppendWithFields(results, model.song_json(n.row), ",\"score\":" + ScoreText(n.score));
   }
+  results.push_back(']');
   return results;
 }
 
@@ -235,11 +269,7 @@ std::vector<std::pair<std::string, std::string>> SongService::Routes() {
 }
 
 void SongService::Install(httplib::Server& server, const ServerConfig& config) {
-  server.set_tcp_nodelay(true);  // without it a keep-alive client waits ~40 ms per request
-  const auto workers = static_cast<size_t>(config.workers);
-  server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
-  server.set_keep_alive_max_count(100000);
-  server.set_keep_alive_timeout(config.keep_alive_seconds);
+  ConfigureTransport(server, config.workers, config.keep_alive_seconds);
   server.set_payload_max_length(kMaxBodyBytes);
 
   for (const Route& route : RouteTable()) {
@@ -368,17 +398,19 @@ void SongService::Search(const httplib::Request& req, httplib::Response& res) co
     throw std::runtime_error(hits.status().message());
   }
   const auto model = models_.Current();
-  json results = json::array();
+  std::string results = "[";
   for (const Song& hit : *hits) {
+    if (results.size() > 1) results.push_back(',');
     // Tags come from the loaded snapshot; a song added since it was loaded has none yet.
     const int32_t index = model ? model->Find(hit.id) : -1;
-    json song = SongJson(index >= 0 ? model->song(index) : hit);
-    song["in_model"] = index >= 0 && static_cast<size_t>(index) < model->model_songs();
-    results.push_back(std::move(song));
+    const bool in_model = index >= 0 && static_cast<size_t>(index) < model->model_songs();
+    AppendWithFields(results, index >= 0 ? model->song_json(index) : SongJson(hit),
+                     in_model ? ",\"in_model\":true" : ",\"in_model\":false");
   }
+  results.push_back(']');
   SendJson(
       res, 200,
-      {{"query", query}, {"limit", limit}, {"offset", offset}, {"results", std::move(results)}});
+      ObjectWith({{"query", query}, {"limit", limit}, {"offset", offset}}, {{"results", results}}));
 }
 
 void SongService::GetSong(const httplib::Request& req, httplib::Response& res) const {
@@ -390,8 +422,10 @@ void SongService::GetSong(const httplib::Request& req, httplib::Response& res) c
   if (!model) return SendNotReady(res);
   const int32_t index = model->Find(id);
   if (index < 0) return SendError(res, 404, "not_found", "unknown song '" + id + "'");
-  json body = SongJson(model->song(index));
-  body["in_model"] = static_cast<size_t>(index) < model->model_songs();
+  std::string body;
+  AppendWithFields(body, model->song_json(index),
+                   static_cast<size_t>(index) < model->model_songs() ? ",\"in_model\":true"
+                                                                     : ",\"in_model\":false");
   SendJson(res, 200, body);
 }
 
@@ -453,13 +487,13 @@ void SongService::Neighbors(const httplib::Request& req, httplib::Response& res,
   const std::vector<Neighbor> neighbors =
       Rank(model, scoring, seed, {}, static_cast<size_t>(k), static_cast<size_t>(offset),
            static_cast<size_t>(max_per_artist), exclude);
-  SendJson(res, 200,
-           {{"song", SongJson(model.song(index))},
-            {"model_version", model.info().version},
-            {"scoring", ScoringName(scoring)},
-            {"k", k},
-            {"offset", offset},
-            {"results", ResultsJson(model, neighbors)}});
+  SendJson(
+      res, 200,
+      ObjectWith({{"model_version", model.info().version},
+                  {"scoring", ScoringName(scoring)},
+                  {"k", k},
+                  {"offset", offset}},
+                 {{"song", model.song_json(index)}, {"results", ResultsJson(model, neighbors)}}));
 }
 
 void SongService::Recommend(const httplib::Request& req, httplib::Response& res) const {
@@ -582,11 +616,11 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
       Rank(model, scoring, rows[0], rows[1], static_cast<size_t>(k), 0,
            static_cast<size_t>(max_per_artist), exclude);
   SendJson(res, 200,
-           {{"model_version", model.info().version},
-            {"scoring", ScoringName(scoring)},
-            {"k", k},
-            {"results", ResultsJson(model, neighbors)},
-            {"unknown", std::move(unknown)}});
+           ObjectWith({{"model_version", model.info().version},
+                       {"scoring", ScoringName(scoring)},
+                       {"k", k},
+                       {"unknown", std::move(unknown)}},
+                      {{"results", ResultsJson(model, neighbors)}}));
 }
 
 void SongService::ListModels(const httplib::Request&, httplib::Response& res) const {

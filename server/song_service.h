@@ -1,16 +1,13 @@
 #ifndef SONGVEC_SERVER_SONG_SERVICE_H_
 #define SONGVEC_SERVER_SONG_SERVICE_H_
 
-#include <httplib.h>
-
 #include <string>
 #include <vector>
-// httplib pulls in <resolv.h>, whose _res macro breaks Eigen (it names parameters _res).
-#undef _res
 
 #include "server/database_reader.h"
 #include "server/metrics.h"
 #include "server/model_reloader.h"
+#include "server/transport.h"
 
 namespace songvec {
 
@@ -53,7 +50,7 @@ class SongService {
       : models_(models), db_(db), metrics_(metrics) {}
 
   // Installs routes and error, exception, CORS and logging handlers on `server`, and applies
-  // `config`'s connection settings (TCP_NODELAY, worker pool, keep-alive, body limit). `server`
+  // `config`'s connection settings (ConfigureTransport, and the body limit). `server`
   // must not outlive this.
   void Install(httplib::Server& server, const ServerConfig& config);
 

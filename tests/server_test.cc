@@ -84,7 +84,7 @@ class ServerTest : public ::testing::Test {
     server_.Get("/throw", [](const httplib::Request&, httplib::Response&) {
       throw std::runtime_error("boom");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
+    port_ = Bind(server_, "127.0.0.1", 0);
     ASSERT_GT(port_, 0);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     while (!server_.is_running()) std::this_thread::yield();
