@@ -3,10 +3,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "core/embeddings.h"
+#include "core/quantized_rows.h"
 
 namespace songvec {
 
@@ -26,10 +28,12 @@ enum class Similarity {
   kDot,
 };
 
-// Exact nearest neighbours: every row scored with one matrix-vector product, the best k kept by
-// partial selection. The oracle any approximate index is tested against. Ties go to the lower row
-// (the more frequent song), so results are a strict, reproducible order. Immutable after
-// construction; Search() is thread-safe.
+// Exact nearest neighbours. Ties go to the lower row (the more frequent song), so results are a
+// strict, reproducible order. Where the CPU has AVX-512 VNNI, a search first bounds every row's
+// score from below and above from int8 codes (QuantizedRows), and scores exactly only the rows
+// whose upper bound reaches the k-th best lower bound: the others cannot be among the k best, so
+// the answer is exact (up to the order of near-ties within float rounding, as any two summation
+// orders). Elsewhere every row is scored. Immutable after construction; Search() is thread-safe.
 class ExactIndex {
  public:
   // Copies `vectors` into one contiguous float32 matrix (normalising its rows for kCosine; a zero
@@ -44,18 +48,25 @@ class ExactIndex {
             static_cast<size_t>(rows_.cols())};
   }
 
-  // The score of every row for `query` (dim() floats).
-  Eigen::VectorXf Scores(std::span<const float> query) const;
-
-  // The min(k, eligible rows) best rows for `query`, best first, skipping rows for which `exclude`
-  // (may be empty) returns true: TopK of Scores(query).
-  std::vector<Neighbor> Search(std::span<const float> query, size_t k,
-                               const RowFilter& exclude) const;
+  // The min(k, eligible rows) best rows for `query` (dim() floats), best first, skipping rows for
+  // which `exclude` (may be empty) returns true. `extra` adds a score to some rows (sorted by
+  // row, each row once): next scores' co-occurrence term.
+  std::vector<Neighbor> Search(std::span<const float> query, size_t k, const RowFilter& exclude,
+                               std::span<const Neighbor> extra = {}) const;
 
  private:
+  // Every row scored exactly.
+  std::vector<Neighbor> ScoreAll(const Eigen::VectorXf& query, float factor, size_t k,
+                                 const RowFilter& exclude, std::span<const Neighbor> extra) const;
+  // Only the rows whose bounds do not rule them out scored exactly.
+  std::vector<Neighbor> ScoreBounded(const Eigen::VectorXf& query, float factor, size_t k,
+                                     const RowFilter& exclude,
+                                     std::span<const Neighbor> extra) const;
+
   Similarity similarity_;
   Matrix rows_;
-  Eigen::VectorXf bias_;  // empty: no bias
+  std::vector<float> bias_;                 // one per row, padded with zeros to whole blocks
+  std::optional<QuantizedRows> quantized_;  // only where the CPU can use it
 };
 
 // The `k` best of `scores` (one per row): higher score first, ties to the lower row, skipping

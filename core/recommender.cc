@@ -1,5 +1,6 @@
 #include "core/recommender.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 
@@ -66,16 +67,28 @@ std::vector<Neighbor> Recommender::Recommend(Scoring scoring, std::span<const in
   };
   AddMean(positive, 1.0f, input_row, &query);
   AddMean(negative, -1.0f, input_row, &query);
-  Eigen::VectorXf scores = next_->Scores({query.data(), static_cast<size_t>(query.size())});
+  // The co-occurrence term, by row; a row next to several seeds sums their terms in seed order.
+  std::vector<Neighbor> extra;
   if (cooccurrence_.has_value()) {
     const float weight = cooccurrence_weight_ / static_cast<float>(positive.size());
     for (int32_t seed : positive) {
       for (const auto& [row, count] : cooccurrence_->neighbors(seed)) {
-        scores[row] += weight * std::log1p(static_cast<float>(count));
+        extra.push_back({row, weight * std::log1p(static_cast<float>(count))});
       }
     }
+    std::stable_sort(extra.begin(), extra.end(),
+                     [](const Neighbor& a, const Neighbor& b) { return a.row < b.row; });
+    size_t merged = 0;
+    for (size_t i = 0; i < extra.size(); ++i) {
+      if (merged > 0 && extra[merged - 1].row == extra[i].row) {
+        extra[merged - 1].score += extra[i].score;
+      } else {
+        extra[merged++] = extra[i];
+      }
+    }
+    extra.resize(merged);
   }
-  return TopK({scores.data(), static_cast<size_t>(scores.size())}, k, exclude);
+  return next_->Search({query.data(), static_cast<size_t>(query.size())}, k, exclude, extra);
 }
 
 }  // namespace songvec

@@ -1,0 +1,162 @@
+#include "core/quantized_rows.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cmath>
+#include <limits>
+
+namespace songvec {
+namespace {
+
+constexpr size_t kBlockRows = QuantizedRows::kBlockRows;
+
+// x rounded up to the next float: a float that bounds a double from above.
+float RoundUp(double x) {
+  const auto f = static_cast<float>(x);
+  return static_cast<double>(f) >= x ? f
+                                     : std::nextafter(f, std::numeric_limits<float>::infinity());
+}
+
+float RoundDown(double x) { return -RoundUp(-x); }
+
+// Codes of `values` (scale = max |x| / 127; all zero for a zero vector) into `codes`; returns the
+// scale.
+float Quantize(std::span<const float> values, int8_t* codes) {
+  float max_abs = 0;
+  for (float x : values) max_abs = std::max(max_abs, std::abs(x));
+  const float scale = max_abs / 127.0f;
+  for (size_t d = 0; d < values.size(); ++d) {
+    const float code = scale > 0 ? std::nearbyint(values[d] / scale) : 0.0f;
+    codes[d] = static_cast<int8_t>(std::clamp(code, -127.0f, 127.0f));
+  }
+  return scale;
+}
+
+// Every rounding between a bound and an exact score moves it by at most 2^-24 of the magnitudes
+// involved: of |q . row * factor|, within ||q|| ||row|| factor, by about dim + 8 of them (the
+// dot product's own sum, the codes' products and scales), and of |bias| by a few (the additions).
+// The margins below are twice that.
+constexpr double kBiasMargin = 0x1p-21;
+double DotMargin(size_t dim) { return (static_cast<double>(dim) + 16) * 0x1p-23; }
+
+}  // namespace
+
+bool QuantizedRows::Supported() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512vnni");
+#else
+  return false;
+#endif
+}
+
+QuantizedRows::QuantizedRows(const Matrix& rows, std::span<const float> bias)
+    : rows_(static_cast<size_t>(rows.rows())),
+      groups_((static_cast<size_t>(rows.cols()) + 3) / 4),
+      lines_(blocks() * (groups_ + kFields), Line{}),
+      bias_down_(rows_, 0.0f) {
+  assert(bias.empty() || bias.size() == rows_);
+  // Padding rows and dimensions: code 0 (+128).
+  for (size_t b = 0; b < blocks(); ++b) {
+    for (size_t g = 0; g < groups_; ++g) std::fill_n(block(b)[g].bytes, 64, uint8_t{128});
+  }
+  const auto dim = static_cast<size_t>(rows.cols());
+  std::vector<int8_t> codes(dim);
+  for (size_t r = 0; r < rows_; ++r) {
+    const float* row = rows.data() + r * dim;
+    const size_t b = r / kBlockRows, i = r % kBlockRows;
+    const float scale = Quantize({row, dim}, codes.data());
+    double error = 0, norm = 0;
+    for (size_t d = 0; d < dim; ++d) {
+      const double residual = double{row[d]} - double{scale} * codes[d];
+      error += residual * residual;
+      norm += double{row[d]} * row[d];
+      block(b)[d / 4].bytes[i * 4 + d % 4] = static_cast<uint8_t>(codes[d] + 128);
+    }
+    field(b, kScale)[i] = scale;
+    field(b, kCodeError)[i] = RoundUp(std::sqrt(error));
+    field(b, kNorm)[i] = RoundUp(std::sqrt(norm));
+    const double row_bias = bias.empty() ? 0.0 : bias[r];
+    field(b, kBiasUp)[i] = RoundUp(row_bias + kBiasMargin * std::abs(row_bias));
+    bias_down_[r] = RoundDown(row_bias - kBiasMargin * std::abs(row_bias));
+  }
+}
+
+QuantizedRows::Query QuantizedRows::Prepare(std::span<const float> query, float factor) const {
+  std::vector<int8_t> codes(query.size());
+  Query prepared;
+  const float scale = Quantize(query, codes.data());
+  prepared.groups.assign(groups_, 0);
+  double coded = 0, error = 0, norm = 0;
+  int32_t sum = 0;
+  for (size_t d = 0; d < query.size(); ++d) {
+    const double value = double{scale} * codes[d];
+    coded += value * value;
+    error += (query[d] - value) * (query[d] - value);
+    norm += double{query[d]} * query[d];
+    sum += codes[d];
+    prepared.groups[d / 4] |= static_cast<uint32_t>(static_cast<uint8_t>(codes[d]))
+                              << (8 * (d % 4));
+  }
+  prepared.offset = -128 * sum;
+  prepared.scale = scale * factor;
+  // |q.x - sq sx (cq.cx)| <= ||sq cq|| ||x - sx cx|| + ||q - sq cq|| ||x|| exactly; the weights
+  // get a margin of 1e-4 for the rounding of the norms themselves.
+  const double f = double{factor} * (1 + 1e-4);
+  prepared.code_error_weight = RoundUp(std::sqrt(coded) * f);
+  prepared.norm_weight =
+      RoundUp((std::sqrt(error) + DotMargin(query.size()) * std::sqrt(norm)) * f);
+  return prepared;
+}
+
+float QuantizedRows::Lower(const Query& query, size_t row, float center) const {
+  const size_t b = row / kBlockRows, i = row % kBlockRows;
+  const float error =
+      query.code_error_weight * field(b, kCodeError)[i] + query.norm_weight * field(b, kNorm)[i];
+  return (center * query.scale - error) + bias_down_[row];
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void QuantizedRows::Bounds(
+    const Query& query, size_t first, size_t last, float floor, float* upper, float* center,
+    uint16_t* passing) const {
+  assert(Supported() && query.groups.size() == groups_ && last <= blocks());
+  const __m512i offset = _mm512_set1_epi32(query.offset);
+  const __m512 query_scale = _mm512_set1_ps(query.scale);
+  const __m512 error_weight = _mm512_set1_ps(query.code_error_weight);
+  const __m512 norm_weight = _mm512_set1_ps(query.norm_weight);
+  const __m512 threshold = _mm512_set1_ps(floor);
+  const auto* groups = reinterpret_cast<const int*>(query.groups.data());
+  for (size_t b = first; b < last; ++b) {
+    const Line* lines = block(b);
+    const auto* fields = reinterpret_cast<const float*>(lines[groups_].bytes);
+    // sum over dimensions of (row code + 128) * query code, less 128 * the query's code sum.
+    __m512i sums = offset;
+    for (size_t g = 0; g < groups_; ++g) {
+      sums = _mm512_dpbusd_epi32(sums, _mm512_load_si512(lines[g].bytes),
+                                 _mm512_set1_epi32(groups[g]));
+    }
+    const __m512 dot =
+        _mm512_mul_ps(_mm512_cvtepi32_ps(sums), _mm512_load_ps(fields + 16 * kScale));
+    const __m512 error =
+        _mm512_fmadd_ps(error_weight, _mm512_load_ps(fields + 16 * kCodeError),
+                        _mm512_mul_ps(norm_weight, _mm512_load_ps(fields + 16 * kNorm)));
+    const __m512 up = _mm512_add_ps(_mm512_fmadd_ps(dot, query_scale, error),
+                                    _mm512_load_ps(fields + 16 * kBiasUp));
+    _mm512_storeu_ps(upper + (b - first) * kBlockRows, up);
+    _mm512_storeu_ps(center + (b - first) * kBlockRows, dot);
+    __mmask16 mask = _mm512_cmp_ps_mask(up, threshold, _CMP_GE_OQ);
+    const size_t row = b * kBlockRows;
+    if (row + kBlockRows > rows_) mask &= static_cast<__mmask16>((1u << (rows_ - row)) - 1);
+    passing[b - first] = mask;
+  }
+}
+#else
+void QuantizedRows::Bounds(const Query&, size_t, size_t, float, float*, float*, uint16_t*) const {
+  assert(false && "QuantizedRows::Bounds needs AVX-512 VNNI");
+}
+#endif
+
+}  // namespace songvec

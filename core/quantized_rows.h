@@ -1,0 +1,77 @@
+#ifndef SONGVEC_CORE_QUANTIZED_ROWS_H_
+#define SONGVEC_CORE_QUANTIZED_ROWS_H_
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/embeddings.h"
+
+namespace songvec {
+
+// A float matrix's rows as 8-bit codes with one scale per row (code = round(x / scale), scale =
+// max |x| / 127), laid out for AVX-512 VNNI: bounds of every row's score q . row * factor +
+// bias[row] for a query q, from a quarter of the floats' memory traffic and 64 multiply-adds per
+// instruction. The bounds are rigorous (they cover the rounding of the codes, of the query's own
+// codes and of the float arithmetic of both this and an exact score summed in any order), so a
+// search can score exactly only the rows the bounds cannot rule out (ExactIndex). Immutable after
+// construction; thread-safe.
+class QuantizedRows {
+ public:
+  // Rows per block: one AVX-512 register of int32 sums.
+  static constexpr size_t kBlockRows = 16;
+
+  // Whether this CPU has AVX-512 VNNI, which Bounds() needs.
+  static bool Supported();
+
+  // `bias`: one per row, or empty for none.
+  QuantizedRows(const Matrix& rows, std::span<const float> bias);
+
+  size_t rows() const { return rows_; }
+  size_t blocks() const { return (rows_ + kBlockRows - 1) / kBlockRows; }
+
+  // A query and its factor (>= 0) as Bounds() takes them.
+  struct Query {
+    std::vector<uint32_t> groups;  // the query's codes, four dimensions per word
+    int32_t offset = 0;            // -128 * the sum of the query's codes
+    float scale = 0;               // the query codes' scale, times the factor
+    float code_error_weight = 0;   // times a row's code error, plus norm_weight times its norm:
+    float norm_weight = 0;         //   the half-width of its bounds
+  };
+  Query Prepare(std::span<const float> query, float factor) const;
+
+  // For the rows of blocks [first, last): upper[j] >= the row's score, center[j] the row's
+  // approximate dot product before the query's scale (for Lower()), and passing[b - first] the
+  // mask of block b's rows whose upper bound is >= floor. Rows past rows() never pass. Needs
+  // Supported().
+  void Bounds(const Query& query, size_t first, size_t last, float floor, float* upper,
+              float* center, uint16_t* passing) const;
+  // A lower bound of row `row`'s score, from its center.
+  float Lower(const Query& query, size_t row, float center) const;
+
+ private:
+  // A block is one run of 64-byte lines, read front to back as one stream: `groups_` lines of
+  // codes + 128 (kBlockRows rows x 4 dimensions each), then one line per field below, kBlockRows
+  // floats each.
+  enum Field { kScale, kCodeError, kNorm, kBiasUp, kFields };
+  struct alignas(64) Line {
+    uint8_t bytes[64];
+  };
+  const Line* block(size_t b) const { return lines_.data() + b * (groups_ + kFields); }
+  Line* block(size_t b) { return lines_.data() + b * (groups_ + kFields); }
+  const float* field(size_t b, Field f) const {
+    return reinterpret_cast<const float*>(block(b)[groups_ + f].bytes);
+  }
+  float* field(size_t b, Field f) { return reinterpret_cast<float*>(block(b)[groups_ + f].bytes); }
+
+  size_t rows_;
+  size_t groups_;  // dimensions / 4, rounded up
+  // Fields, per row: kScale; kCodeError, ||row - scale * codes||, and kNorm, ||row||, both rounded
+  // up; kBiasUp, the bias plus a margin for the rounding of adding it.
+  std::vector<Line> lines_;
+  std::vector<float> bias_down_;  // per row: the bias less that margin
+};
+
+}  // namespace songvec
+
+#endif  // SONGVEC_CORE_QUANTIZED_ROWS_H_
