@@ -44,9 +44,12 @@ std::string Dump(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-void SendJson(httplib::Response& response, int status, const std::string& text) {
+void SendJson(httplib::Response& response, int status, std::string text) {
   response.status = status;
-  response.set_content(text, "application/json");
+  // set_content() without its copy of the body.
+  response.body = std::move(text);
+  response.headers.erase("Content-Type");
+  response.set_header("Content-Type", "application/json");
 }
 
 void SendJson(httplib::Response& response, int status, const json& body) {
@@ -213,7 +216,10 @@ std::vector<Neighbor> Rank(const ModelSnapshot& model, Scoring scoring,
 
 // The JSON array of `neighbors`: each song with its score.
 std::string ResultsJson(const ModelSnapshot& model, const std::vector<Neighbor>& neighbors) {
+  size_t size = 2;
+  for (const Neighbor& n : neighbors) size += model.song_json(n.row).size() + 32;
   std::string results = "[";
+  results.reserve(size);
   for (const Neighbor& n : neighbors) {
     if (results.size() > 1) results.push_back(',');
     AppendWithFields(results, model.song_json(n.row), ",\"score\":" + ScoreText(n.score));
@@ -238,8 +244,12 @@ std::string RequestId(const httplib::Request& req) {
       std::all_of(id.begin(), id.end(), [](unsigned char c) { return c > ' ' && c < 0x7f; });
   if (sane) return id;
   thread_local std::mt19937_64 rng(std::random_device{}());
-  char text[17];
-  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(rng()));
+  std::string text(16, '0');
+  uint64_t bits = rng();
+  for (char& c : text) {
+    c = "0123456789abcdef"[bits >> 60];
+    bits <<= 4;
+  }
   return text;
 }
 
