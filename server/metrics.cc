@@ -14,12 +14,16 @@ std::string Number(double value) {
 
 }  // namespace
 
-void Metrics::ObserveRequest(const std::string& route, int status, double seconds) {
+void Metrics::ObserveRequest(std::string_view route, int status, double seconds) {
   const size_t bucket =
       std::lower_bound(kBuckets.begin(), kBuckets.end(), seconds) - kBuckets.begin();
   std::lock_guard<std::mutex> lock(mu_);
-  ++requests_[{route, status}];
-  Latency& latency = latency_[route];
+  auto request = requests_.find(std::pair(route, status));
+  if (request == requests_.end()) request = requests_.emplace(std::pair(route, status), 0).first;
+  ++request->second;
+  auto found = latency_.find(route);
+  if (found == latency_.end()) found = latency_.emplace(route, Latency{}).first;
+  Latency& latency = found->second;
   ++latency.counts[bucket];
   latency.sum += seconds;
   ++latency.count;

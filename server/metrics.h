@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21,7 +22,7 @@ class Metrics {
                                                       0.05,   0.1,   0.25,   0.5,   1,    2.5};
 
   // `route` is the route's pattern ("/v1/songs/{id}/similar"), or "other" for unknown paths.
-  void ObserveRequest(const std::string& route, int status, double seconds);
+  void ObserveRequest(std::string_view route, int status, double seconds);
   void CountReload(bool ok);
 
   // Everything, with the gauges of the model being served (`model_version` < 0: none).
@@ -33,9 +34,18 @@ class Metrics {
     double sum = 0;
     uint64_t count = 0;
   };
+  // Orders (route, status) keys whatever their string type, so that a lookup allocates nothing.
+  struct RouteStatusLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      const std::string_view x = a.first, y = b.first;
+      return x < y || (x == y && a.second < b.second);
+    }
+  };
   mutable std::mutex mu_;
-  std::map<std::pair<std::string, int>, uint64_t> requests_;
-  std::map<std::string, Latency> latency_;
+  std::map<std::pair<std::string, int>, uint64_t, RouteStatusLess> requests_;
+  std::map<std::string, Latency, std::less<>> latency_;
   std::atomic<uint64_t> reloads_{0};
   std::atomic<uint64_t> reload_failures_{0};
 };
