@@ -1,10 +1,19 @@
 #include "server/model_reloader.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "storage/model_store.h"
 
 namespace songvec {
+namespace {
+
+// Loading a model and warming its caches yield the CPU to request handlers, so that a reload does
+// not slow the answers in flight (Linux gives each thread its own nice value).
+void YieldToRequests() { setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10); }
+
+}  // namespace
 
 Result<std::unique_ptr<ModelReloader>> ModelReloader::Open(const std::string& db_path,
                                                            Metrics& metrics) {
@@ -29,6 +38,7 @@ void ModelReloader::Warm(std::shared_ptr<const ModelSnapshot> snapshot) {
   const int64_t version = snapshot->info().version;
   warmer_ = std::thread([this, generation, version,
                          weak = std::weak_ptr<const ModelSnapshot>(snapshot)] {
+    YieldToRequests();
     const auto started = std::chrono::steady_clock::now();
     for (Scoring scoring : {Scoring::kSimilar, Scoring::kNext}) {
       for (size_t row = 0;; ++row) {
@@ -84,6 +94,7 @@ Status ModelReloader::CheckNow() {
 
 void ModelReloader::Start(std::chrono::milliseconds interval) {
   thread_ = std::thread([this, interval] {
+    YieldToRequests();
     std::unique_lock<std::mutex> lock(mu_);
     while (!stopping_) {
       wake_.wait_for(lock, interval, [this] { return stopping_ || triggered_; });
