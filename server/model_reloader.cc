@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <utility>
+
 #include "storage/model_store.h"
 
 namespace songvec {
@@ -62,6 +64,7 @@ std::shared_ptr<const ModelSnapshot> ModelReloader::Current() const {
 
 Status ModelReloader::CheckNow() {
   std::lock_guard<std::mutex> check(check_mu_);
+  if (retired_.use_count() == 1) retired_.reset();
   Result<std::optional<int64_t>> active = ModelStore(db_).ActiveVersion();
   Status status = active.status();
   if (status.ok() && !active->has_value()) return Status();  // nothing to serve yet
@@ -74,7 +77,7 @@ Status ModelReloader::CheckNow() {
     if (loaded.ok()) {
       {
         std::lock_guard<std::mutex> lock(mu_);
-        current_ = *loaded;
+        retired_ = std::exchange(current_, *loaded);
       }
       metrics_.CountReload(true);
       Warm(*loaded);
