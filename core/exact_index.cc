@@ -37,8 +37,8 @@ std::vector<Neighbor> ExactIndex::Search(std::span<const float> query, size_t k,
                                          std::span<const Neighbor> extra) const {
   assert(query.size() == static_cast<size_t>(dim()));
   const Eigen::VectorXf q = Eigen::Map<const Eigen::VectorXf>(query.data(), dim());
-  float factor = 1;
-  if (similarity_ == Similarity::kCosine && q.norm() > 0) factor = 1 / q.norm();
+  const float norm = q.norm();
+  const float factor = similarity_ == Similarity::kCosine && norm > 0 ? 1 / norm : 1.0f;
   if (quantized_) return ScoreBounded(q, factor, k, exclude, extra);
   return ScoreAll(q, factor, k, exclude, extra);
 }

@@ -100,6 +100,14 @@ void SendNotReady(httplib::Response& response) {
             "no model is loaded yet: train one (songvec-train train), the server picks it up");
 }
 
+// The 404 of a next-song query to a model without output vectors; `hint` says what to ask instead.
+void SendCannotScoreNext(httplib::Response& response, const ModelSnapshot& model,
+                         const std::string& hint) {
+  SendError(response, 404, "not_found",
+            "model " + std::to_string(model.info().version) +
+                " has no output vectors (it was imported), so it cannot score next; " + hint);
+}
+
 // Code and message for errors the HTTP layer raised before any handler ran.
 std::pair<std::string, std::string> DescribeStatus(int status, const httplib::Request& req) {
   switch (status) {
@@ -480,10 +488,7 @@ void SongService::Neighbors(const httplib::Request& req, httplib::Response& res,
                          " has no vector for it (it was not in the training playlists)");
   }
   if (scoring == Scoring::kNext && !model.recommender().has_next()) {
-    return SendError(res, 404, "not_found",
-                     "model " + std::to_string(model.info().version) +
-                         " has no output vectors (it was imported), so it cannot score next; "
-                         "use /similar");
+    return SendCannotScoreNext(res, model, "use /similar");
   }
   const std::string& artist = model.song(index).artist;
   // The filters run only on rows that would enter the top k.
@@ -592,10 +597,7 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
   if (!snapshot) return SendNotReady(res);
   const ModelSnapshot& model = *snapshot;
   if (scoring == Scoring::kNext && !model.recommender().has_next()) {
-    return SendError(res, 404, "not_found",
-                     "model " + std::to_string(model.info().version) +
-                         " has no output vectors (it was imported), so it cannot score next; "
-                         "ask for \"scoring\": \"similar\"");
+    return SendCannotScoreNext(res, model, "ask for \"scoring\": \"similar\"");
   }
   // Ids the model does not know are reported, not fatal, unless no positive one is left.
   json unknown = json::array();
