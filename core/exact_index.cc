@@ -17,6 +17,29 @@ bool Better(const Neighbor& a, const Neighbor& b) {
   return a.score > b.score || (a.score == b.score && a.row < b.row);
 }
 
+// The `k` best of `scores` (one per row): higher score first, ties to the lower row, skipping
+// excluded rows.
+std::vector<Neighbor> TopK(std::span<const float> scores, size_t k, const RowFilter& exclude) {
+  // A heap of the best k so far with the worst on top: most rows lose against the top and cost one
+  // comparison, so this is O(n + k log k log n) in practice.
+  std::vector<Neighbor> heap;
+  if (k == 0) return heap;
+  heap.reserve(k + 1);
+  for (size_t r = 0; r < scores.size(); ++r) {
+    Neighbor candidate{static_cast<int32_t>(r), scores[r]};
+    if (heap.size() == k && !Better(candidate, heap.front())) continue;
+    if (exclude && exclude(candidate.row)) continue;
+    heap.push_back(candidate);
+    std::push_heap(heap.begin(), heap.end(), Better);
+    if (heap.size() > k) {
+      std::pop_heap(heap.begin(), heap.end(), Better);
+      heap.pop_back();
+    }
+  }
+  std::sort_heap(heap.begin(), heap.end(), Better);
+  return heap;
+}
+
 }  // namespace
 
 ExactIndex::ExactIndex(const Matrix& vectors, Similarity similarity, std::vector<float> bias)
@@ -123,27 +146,6 @@ std::vector<Neighbor> ExactIndex::ScoreBounded(const Eigen::VectorXf& query, flo
                     candidates.end(), Better);
   candidates.resize(n);
   return candidates;
-}
-
-std::vector<Neighbor> TopK(std::span<const float> scores, size_t k, const RowFilter& exclude) {
-  // A heap of the best k so far with the worst on top: most rows lose against the top and cost one
-  // comparison, so this is O(n + k log k log n) in practice.
-  std::vector<Neighbor> heap;
-  if (k == 0) return heap;
-  heap.reserve(k + 1);
-  for (size_t r = 0; r < scores.size(); ++r) {
-    Neighbor candidate{static_cast<int32_t>(r), scores[r]};
-    if (heap.size() == k && !Better(candidate, heap.front())) continue;
-    if (exclude && exclude(candidate.row)) continue;
-    heap.push_back(candidate);
-    std::push_heap(heap.begin(), heap.end(), Better);
-    if (heap.size() > k) {
-      std::pop_heap(heap.begin(), heap.end(), Better);
-      heap.pop_back();
-    }
-  }
-  std::sort_heap(heap.begin(), heap.end(), Better);
-  return heap;
 }
 
 }  // namespace songvec

@@ -69,10 +69,6 @@ class ExactIndex {
   std::optional<QuantizedRows> quantized_;  // only where the CPU can use it
 };
 
-// The `k` best of `scores` (one per row): higher score first, ties to the lower row, skipping
-// excluded rows. Shared by every ranking so that all of them break ties alike.
-std::vector<Neighbor> TopK(std::span<const float> scores, size_t k, const RowFilter& exclude);
-
 }  // namespace songvec
 
 #endif  // SONGVEC_CORE_EXACT_INDEX_H_

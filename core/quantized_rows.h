@@ -27,7 +27,6 @@ class QuantizedRows {
   // `bias`: one per row, or empty for none.
   QuantizedRows(const Matrix& rows, std::span<const float> bias);
 
-  size_t rows() const { return rows_; }
   size_t blocks() const { return (rows_ + kBlockRows - 1) / kBlockRows; }
 
   // A query and its factor (>= 0) as Bounds() takes them.
