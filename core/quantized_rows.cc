@@ -34,13 +34,6 @@ float Quantize(std::span<const float> values, int8_t* codes) {
   return scale;
 }
 
-// Every rounding between a bound and an exact score moves it by at most 2^-24 of the magnitudes
-// involved: of |q . row * factor|, within ||q|| ||row|| factor, by about dim + 8 of them (the
-// dot product's own sum, the codes' products and scales), and of |bias| by a few (the additions).
-// The margins below are twice that.
-constexpr double kBiasMargin = 0x1p-21;
-double DotMargin(size_t dim) { return (static_cast<double>(dim) + 16) * 0x1p-23; }
-
 }  // namespace
 
 bool QuantizedRows::Supported() {
@@ -52,21 +45,27 @@ bool QuantizedRows::Supported() {
 #endif
 }
 
-QuantizedRows::QuantizedRows(const Matrix& rows, std::span<const float> bias)
-    : rows_(static_cast<size_t>(rows.rows())),
+QuantizedRows::QuantizedRows(const Matrix& rows, std::span<const float> bias,
+                             std::span<const int32_t> order)
+    : positions_(order.size()),
       groups_((static_cast<size_t>(rows.cols()) + 3) / 4),
       lines_(blocks() * (groups_ + kFields), Line{}),
-      bias_down_(rows_, 0.0f) {
-  assert(bias.empty() || bias.size() == rows_);
-  // Padding rows and dimensions: code 0 (+128).
+      bias_down_(positions_, 0.0f),
+      present_(blocks(), 0) {
+  assert(bias.empty() || bias.size() == static_cast<size_t>(rows.rows()));
+  // Padding positions and dimensions: code 0 (+128).
   for (size_t b = 0; b < blocks(); ++b) {
     for (size_t g = 0; g < groups_; ++g) std::fill_n(block(b)[g].bytes, 64, uint8_t{128});
   }
   const auto dim = static_cast<size_t>(rows.cols());
   std::vector<int8_t> codes(dim);
-  for (size_t r = 0; r < rows_; ++r) {
+  for (size_t p = 0; p < positions_; ++p) {
+    if (order[p] < 0) continue;
+    const auto r = static_cast<size_t>(order[p]);
+    assert(r < static_cast<size_t>(rows.rows()));
     const float* row = rows.data() + r * dim;
-    const size_t b = r / kBlockRows, i = r % kBlockRows;
+    const size_t b = p / kBlockRows, i = p % kBlockRows;
+    present_[b] |= static_cast<uint16_t>(1u << i);
     const float scale = Quantize({row, dim}, codes.data());
     double error = 0, norm = 0;
     for (size_t d = 0; d < dim; ++d) {
@@ -80,7 +79,7 @@ QuantizedRows::QuantizedRows(const Matrix& rows, std::span<const float> bias)
     field(b, kNorm)[i] = RoundUp(std::sqrt(norm));
     const double row_bias = bias.empty() ? 0.0 : bias[r];
     field(b, kBiasUp)[i] = RoundUp(row_bias + kBiasMargin * std::abs(row_bias));
-    bias_down_[r] = RoundDown(row_bias - kBiasMargin * std::abs(row_bias));
+    bias_down_[p] = RoundDown(row_bias - kBiasMargin * std::abs(row_bias));
   }
 }
 
@@ -111,11 +110,11 @@ QuantizedRows::Query QuantizedRows::Prepare(std::span<const float> query, float 
   return prepared;
 }
 
-float QuantizedRows::Lower(const Query& query, size_t row, float center) const {
-  const size_t b = row / kBlockRows, i = row % kBlockRows;
+float QuantizedRows::Lower(const Query& query, size_t position, float center) const {
+  const size_t b = position / kBlockRows, i = position % kBlockRows;
   const float error =
       query.code_error_weight * field(b, kCodeError)[i] + query.norm_weight * field(b, kNorm)[i];
-  return (center * query.scale - error) + bias_down_[row];
+  return (center * query.scale - error) + bias_down_[position];
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -147,10 +146,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void QuantizedRows::Bound
                                     _mm512_load_ps(fields + 16 * kBiasUp));
     _mm512_storeu_ps(upper + (b - first) * kBlockRows, up);
     _mm512_storeu_ps(center + (b - first) * kBlockRows, dot);
-    __mmask16 mask = _mm512_cmp_ps_mask(up, threshold, _CMP_GE_OQ);
-    const size_t row = b * kBlockRows;
-    if (row + kBlockRows > rows_) mask &= static_cast<__mmask16>((1u << (rows_ - row)) - 1);
-    passing[b - first] = mask;
+    passing[b - first] = _mm512_cmp_ps_mask(up, threshold, _CMP_GE_OQ) & present_[b];
   }
 }
 #else

@@ -24,10 +24,19 @@ class QuantizedRows {
   // Whether this CPU has AVX-512 VNNI, which Bounds() needs.
   static bool Supported();
 
-  // `bias`: one per row, or empty for none.
-  QuantizedRows(const Matrix& rows, std::span<const float> bias);
+  // Position p holds row order[p] of `rows`, or is padding, which never passes, where order[p] is
+  // -1; so are the positions past order.size() in the last block. `bias`: one per row, or empty
+  // for none.
+  QuantizedRows(const Matrix& rows, std::span<const float> bias, std::span<const int32_t> order);
 
-  size_t blocks() const { return (rows_ + kBlockRows - 1) / kBlockRows; }
+  // Every rounding between a bound and an exact score moves it by at most 2^-24 of the magnitudes
+  // involved: of |q . row * factor|, within ||q|| ||row|| factor, by about dim + 8 of them (the
+  // dot product's own sum, the codes' products and scales), and of |bias| by a few (the
+  // additions). The bounds' margins, relative to those magnitudes, are twice that.
+  static double DotMargin(size_t dim) { return (static_cast<double>(dim) + 16) * 0x1p-23; }
+  static constexpr double kBiasMargin = 0x1p-21;
+
+  size_t blocks() const { return (positions_ + kBlockRows - 1) / kBlockRows; }
 
   // A query and its factor (>= 0) as Bounds() takes them.
   struct Query {
@@ -39,14 +48,13 @@ class QuantizedRows {
   };
   Query Prepare(std::span<const float> query, float factor) const;
 
-  // For the rows of blocks [first, last): upper[j] >= the row's score, center[j] the row's
-  // approximate dot product before the query's scale (for Lower()), and passing[b - first] the
-  // mask of block b's rows whose upper bound is >= floor. Rows past rows() never pass. Needs
-  // Supported().
+  // For the positions of blocks [first, last): upper[j] >= the score of the row there, center[j]
+  // its approximate dot product before the query's scale (for Lower()), and passing[b - first] the
+  // mask of block b's positions whose upper bound is >= floor (never padding). Needs Supported().
   void Bounds(const Query& query, size_t first, size_t last, float floor, float* upper,
               float* center, uint16_t* passing) const;
-  // A lower bound of row `row`'s score, from its center.
-  float Lower(const Query& query, size_t row, float center) const;
+  // A lower bound of the score of the row at `position`, from its center.
+  float Lower(const Query& query, size_t position, float center) const;
 
  private:
   // A block is one run of 64-byte lines, read front to back as one stream: `groups_` lines of
@@ -63,12 +71,13 @@ class QuantizedRows {
   }
   float* field(size_t b, Field f) { return reinterpret_cast<float*>(block(b)[groups_ + f].bytes); }
 
-  size_t rows_;
+  size_t positions_;
   size_t groups_;  // dimensions / 4, rounded up
-  // Fields, per row: kScale; kCodeError, ||row - scale * codes||, and kNorm, ||row||, both rounded
-  // up; kBiasUp, the bias plus a margin for the rounding of adding it.
+  // Fields, per position: kScale; kCodeError, ||row - scale * codes||, and kNorm, ||row||, both
+  // rounded up; kBiasUp, the bias plus a margin for the rounding of adding it.
   std::vector<Line> lines_;
-  std::vector<float> bias_down_;  // per row: the bias less that margin
+  std::vector<float> bias_down_;   // per position: the bias less that margin
+  std::vector<uint16_t> present_;  // per block: the mask of positions that hold a row
 };
 
 }  // namespace songvec
