@@ -240,7 +240,7 @@ std::vector<Neighbor> ExactIndex::ScoreBounded(const Eigen::VectorXf& query, flo
   };
   for (size_t c : first_visits) {
     if (bounds[c] >= floor) visit(clusters_[c]);
-    bounds[c] = std::numeric_limits<float>::quiet_NaN();  // visited: compares below any floor
+    bounds[c] = std::numeric_limits<float>::quiet_NaN();  // visited: NaN >= floor is false
   }
   for (size_t c = 0; c < clusters_.size(); ++c) {
     if (bounds[c] >= floor) visit(clusters_[c]);

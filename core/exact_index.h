@@ -31,12 +31,12 @@ enum class Similarity {
 // Exact nearest neighbours. Ties go to the lower row (the more frequent song), so results are a
 // strict, reproducible order. Where the CPU has AVX-512 VNNI, the rows are grouped into clusters
 // of similar rows (k-means), each with a ball around its center that bounds its rows' scores; a
-// search visits the clusters best bound first, skips those whose bound is below the k-th best
-// score found so far, bounds each row's score of the others from below and above from int8 codes
-// (QuantizedRows), and scores exactly only the rows whose upper bound reaches the k-th best lower
-// bound. What is skipped cannot be among the k best, so the answer is exact (up to the order of
-// near-ties within float rounding, as any two summation orders). Elsewhere every row is scored.
-// Immutable after construction; Search() is thread-safe.
+// search visits the few clusters with the best bounds first, then skips those whose bound is below
+// the k-th best score found so far, bounds each row's score of the others from below and above
+// from int8 codes (QuantizedRows), and scores exactly only the rows whose upper bound reaches the
+// k-th best lower bound. What is skipped cannot be among the k best, so the answer is exact (up to
+// the order of near-ties within float rounding, as any two summation orders). Elsewhere every row
+// is scored. Immutable after construction; Search() is thread-safe.
 class ExactIndex {
  public:
   // Copies `vectors` into one contiguous float32 matrix (normalising its rows for kCosine; a zero
