@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cmath>
 #include <functional>
 #include <limits>
 #include <numeric>
@@ -123,14 +122,11 @@ void ExactIndex::Partition() {
                           (rows_.row(r).transpose().cast<double>() - center.cast<double>()).norm());
       bias = std::max(bias, bias_[r]);
     }
-    const double reach = distance + margin * (center.cast<double>().norm() + distance);
-    const double bias_margin = QuantizedRows::kBiasMargin * std::abs(double{bias});
     Cluster cluster;
     cluster.first_block = order_.size() / kBlockRows;
     cluster.reach =
-        std::nextafter(static_cast<float>(reach), std::numeric_limits<float>::infinity());
-    cluster.bias_up = std::nextafter(static_cast<float>(bias + bias_margin),
-                                     std::numeric_limits<float>::infinity());
+        QuantizedRows::RoundUp(distance + margin * (center.cast<double>().norm() + distance));
+    cluster.bias_up = QuantizedRows::BiasUp(bias);
     order_.insert(order_.end(), rows.begin(), rows.end());
     order_.resize((order_.size() + kBlockRows - 1) / kBlockRows * kBlockRows, -1);
     cluster.end_block = order_.size() / kBlockRows;

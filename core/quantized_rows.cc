@@ -12,14 +12,7 @@ namespace {
 
 constexpr size_t kBlockRows = QuantizedRows::kBlockRows;
 
-// x rounded up to the next float: a float that bounds a double from above.
-float RoundUp(double x) {
-  const auto f = static_cast<float>(x);
-  return static_cast<double>(f) >= x ? f
-                                     : std::nextafter(f, std::numeric_limits<float>::infinity());
-}
-
-float RoundDown(double x) { return -RoundUp(-x); }
+float RoundDown(double x) { return -QuantizedRows::RoundUp(-x); }
 
 // Codes of `values` (scale = max |x| / 127; all zero for a zero vector) into `codes`; returns the
 // scale.
@@ -35,6 +28,14 @@ float Quantize(std::span<const float> values, int8_t* codes) {
 }
 
 }  // namespace
+
+float QuantizedRows::RoundUp(double x) {
+  const auto f = static_cast<float>(x);
+  return static_cast<double>(f) >= x ? f
+                                     : std::nextafter(f, std::numeric_limits<float>::infinity());
+}
+
+float QuantizedRows::BiasUp(double bias) { return RoundUp(bias + kBiasMargin * std::abs(bias)); }
 
 bool QuantizedRows::Supported() {
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -78,7 +79,7 @@ QuantizedRows::QuantizedRows(const Matrix& rows, std::span<const float> bias,
     field(b, kCodeError)[i] = RoundUp(std::sqrt(error));
     field(b, kNorm)[i] = RoundUp(std::sqrt(norm));
     const double row_bias = bias.empty() ? 0.0 : bias[r];
-    field(b, kBiasUp)[i] = RoundUp(row_bias + kBiasMargin * std::abs(row_bias));
+    field(b, kBiasUp)[i] = BiasUp(row_bias);
     bias_down_[p] = RoundDown(row_bias - kBiasMargin * std::abs(row_bias));
   }
 }

@@ -35,6 +35,10 @@ class QuantizedRows {
   // additions). The bounds' margins, relative to those magnitudes, are twice that.
   static double DotMargin(size_t dim) { return (static_cast<double>(dim) + 16) * 0x1p-23; }
   static constexpr double kBiasMargin = 0x1p-21;
+  // x rounded up to the next float: a float that bounds a double from above.
+  static float RoundUp(double x);
+  // An upper bound of a score's bias term: the bias plus kBiasMargin of it, rounded up.
+  static float BiasUp(double bias);
 
   size_t blocks() const { return (positions_ + kBlockRows - 1) / kBlockRows; }
 
