@@ -4,21 +4,24 @@
 #include <cassert>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <numeric>
 
 namespace songvec {
 namespace {
 
 constexpr size_t kBlockRows = QuantizedRows::kBlockRows;
+// Blocks per group: the balls of a group's blocks are one block of balls_.
+constexpr size_t kGroupBlocks = QuantizedRows::kBlockRows;
 // Bounds are computed at most this many blocks at a time, into buffers that stay in L1.
 constexpr size_t kChunkBlocks = 64;
-// Rows per cluster on average, and rounds of k-means. Smaller clusters have tighter balls but cost
-// more bounds per search: on the yes_complete model's 72,732 output vectors, a 5-seed next query
-// reads the codes of 23% of the rows at 128 (35% at 256, 14% at 64) and is fastest at 128.
+// Rows per k-means cluster on average, and rounds of k-means: the clusters are split into blocks.
 constexpr size_t kClusterRows = 128;
 constexpr int kKMeansRounds = 8;
-// Clusters a search visits first, best bound first, before the others in order.
-constexpr size_t kFirstVisits = 8;
+// Groups a search visits first, best ball first, before the others in order.
+constexpr size_t kFirstVisits = 16;
+// Rounds of power iteration for a principal axis when a cluster's rows are split into blocks.
+constexpr int kPowerRounds = 10;
 
 // Lloyd's k-means from `clusters` rows spread evenly over the matrix (so deterministic): each row's
 // cluster. A cluster may end up empty.
@@ -54,6 +57,38 @@ std::vector<int32_t> KMeans(const Matrix& rows, size_t clusters) {
         centers.row(c) = (sums.row(c) / static_cast<double>(counts[c])).cast<float>();
     }
   }
+}
+
+// Orders `rows` so that each run of kBlockRows of them from the front lies close together: sorted
+// along their principal axis and split at the block boundary nearest the middle, and each half the
+// same way.
+void OrderForBlocks(const Matrix& vectors, std::span<int32_t> rows) {
+  if (rows.size() <= kBlockRows) return;
+  Eigen::MatrixXd centered(static_cast<Eigen::Index>(rows.size()), vectors.cols());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    centered.row(static_cast<Eigen::Index>(i)) = vectors.row(rows[i]).cast<double>();
+  }
+  centered.rowwise() -= centered.colwise().mean();
+  // Power iteration on the covariance from a fixed start, so the order is deterministic.
+  Eigen::VectorXd axis = Eigen::VectorXd::Ones(vectors.cols());
+  for (int round = 0; round < kPowerRounds; ++round) {
+    axis = centered.transpose() * (centered * axis);
+    const double norm = axis.norm();
+    if (norm == 0) break;
+    axis /= norm;
+  }
+  const Eigen::VectorXd projection = centered * axis;
+  std::vector<size_t> by_projection(rows.size());
+  std::iota(by_projection.begin(), by_projection.end(), size_t{0});
+  std::stable_sort(by_projection.begin(), by_projection.end(), [&projection](size_t a, size_t b) {
+    return projection[static_cast<Eigen::Index>(a)] < projection[static_cast<Eigen::Index>(b)];
+  });
+  std::vector<int32_t> sorted(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) sorted[i] = rows[by_projection[i]];
+  std::copy(sorted.begin(), sorted.end(), rows.begin());
+  const size_t half = (rows.size() + 2 * kBlockRows - 1) / (2 * kBlockRows) * kBlockRows;
+  OrderForBlocks(vectors, rows.first(half));
+  OrderForBlocks(vectors, rows.subspan(half));
 }
 
 // True when a ranks before b.
@@ -104,36 +139,29 @@ void ExactIndex::Partition() {
   const std::vector<int32_t> cluster_of = KMeans(rows_, clusters);
   std::vector<std::vector<int32_t>> members(clusters);
   for (size_t r = 0; r < size(); ++r) members[cluster_of[r]].push_back(static_cast<int32_t>(r));
-  std::erase_if(members, [](const std::vector<int32_t>& rows) { return rows.empty(); });
-  const double margin = QuantizedRows::DotMargin(static_cast<size_t>(dim()));
-  centers_.resize(static_cast<Eigen::Index>(members.size()), dim());
-  for (const std::vector<int32_t>& rows : members) {
-    // The center: the rows' mean (in double, then float, as the bound uses it).
-    Eigen::VectorXd sum = Eigen::VectorXd::Zero(dim());
-    for (int32_t r : rows) sum += rows_.row(r).transpose().cast<double>();
-    const Eigen::VectorXf center = (sum / static_cast<double>(rows.size())).cast<float>();
-    // q . row = q . center + q . (row - center) <= q . center + ||q|| ||row - center||, and both
-    // the bound's float dot product and the row's exact score are within margin * ||q|| (||center||
-    // + ||row - center||) of the real numbers'.
-    double distance = 0;
-    float bias = -std::numeric_limits<float>::infinity();
-    for (int32_t r : rows) {
-      distance = std::max(distance,
-                          (rows_.row(r).transpose().cast<double>() - center.cast<double>()).norm());
-      bias = std::max(bias, bias_[r]);
-    }
-    Cluster cluster;
-    cluster.first_block = order_.size() / kBlockRows;
-    cluster.reach =
-        QuantizedRows::RoundUp(distance + margin * (center.cast<double>().norm() + distance));
-    cluster.bias_up = QuantizedRows::BiasUp(bias);
+  for (std::vector<int32_t>& rows : members) {
+    if (rows.empty()) continue;
+    OrderForBlocks(rows_, rows);
     order_.insert(order_.end(), rows.begin(), rows.end());
     order_.resize((order_.size() + kBlockRows - 1) / kBlockRows * kBlockRows, -1);
-    cluster.end_block = order_.size() / kBlockRows;
-    centers_.row(static_cast<Eigen::Index>(clusters_.size())) = center.transpose();
-    clusters_.push_back(cluster);
   }
   quantized_.emplace(rows_, bias_, order_);
+  // Every block holds rows of one cluster, then padding.
+  const size_t blocks = order_.size() / kBlockRows;
+  Matrix centers(static_cast<Eigen::Index>(blocks), dim());
+  std::vector<float> reach(blocks), bias(blocks);
+  Eigen::VectorXf center;
+  for (size_t b = 0; b < blocks; ++b) {
+    const auto begin = order_.begin() + static_cast<std::ptrdiff_t>(b * kBlockRows);
+    const std::span<const int32_t> rows(begin, std::find(begin, begin + kBlockRows, -1));
+    const QuantizedRows::Ball ball = QuantizedRows::BallAround(rows_, bias_, rows, &center);
+    centers.row(static_cast<Eigen::Index>(b)) = center.transpose();
+    reach[b] = ball.reach;
+    bias[b] = ball.bias;
+  }
+  std::vector<int32_t> identity(blocks);
+  std::iota(identity.begin(), identity.end(), 0);
+  balls_.emplace(centers, bias, identity, reach);
 }
 
 std::vector<Neighbor> ExactIndex::Search(std::span<const float> query, size_t k,
@@ -143,7 +171,7 @@ std::vector<Neighbor> ExactIndex::Search(std::span<const float> query, size_t k,
   const Eigen::VectorXf q = Eigen::Map<const Eigen::VectorXf>(query.data(), dim());
   const float norm = q.norm();
   const float factor = similarity_ == Similarity::kCosine && norm > 0 ? 1 / norm : 1.0f;
-  if (quantized_) return ScoreBounded(q, norm, factor, k, exclude, extra);
+  if (quantized_) return ScoreBounded(q, factor, k, exclude, extra);
   return ScoreAll(q, factor, k, exclude, extra);
 }
 
@@ -156,8 +184,8 @@ std::vector<Neighbor> ExactIndex::ScoreAll(const Eigen::VectorXf& query, float f
   return TopK({scores.data(), size()}, k, exclude);
 }
 
-std::vector<Neighbor> ExactIndex::ScoreBounded(const Eigen::VectorXf& query, float norm,
-                                               float factor, size_t k, const RowFilter& exclude,
+std::vector<Neighbor> ExactIndex::ScoreBounded(const Eigen::VectorXf& query, float factor, size_t k,
+                                               const RowFilter& exclude,
                                                std::span<const Neighbor> extra) const {
   if (k == 0) return {};
   // The k best lower bounds of eligible rows so far, the worst on top: `floor`, once there are k,
@@ -176,8 +204,15 @@ std::vector<Neighbor> ExactIndex::ScoreBounded(const Eigen::VectorXf& query, flo
     }
     if (lows.size() == k) floor = lows.front();
   };
-  // Rows with an extra score are scored exactly first: they are few, and often the best.
+  // Rows with an extra score are scored exactly first: they are few, and often the best. Their
+  // rows are fetched from memory all at once, not one after the other.
+  for (const Neighbor& e : extra) {
+    const float* row = rows_.data() + static_cast<size_t>(e.row) * rows_.cols();
+    for (Eigen::Index d = 0; d < rows_.cols(); d += 16) __builtin_prefetch(row + d);
+    __builtin_prefetch(&bias_[e.row]);
+  }
   std::vector<Neighbor> scored;
+  scored.reserve(extra.size() + k);
   for (const Neighbor& e : extra) {
     if (exclude && exclude(e.row)) continue;
     scored.push_back({e.row, Score(query, factor, e.row) + e.score});
@@ -188,59 +223,69 @@ std::vector<Neighbor> ExactIndex::ScoreBounded(const Eigen::VectorXf& query, flo
                               [](const Neighbor& a, const Neighbor& b) { return a.row < b.row; });
   };
 
-  // Every cluster's bound. The few best clusters are visited first, to raise the floor early; then
-  // the others in order, each skipped when its bound is below the floor by then.
-  const Eigen::VectorXf center_dots = centers_ * query;
-  const float reach_weight = norm * factor * (1 + 1e-4f);
-  std::vector<float> bounds(clusters_.size());
-  for (size_t c = 0; c < clusters_.size(); ++c) {
-    bounds[c] =
-        (center_dots[static_cast<Eigen::Index>(c)] * factor + reach_weight * clusters_[c].reach) +
-        clusters_[c].bias_up;
-  }
-  std::vector<size_t> first_visits(clusters_.size());
-  std::iota(first_visits.begin(), first_visits.end(), size_t{0});
-  const size_t first_count = std::min(kFirstVisits, first_visits.size());
-  std::partial_sort(first_visits.begin(), first_visits.begin() + first_count, first_visits.end(),
-                    [&bounds](size_t a, size_t b) { return bounds[a] > bounds[b]; });
-  first_visits.resize(first_count);
-
-  // The visited clusters' rows that reach the floor are candidates (row and upper bound), pruned
-  // as it rises.
+  // Every block's ball's bound, the groups' masks of blocks whose balls reach the floor, and each
+  // group's best ball. The blocks of the few groups with the best balls are visited first, to
+  // raise the floor early; then those of all other groups, each group and block skipped when its
+  // ball is below the floor by then.
   const QuantizedRows::Query prepared =
-      quantized_->Prepare({query.data(), static_cast<size_t>(query.size())}, factor);
+      QuantizedRows::Prepare({query.data(), static_cast<size_t>(query.size())}, factor);
+  const size_t groups = balls_->blocks();
+  std::vector<uint32_t> all_groups(groups);
+  std::iota(all_groups.begin(), all_groups.end(), 0u);
+  const auto ball_bounds = std::make_unique_for_overwrite<float[]>(groups * kGroupBlocks);
+  std::vector<uint16_t> reaching(groups);
+  std::vector<float> best(groups);
+  balls_->Bounds(prepared, all_groups, floor, ball_bounds.get(), nullptr, reaching.data(),
+                 best.data());
+  const size_t first_count = std::min(kFirstVisits, groups);
+  std::partial_sort(all_groups.begin(), all_groups.begin() + first_count, all_groups.end(),
+                    [&best](uint32_t a, uint32_t b) { return best[a] > best[b]; });
+
+  // The visited blocks' rows that reach the floor are candidates (row and upper bound), pruned as
+  // it rises.
   std::vector<Neighbor> candidates;
   size_t prune_at = 4 * k + 256;
   float upper[kChunkBlocks * kBlockRows], center[kChunkBlocks * kBlockRows];
   uint16_t passing[kChunkBlocks];
-  auto visit = [&](const Cluster& cluster) {
-    for (size_t first = cluster.first_block; first < cluster.end_block; first += kChunkBlocks) {
-      const size_t last = std::min(first + kChunkBlocks, cluster.end_block);
-      quantized_->Bounds(prepared, first, last, floor, upper, center, passing);
-      for (size_t j = 0; j < last - first; ++j) {
+  auto visit = [&](std::span<const uint32_t> visits) {
+    for (size_t first = 0; first < visits.size(); first += kChunkBlocks) {
+      const auto chunk = visits.subspan(first, std::min(kChunkBlocks, visits.size() - first));
+      quantized_->Bounds(prepared, chunk, floor, upper, center, passing, nullptr);
+      for (size_t j = 0; j < chunk.size(); ++j) {
         for (unsigned mask = passing[j]; mask != 0; mask &= mask - 1) {
-          const size_t i = j * kBlockRows + static_cast<size_t>(__builtin_ctz(mask));
+          const auto slot = static_cast<size_t>(__builtin_ctz(mask));
+          const size_t i = j * kBlockRows + slot;
           if (upper[i] < floor) continue;
-          const size_t position = first * kBlockRows + i;
+          const size_t position = chunk[j] * kBlockRows + slot;
           const int32_t row = order_[position];
           if (has_extra(row) || (exclude && exclude(row))) continue;
           candidates.push_back({row, upper[i]});
           raise_floor(quantized_->Lower(prepared, position, center[i]));
         }
       }
-    }
-    if (candidates.size() >= prune_at) {
-      std::erase_if(candidates, [floor](const Neighbor& c) { return c.score < floor; });
-      prune_at = std::max(prune_at, 2 * candidates.size());
+      if (candidates.size() >= prune_at) {
+        std::erase_if(candidates, [floor](const Neighbor& c) { return c.score < floor; });
+        prune_at = std::max(prune_at, 2 * candidates.size());
+      }
     }
   };
-  for (size_t c : first_visits) {
-    if (bounds[c] >= floor) visit(clusters_[c]);
-    bounds[c] = std::numeric_limits<float>::quiet_NaN();  // visited: NaN >= floor is false
+  // The blocks of `group` whose balls still reach the floor, appended to `visits`; the group is
+  // not visited again.
+  std::vector<uint32_t> visits;
+  auto add_visits = [&](size_t group) {
+    for (unsigned mask = reaching[group]; mask != 0; mask &= mask - 1) {
+      const size_t b = group * kGroupBlocks + static_cast<size_t>(__builtin_ctz(mask));
+      if (ball_bounds[b] >= floor) visits.push_back(static_cast<uint32_t>(b));
+    }
+    reaching[group] = 0;
+  };
+  for (size_t i = 0; i < first_count; ++i) add_visits(all_groups[i]);
+  visit(visits);
+  visits.clear();
+  for (size_t g = 0; g < groups; ++g) {
+    if (best[g] >= floor) add_visits(g);
   }
-  for (size_t c = 0; c < clusters_.size(); ++c) {
-    if (bounds[c] >= floor) visit(clusters_[c]);
-  }
+  visit(visits);
 
   // The candidates still in reach, scored exactly, with the rows with an extra score.
   for (const Neighbor& c : candidates) {

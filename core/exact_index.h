@@ -29,14 +29,15 @@ enum class Similarity {
 };
 
 // Exact nearest neighbours. Ties go to the lower row (the more frequent song), so results are a
-// strict, reproducible order. Where the CPU has AVX-512 VNNI, the rows are grouped into clusters
-// of similar rows (k-means), each with a ball around its center that bounds its rows' scores; a
-// search visits the few clusters with the best bounds first, then skips those whose bound is below
-// the k-th best score found so far, bounds each row's score of the others from below and above
-// from int8 codes (QuantizedRows), and scores exactly only the rows whose upper bound reaches the
-// k-th best lower bound. What is skipped cannot be among the k best, so the answer is exact (up to
-// the order of near-ties within float rounding, as any two summation orders). Elsewhere every row
-// is scored. Immutable after construction; Search() is thread-safe.
+// strict, reproducible order. Where the CPU has AVX-512 VNNI, the rows are laid out in blocks of
+// 16 near rows (k-means clusters, each split along its principal axes), and each block has a ball
+// around its center that bounds its rows' scores. A search bounds every block's ball from int8
+// codes of the centers, visits the few blocks with the best bounds first, then skips every block
+// whose bound is below the k-th best score found so far, bounds each remaining row's score from
+// below and above from int8 codes (QuantizedRows), and scores exactly only the rows whose upper
+// bound reaches the k-th best lower bound. What is skipped cannot be among the k best, so the
+// answer is exact (up to the order of near-ties within float rounding, as any two summation
+// orders). Elsewhere every row is scored. Immutable after construction; Search() is thread-safe.
 class ExactIndex {
  public:
   // Copies `vectors` into one contiguous float32 matrix (normalising its rows for kCosine; a zero
@@ -58,22 +59,14 @@ class ExactIndex {
                                std::span<const Neighbor> extra = {}) const;
 
  private:
-  // A cluster's rows are the positions of blocks [first_block, end_block) of quantized_, and
-  // every one's score is at most center . query * factor + ||query|| * factor * reach + bias_up.
-  struct Cluster {
-    size_t first_block, end_block;
-    float reach;    // the largest distance from the center, plus margins for rounding
-    float bias_up;  // the largest bias, plus margins for rounding
-  };
-
-  // Clusters the rows and lays them out for QuantizedRows.
+  // Lays the rows out in blocks of near rows, and makes the blocks' balls.
   void Partition();
   // Every row scored exactly.
   std::vector<Neighbor> ScoreAll(const Eigen::VectorXf& query, float factor, size_t k,
                                  const RowFilter& exclude, std::span<const Neighbor> extra) const;
-  // Only the rows that neither their cluster's bound nor their own rule out scored exactly.
-  std::vector<Neighbor> ScoreBounded(const Eigen::VectorXf& query, float norm, float factor,
-                                     size_t k, const RowFilter& exclude,
+  // Only the rows that neither their block's bound nor their own rule out scored exactly.
+  std::vector<Neighbor> ScoreBounded(const Eigen::VectorXf& query, float factor, size_t k,
+                                     const RowFilter& exclude,
                                      std::span<const Neighbor> extra) const;
   float Score(const Eigen::VectorXf& query, float factor, int32_t row) const {
     return rows_.row(row).dot(query) * factor + bias_[row];
@@ -82,12 +75,11 @@ class ExactIndex {
   Similarity similarity_;
   Matrix rows_;
   std::vector<float> bias_;  // one per row
-  // Only where the CPU can use them: the clusters, their centers (one row each), the row at each
-  // position of quantized_ (-1: padding), and the rows' codes in that order.
-  std::vector<Cluster> clusters_;
-  Matrix centers_;
+  // Only where the CPU can use them: the row at each position of quantized_ (-1: padding), the
+  // rows' codes in that order, and the balls of its blocks (row b: block b's center).
   std::vector<int32_t> order_;
   std::optional<QuantizedRows> quantized_;
+  std::optional<QuantizedRows> balls_;
 };
 
 }  // namespace songvec

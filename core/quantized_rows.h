@@ -11,8 +11,9 @@ namespace songvec {
 
 // A float matrix's rows as 8-bit codes with one scale per row (code = round(x / scale), scale =
 // max |x| / 127), laid out for AVX-512 VNNI: bounds of every row's score q . row * factor +
-// bias[row] for a query q, from a quarter of the floats' memory traffic and 64 multiply-adds per
-// instruction. The bounds are rigorous (they cover the rounding of the codes, of the query's own
+// bias[row] (+ ||q|| * factor * reach[row], for rows that are the centers of balls) for a query q,
+// from a quarter of the floats' memory traffic and 64 multiply-adds per instruction. The bounds
+// are rigorous (they cover the rounding of the codes, of the query's own
 // codes and of the float arithmetic of both this and an exact score summed in any order), so a
 // search can score exactly only the rows the bounds cannot rule out (ExactIndex). Immutable after
 // construction; thread-safe.
@@ -25,9 +26,11 @@ class QuantizedRows {
   static bool Supported();
 
   // Position p holds row order[p] of `rows`, or is padding, which never passes, where order[p] is
-  // -1; so are the positions past order.size() in the last block. `bias`: one per row, or empty
-  // for none.
-  QuantizedRows(const Matrix& rows, std::span<const float> bias, std::span<const int32_t> order);
+  // -1; so are the positions past order.size() in the last block. `bias`, and `reach` (a ball's
+  // radius, which adds ||q|| * factor * (1 + 1e-4) * reach to the upper bound): one per row, or
+  // empty for none.
+  QuantizedRows(const Matrix& rows, std::span<const float> bias, std::span<const int32_t> order,
+                std::span<const float> reach = {});
 
   // Every rounding between a bound and an exact score moves it by at most 2^-24 of the magnitudes
   // involved: of |q . row * factor|, within ||q|| ||row|| factor, by about dim + 8 of them (the
@@ -40,23 +43,38 @@ class QuantizedRows {
   // An upper bound of a score's bias term: the bias plus kBiasMargin of it, rounded up.
   static float BiasUp(double bias);
 
+  // A ball around rows of a matrix: every row's score is at most center . q * factor + ||q|| *
+  // factor * (1 + 1e-4) * reach + max bias, which is what a QuantizedRows of centers with these
+  // reaches and biases bounds.
+  struct Ball {
+    float reach;  // the largest distance from the center, plus margins for rounding
+    float bias;   // the largest bias, plus margins for rounding (-infinity for no rows)
+  };
+  // The ball around `members` of `rows` (`bias`: one per row, or empty for none), centered on their
+  // mean, which goes to `center`.
+  static Ball BallAround(const Matrix& rows, std::span<const float> bias,
+                         std::span<const int32_t> members, Eigen::VectorXf* center);
+
   size_t blocks() const { return (positions_ + kBlockRows - 1) / kBlockRows; }
 
-  // A query and its factor (>= 0) as Bounds() takes them.
+  // A query and its factor (>= 0) as Bounds() takes them, for any QuantizedRows of its dimension.
   struct Query {
     std::vector<uint32_t> groups;  // the query's codes, four dimensions per word
     int32_t offset = 0;            // -128 * the sum of the query's codes
     float scale = 0;               // the query codes' scale, times the factor
     float code_error_weight = 0;   // times a row's code error, plus norm_weight times its norm:
     float norm_weight = 0;         //   the half-width of its bounds
+    float reach_weight = 0;        // ||q|| * factor * (1 + 1e-4), rounded up: times a reach
   };
-  Query Prepare(std::span<const float> query, float factor) const;
+  static Query Prepare(std::span<const float> query, float factor);
 
-  // For the positions of blocks [first, last): upper[j] >= the score of the row there, center[j]
-  // its approximate dot product before the query's scale (for Lower()), and passing[b - first] the
-  // mask of block b's positions whose upper bound is >= floor (never padding). Needs Supported().
-  void Bounds(const Query& query, size_t first, size_t last, float floor, float* upper,
-              float* center, uint16_t* passing) const;
+  // For the positions of `blocks`, the i-th of the j-th block at j * kBlockRows + i: upper >= the
+  // score of the row there, and center its approximate dot product before the query's scale (for
+  // Lower()); passing[j], the mask of the j-th block's positions whose upper bound is >= floor
+  // (never padding), and best[j], their highest upper bound (-infinity for padding only). center,
+  // passing and best may be null: not wanted. Needs Supported().
+  void Bounds(const Query& query, std::span<const uint32_t> blocks, float floor, float* upper,
+              float* center, uint16_t* passing, float* best) const;
   // A lower bound of the score of the row at `position`, from its center.
   float Lower(const Query& query, size_t position, float center) const;
 
@@ -64,12 +82,12 @@ class QuantizedRows {
   // A block is one run of 64-byte lines, read front to back as one stream: `groups_` lines of
   // codes + 128 (kBlockRows rows x 4 dimensions each), then one line per field below, kBlockRows
   // floats each.
-  enum Field { kScale, kCodeError, kNorm, kBiasUp, kFields };
+  enum Field { kScale, kCodeError, kNorm, kBiasUp, kReach };
   struct alignas(64) Line {
     uint8_t bytes[64];
   };
-  const Line* block(size_t b) const { return lines_.data() + b * (groups_ + kFields); }
-  Line* block(size_t b) { return lines_.data() + b * (groups_ + kFields); }
+  const Line* block(size_t b) const { return lines_.data() + b * (groups_ + fields_); }
+  Line* block(size_t b) { return lines_.data() + b * (groups_ + fields_); }
   const float* field(size_t b, Field f) const {
     return reinterpret_cast<const float*>(block(b)[groups_ + f].bytes);
   }
@@ -77,8 +95,9 @@ class QuantizedRows {
 
   size_t positions_;
   size_t groups_;  // dimensions / 4, rounded up
+  size_t fields_;  // kReach + 1 with reaches, else kReach
   // Fields, per position: kScale; kCodeError, ||row - scale * codes||, and kNorm, ||row||, both
-  // rounded up; kBiasUp, the bias plus a margin for the rounding of adding it.
+  // rounded up; kBiasUp, the bias plus a margin for the rounding of adding it; kReach, if any.
   std::vector<Line> lines_;
   std::vector<float> bias_down_;   // per position: the bias less that margin
   std::vector<uint16_t> present_;  // per block: the mask of positions that hold a row

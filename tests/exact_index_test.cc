@@ -217,19 +217,24 @@ TEST(QuantizedRows, BoundsHoldTheExactScoresClosely) {
   const size_t padded = quantized.blocks() * QuantizedRows::kBlockRows;
   std::vector<float> upper(padded), center(padded);
   std::vector<uint16_t> passing(quantized.blocks());
+  std::vector<float> best(quantized.blocks());
+  // Every block, last first: the results of blocks[j] are at j.
+  std::vector<uint32_t> blocks(quantized.blocks());
+  std::iota(blocks.rbegin(), blocks.rend(), 0u);
   for (int trial = 0; trial < 20; ++trial) {
     std::vector<float> query(dim);
     for (float& x : query) x = rng.UniformFloat() - 0.5f;
     const float factor = trial % 2 == 0 ? 1.0f : 0.37f;
     const float floor = trial % 3 == 0 ? -std::numeric_limits<float>::infinity() : 0.5f;
-    const QuantizedRows::Query prepared = quantized.Prepare(query, factor);
-    quantized.Bounds(prepared, 0, quantized.blocks(), floor, upper.data(), center.data(),
-                     passing.data());
+    const QuantizedRows::Query prepared = QuantizedRows::Prepare(query, factor);
+    quantized.Bounds(prepared, blocks, floor, upper.data(), center.data(), passing.data(),
+                     best.data());
     double query_norm = 0;
     for (float x : query) query_norm += double{x} * x;
     query_norm = std::sqrt(query_norm);
     for (size_t p = 0; p < padded; ++p) {
-      const bool passes = (passing[p / 16] >> (p % 16)) & 1;
+      const size_t j = quantized.blocks() - 1 - p / 16, at = j * 16 + p % 16;
+      const bool passes = (passing[j] >> (p % 16)) & 1;
       if (p >= order.size() || order[p] < 0) {
         EXPECT_FALSE(passes) << "padding position " << p;
         continue;
@@ -239,12 +244,61 @@ TEST(QuantizedRows, BoundsHoldTheExactScoresClosely) {
       for (int c = 0; c < dim; ++c) dot += double{vectors(r, c)} * query[c];
       const double exact = dot * factor + bias[r];
       const double slack = 0.05 * factor * query_norm * vectors.row(r).norm() + 1e-5;
-      const float lower = quantized.Lower(prepared, p, center[p]);
+      const float lower = quantized.Lower(prepared, p, center[at]);
       EXPECT_LE(lower, exact) << "row " << r;
-      EXPECT_GE(upper[p], exact) << "row " << r;
+      EXPECT_GE(upper[at], exact) << "row " << r;
       EXPECT_GE(lower, exact - slack) << "row " << r;
-      EXPECT_LE(upper[p], exact + slack) << "row " << r;
-      EXPECT_EQ(passes, upper[p] >= floor) << "row " << r;
+      EXPECT_LE(upper[at], exact + slack) << "row " << r;
+      EXPECT_EQ(passes, upper[at] >= floor) << "row " << r;
+    }
+    for (size_t j = 0; j < quantized.blocks(); ++j) {
+      const size_t b = quantized.blocks() - 1 - j;
+      float highest = -std::numeric_limits<float>::infinity();
+      for (size_t p = b * 16; p < (b + 1) * 16; ++p) {
+        if (p < order.size() && order[p] >= 0) highest = std::max(highest, upper[j * 16 + p % 16]);
+      }
+      EXPECT_EQ(best[j], highest) << "block " << b;
+    }
+  }
+}
+
+// A QuantizedRows of balls' centers, with their reaches and biases, bounds every member's score.
+TEST(QuantizedRows, BallsBoundTheirRowsScores) {
+  if (!QuantizedRows::Supported()) GTEST_SKIP() << "this CPU has no AVX-512 VNNI";
+  Random rng(13);
+  const int rows = 600, dim = 32, members = 12;
+  Matrix vectors(rows, dim);
+  for (Eigen::Index i = 0; i < vectors.size(); ++i) vectors.data()[i] = rng.UniformFloat() - 0.5f;
+  std::vector<float> bias(rows);
+  for (float& b : bias) b = rng.UniformFloat() * 6 - 3;
+  const int balls = rows / members;
+  Matrix centers(balls, dim);
+  std::vector<float> reach(balls), ball_bias(balls);
+  Eigen::VectorXf center;
+  for (int b = 0; b < balls; ++b) {
+    std::vector<int32_t> ball_rows(members);
+    std::iota(ball_rows.begin(), ball_rows.end(), b * members);
+    const QuantizedRows::Ball ball = QuantizedRows::BallAround(vectors, bias, ball_rows, &center);
+    centers.row(b) = center.transpose();
+    reach[b] = ball.reach;
+    ball_bias[b] = ball.bias;
+  }
+  std::vector<int32_t> order(balls);
+  std::iota(order.begin(), order.end(), 0);
+  const QuantizedRows quantized(centers, ball_bias, order, reach);
+  std::vector<uint32_t> blocks(quantized.blocks());
+  std::iota(blocks.begin(), blocks.end(), 0u);
+  std::vector<float> upper(blocks.size() * 16);
+  for (int trial = 0; trial < 20; ++trial) {
+    std::vector<float> query(dim);
+    for (float& x : query) x = (rng.UniformFloat() - 0.5f) * 3;
+    const float factor = trial % 2 == 0 ? 1.0f : 0.37f;
+    quantized.Bounds(QuantizedRows::Prepare(query, factor), blocks, 0.0f, upper.data(), nullptr,
+                     nullptr, nullptr);
+    for (int r = 0; r < rows; ++r) {
+      double dot = 0;
+      for (int c = 0; c < dim; ++c) dot += double{vectors(r, c)} * query[c];
+      EXPECT_GE(upper[r / members], dot * factor + bias[r]) << "row " << r;
     }
   }
 }
