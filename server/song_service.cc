@@ -619,10 +619,13 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
                      "none of the positive songs is known to model " +
                          std::to_string(model.info().version) + ": " + ids);
   }
-  std::unordered_set<int32_t> excluded;
-  for (const auto& list : rows) excluded.insert(list.begin(), list.end());
+  // At most 500 rows: a sorted vector is the quickest to ask.
+  std::vector<int32_t> excluded;
+  for (const auto& list : rows) excluded.insert(excluded.end(), list.begin(), list.end());
+  std::sort(excluded.begin(), excluded.end());
   auto exclude = [&](int32_t row) {
-    return excluded.count(row) > 0 || (!tag.empty() && !HasTag(model.song(row), tag));
+    return std::binary_search(excluded.begin(), excluded.end(), row) ||
+           (!tag.empty() && !HasTag(model.song(row), tag));
   };
   const std::vector<Neighbor> neighbors =
       Rank(model, scoring, rows[0], rows[1], static_cast<size_t>(k), 0,
