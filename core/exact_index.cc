@@ -189,7 +189,7 @@ std::vector<Neighbor> ExactIndex::ScoreBounded(const Eigen::VectorXf& query, flo
                                                std::span<const Neighbor> extra) const {
   if (k == 0) return {};
   // The k best lower bounds of eligible rows so far, the worst on top: `floor`, once there are k,
-  // is at most the k-th best exact score, so a row or a cluster whose upper bound is below it
+  // is at most the k-th best exact score, so a row or a block whose upper bound is below it
   // cannot be among the k best.
   std::vector<float> lows;
   lows.reserve(k + 1);

@@ -42,10 +42,10 @@ float QuantizedRows::BiasUp(double bias) { return RoundUp(bias + kBiasMargin * s
 QuantizedRows::Ball QuantizedRows::BallAround(const Matrix& rows, std::span<const float> bias,
                                               std::span<const int32_t> members,
                                               Eigen::VectorXf* center) {
+  assert(!members.empty());
   Eigen::VectorXd sum = Eigen::VectorXd::Zero(rows.cols());
   for (int32_t r : members) sum += rows.row(r).transpose().cast<double>();
-  *center = (sum / std::max<double>(1, static_cast<double>(members.size()))).cast<float>();
-  if (members.empty()) return {0.0f, -std::numeric_limits<float>::infinity()};
+  *center = (sum / static_cast<double>(members.size())).cast<float>();
   // q . row = q . center + q . (row - center) <= q . center + ||q|| ||row - center||, and both
   // the bound's float dot product and the row's exact score are within margin * ||q|| (||center||
   // + ||row - center||) of the real numbers'.

@@ -13,10 +13,10 @@ namespace songvec {
 // max |x| / 127), laid out for AVX-512 VNNI: bounds of every row's score q . row * factor +
 // bias[row] (+ ||q|| * factor * reach[row], for rows that are the centers of balls) for a query q,
 // from a quarter of the floats' memory traffic and 64 multiply-adds per instruction. The bounds
-// are rigorous (they cover the rounding of the codes, of the query's own
-// codes and of the float arithmetic of both this and an exact score summed in any order), so a
-// search can score exactly only the rows the bounds cannot rule out (ExactIndex). Immutable after
-// construction; thread-safe.
+// are rigorous (they cover the rounding of the codes, of the query's own codes and of the float
+// arithmetic of both this and an exact score summed in any order), so a search can score exactly
+// only the rows the bounds cannot rule out (ExactIndex). Immutable after construction;
+// thread-safe.
 class QuantizedRows {
  public:
   // Rows per block: one AVX-512 register of int32 sums.
@@ -48,10 +48,10 @@ class QuantizedRows {
   // reaches and biases bounds.
   struct Ball {
     float reach;  // the largest distance from the center, plus margins for rounding
-    float bias;   // the largest bias, plus margins for rounding (-infinity for no rows)
+    float bias;   // the largest bias, plus margins for rounding
   };
-  // The ball around `members` of `rows` (`bias`: one per row, or empty for none), centered on their
-  // mean, which goes to `center`.
+  // The ball around `members` (at least one) of `rows` (`bias`: one per row, or empty for none),
+  // centered on their mean, which goes to `center`.
   static Ball BallAround(const Matrix& rows, std::span<const float> bias,
                          std::span<const int32_t> members, Eigen::VectorXf* center);
 
