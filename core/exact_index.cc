@@ -20,6 +20,8 @@ constexpr size_t kClusterRows = 128;
 constexpr int kKMeansRounds = 8;
 // Groups a search visits first, best ball first, before the others in order.
 constexpr size_t kFirstVisits = 16;
+// How many rows ahead of its exact scoring a row with an extra score is fetched.
+constexpr size_t kFetchAhead = 8;
 // Rounds of power iteration for a principal axis when a cluster's rows are split into blocks.
 constexpr int kPowerRounds = 10;
 
@@ -204,16 +206,19 @@ std::vector<Neighbor> ExactIndex::ScoreBounded(const Eigen::VectorXf& query, flo
     }
     if (lows.size() == k) floor = lows.front();
   };
-  // Rows with an extra score are scored exactly first: they are few, and often the best. Their
-  // rows are fetched from memory all at once, not one after the other.
-  for (const Neighbor& e : extra) {
-    const float* row = rows_.data() + static_cast<size_t>(e.row) * rows_.cols();
-    for (Eigen::Index d = 0; d < rows_.cols(); d += 16) __builtin_prefetch(row + d);
-    __builtin_prefetch(&bias_[e.row]);
-  }
+  // Rows with an extra score are scored exactly first: they are few, and often the best. Each
+  // one's row is fetched from memory a few rows ahead of its scoring.
+  auto fetch = [this](int32_t row) {
+    const float* data = rows_.data() + static_cast<size_t>(row) * rows_.cols();
+    for (Eigen::Index d = 0; d < rows_.cols(); d += 16) __builtin_prefetch(data + d);
+    __builtin_prefetch(&bias_[row]);
+  };
+  for (size_t i = 0; i < std::min(kFetchAhead, extra.size()); ++i) fetch(extra[i].row);
   std::vector<Neighbor> scored;
   scored.reserve(extra.size() + k);
-  for (const Neighbor& e : extra) {
+  for (size_t i = 0; i < extra.size(); ++i) {
+    if (i + kFetchAhead < extra.size()) fetch(extra[i + kFetchAhead].row);
+    const Neighbor& e = extra[i];
     if (exclude && exclude(e.row)) continue;
     scored.push_back({e.row, Score(query, factor, e.row) + e.score});
     raise_floor(scored.back().score);
