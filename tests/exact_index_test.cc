@@ -295,10 +295,21 @@ TEST(QuantizedRows, BallsBoundTheirRowsScores) {
     const float factor = trial % 2 == 0 ? 1.0f : 0.37f;
     quantized.Bounds(QuantizedRows::Prepare(query, factor), blocks, 0.0f, upper.data(), nullptr,
                      nullptr, nullptr);
+    double query_norm = 0;
+    for (float x : query) query_norm += double{x} * x;
+    query_norm = std::sqrt(query_norm);
     for (int r = 0; r < rows; ++r) {
       double dot = 0;
       for (int c = 0; c < dim; ++c) dot += double{vectors(r, c)} * query[c];
       EXPECT_GE(upper[r / members], dot * factor + bias[r]) << "row " << r;
+    }
+    // And no looser than the ball itself, but for the codes' rounding.
+    for (int b = 0; b < balls; ++b) {
+      double dot = 0;
+      for (int c = 0; c < dim; ++c) dot += double{centers(b, c)} * query[c];
+      const double ball = dot * factor + query_norm * factor * reach[b] + ball_bias[b];
+      EXPECT_LE(upper[b], ball + 0.05 * factor * query_norm * centers.row(b).norm() + 1e-4)
+          << "ball " << b;
     }
   }
 }
