@@ -186,8 +186,7 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void QuantizedRows::Bound
       up = _mm512_fmadd_ps(reach_weight, _mm512_load_ps(fields + 16 * kReach), up);
     _mm512_storeu_ps(upper + j * kBlockRows, up);
     if (center != nullptr) _mm512_storeu_ps(center + j * kBlockRows, dot);
-    if (passing != nullptr)
-      passing[j] = _mm512_cmp_ps_mask(up, threshold, _CMP_GE_OQ) & present_[b];
+    passing[j] = _mm512_cmp_ps_mask(up, threshold, _CMP_GE_OQ) & present_[b];
     if (best != nullptr) best[j] = _mm512_mask_reduce_max_ps(present_[b], up);
   }
 }

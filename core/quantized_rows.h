@@ -71,8 +71,8 @@ class QuantizedRows {
   // For the positions of `blocks`, the i-th of the j-th block at j * kBlockRows + i: upper >= the
   // score of the row there, and center its approximate dot product before the query's scale (for
   // Lower()); passing[j], the mask of the j-th block's positions whose upper bound is >= floor
-  // (never padding), and best[j], their highest upper bound (-infinity for padding only). center,
-  // passing and best may be null: not wanted. Needs Supported().
+  // (never padding), and best[j], their highest upper bound (-infinity for padding only). center
+  // and best may be null: not wanted. Needs Supported().
   void Bounds(const Query& query, std::span<const uint32_t> blocks, float floor, float* upper,
               float* center, uint16_t* passing, float* best) const;
   // A lower bound of the score of the row at `position`, from its center.

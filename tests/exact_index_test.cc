@@ -289,12 +289,13 @@ TEST(QuantizedRows, BallsBoundTheirRowsScores) {
   std::vector<uint32_t> blocks(quantized.blocks());
   std::iota(blocks.begin(), blocks.end(), 0u);
   std::vector<float> upper(blocks.size() * 16);
+  std::vector<uint16_t> passing(blocks.size());
   for (int trial = 0; trial < 20; ++trial) {
     std::vector<float> query(dim);
     for (float& x : query) x = (rng.UniformFloat() - 0.5f) * 3;
     const float factor = trial % 2 == 0 ? 1.0f : 0.37f;
     quantized.Bounds(QuantizedRows::Prepare(query, factor), blocks, 0.0f, upper.data(), nullptr,
-                     nullptr, nullptr);
+                     passing.data(), nullptr);
     double query_norm = 0;
     for (float x : query) query_norm += double{x} * x;
     query_norm = std::sqrt(query_norm);
