@@ -1,9 +1,13 @@
 // Microbenchmarks of the SGNS hot loops and the negative sampler, so that a change to either is
 // measured in isolation: bench/sgns_bench --benchmark_repetitions=5 (see README, "Performance").
+// The kernels run at DefaultIsa() (SONGVEC_ISA=scalar|sse2|avx2|avx512 picks another); the header
+// names the CPU and the level.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <vector>
 
+#include "core/isa.h"
 #include "core/negative_sampler.h"
 #include "core/random.h"
 #include "core/sgns_kernels.h"
@@ -48,10 +52,9 @@ struct Workload {
   std::vector<int32_t> playlist;
 };
 
-using Kernel = void (*)(std::span<const int32_t>, float, const SgnsModel&, SgnsScratch&);
-
 // Items are songs (tokens) processed: comparable with the trainer's songs/s on one thread.
-void RunKernel(benchmark::State& state, Kernel kernel) {
+void RunKernel(benchmark::State& state, SgnsKernel SgnsKernels::*which) {
+  const SgnsKernel kernel = SgnsKernelsFor(DefaultIsa()).*which;
   Workload workload(static_cast<int>(state.range(0)));
   const SgnsModel model = workload.Model();
   SgnsScratch scratch(model, 1);
@@ -64,9 +67,11 @@ void RunKernel(benchmark::State& state, Kernel kernel) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kPlaylist);
 }
 
-void BM_SkipGramWindows(benchmark::State& state) { RunKernel(state, SkipGramWindows); }
-void BM_SkipGramPairs(benchmark::State& state) { RunKernel(state, SkipGramPairs); }
-void BM_Cbow(benchmark::State& state) { RunKernel(state, Cbow); }
+void BM_SkipGramWindows(benchmark::State& state) {
+  RunKernel(state, &SgnsKernels::skip_gram_windows);
+}
+void BM_SkipGramPairs(benchmark::State& state) { RunKernel(state, &SgnsKernels::skip_gram_pairs); }
+void BM_Cbow(benchmark::State& state) { RunKernel(state, &SgnsKernels::cbow); }
 BENCHMARK(BM_SkipGramWindows)->Arg(32)->Arg(128);
 BENCHMARK(BM_SkipGramPairs)->Arg(32)->Arg(128);
 BENCHMARK(BM_Cbow)->Arg(32)->Arg(128);
@@ -85,4 +90,16 @@ BENCHMARK(BM_NegativeSampler);
 }  // namespace
 }  // namespace songvec
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (!songvec::ConfiguredIsa().ok()) {
+    std::fprintf(stderr, "sgns_bench: %s\n", songvec::ConfiguredIsa().status().message().c_str());
+    return 2;
+  }
+  benchmark::AddCustomContext("cpu", songvec::CpuModelName());
+  benchmark::AddCustomContext("isa", songvec::IsaName(songvec::DefaultIsa()));
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -1,20 +1,17 @@
 #include "core/sgns_kernels.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
+#include <cstdlib>
+#include <new>
+
+#include "core/lanes.h"
 
 namespace songvec {
 namespace {
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__AVX2__)
-// Not built for a known CPU (-march=native): clone the hot loops for AVX-512 and AVX2+FMA and let
-// the loader pick (GCC function multi-versioning).
-#define SONGVEC_MULTIVERSION \
-  __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define SONGVEC_MULTIVERSION
-#endif
-#define SONGVEC_INLINE inline __attribute__((always_inline))
+using lanes::Lanes;
 
 // sigmoid(x) and log(sigmoid(x)) tabulated at bin centres on [-kMaxExp, kMaxExp], as word2vec.c
 // tabulates them; beyond, sigmoid is taken as exactly 0 or 1, so a saturated pair gets no gradient
@@ -25,93 +22,29 @@ constexpr float kMaxExp = 6.0f;
 constexpr int kTableSize = 1024;
 constexpr float kTableScale = kTableSize / (2 * kMaxExp);
 
+// Indexed by TableIndex(): 0 for x <= -kMaxExp, 1 + the bin for x inside, kTableSize + 1 for
+// x >= kMaxExp. The losses are -log sigmoid(x) and -log sigmoid(-x), 0 where saturated the right
+// way (the wrong way, the loss is |x| itself: see Gradients()).
 struct SigmoidTables {
-  float sigmoid[kTableSize];
-  float log_sigmoid[kTableSize];
+  float sigmoid[kTableSize + 2];
+  float positive_loss[kTableSize + 2];
+  float negative_loss[kTableSize + 2];
   SigmoidTables() {
+    sigmoid[0] = positive_loss[0] = negative_loss[0] = 0.0f;
+    sigmoid[kTableSize + 1] = 1.0f;
+    positive_loss[kTableSize + 1] = negative_loss[kTableSize + 1] = 0.0f;
     for (int i = 0; i < kTableSize; ++i) {
       const double x = (i + 0.5) / kTableScale - kMaxExp;
-      sigmoid[i] = static_cast<float>(1.0 / (1.0 + std::exp(-x)));
-      log_sigmoid[i] = static_cast<float>(-std::log1p(std::exp(-x)));
+      sigmoid[i + 1] = static_cast<float>(1.0 / (1.0 + std::exp(-x)));
+      positive_loss[i + 1] = static_cast<float>(std::log1p(std::exp(-x)));
+      negative_loss[i + 1] = static_cast<float>(std::log1p(std::exp(x)));
     }
   }
 };
 const SigmoidTables kTables;
 
-// Turns the scores f of one example against its targets (row[0] the centre song, labelled 1; the
-// rest negatives, labelled 0) into the gradient factors (label - sigmoid(f)) * alpha. Returns the
-// example's loss, the sum of -log P(label).
-SONGVEC_INLINE float GradientRow(float* row, int count, float alpha) {
-  float loss = 0;
-  for (int k = 0; k < count; ++k) {
-    const float f = row[k];
-    const float clamped = std::min(std::max(f, -kMaxExp), kMaxExp);
-    const int bin = std::min(static_cast<int>((clamped + kMaxExp) * kTableScale), kTableSize - 1);
-    const float sigmoid = f >= kMaxExp ? 1.0f : f <= -kMaxExp ? 0.0f : kTables.sigmoid[bin];
-    // log P(label): log sigmoid(f) for the centre, log sigmoid(-f) (the mirror bin) for a negative;
-    // beyond the table, log sigmoid(x) is 0 above and x below.
-    const float x = k == 0 ? f : -f;
-    const float log_p = x >= kMaxExp    ? 0.0f
-                        : x <= -kMaxExp ? x
-                                        : kTables.log_sigmoid[k == 0 ? bin : kTableSize - 1 - bin];
-    loss -= log_p;
-    row[k] = ((k == 0 ? 1.0f : 0.0f) - sigmoid) * alpha;
-  }
-  return loss;
-}
-
-// Rows are handled 16 floats at a time as GCC vector-extension values: one AVX-512 register, two
-// AVX2 or four SSE ones, whichever the clone runs on. Row strides are multiples of kLanes (the
-// trainer pads them), so there is never a remainder loop.
-using Lanes = float __attribute__((vector_size(64)));
-// The same for loads and stores at any alignment, allowed to alias float.
-using UnalignedLanes = float __attribute__((vector_size(64), aligned(4), may_alias));
-
-SONGVEC_INLINE Lanes Load(const float* p) { return *reinterpret_cast<const UnalignedLanes*>(p); }
-SONGVEC_INLINE void Store(float* p, Lanes v) { *reinterpret_cast<UnalignedLanes*>(p) = v; }
-SONGVEC_INLINE Lanes Broadcast(float x) {
-  const Lanes first = {x};
-  return __builtin_shufflevector(first, first, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-}
-
-// sum over i < count of Broadcast(weight(i)) * Load(row(i) + offset), with four independent
-// accumulators so that consecutive multiply-adds do not wait on each other; the order of the sum is
-// fixed, so the result does not depend on the vector width either.
-template <typename Weight, typename Row>
-SONGVEC_INLINE Lanes WeightedSum(int count, int offset, Weight weight, Row row) {
-  Lanes sum[4] = {};
-  int i = 0;
-  for (; i + 4 <= count; i += 4) {
-    for (int u = 0; u < 4; ++u) sum[u] += Broadcast(weight(i + u)) * Load(row(i + u) + offset);
-  }
-  for (; i < count; ++i) sum[0] += Broadcast(weight(i)) * Load(row(i) + offset);
-  return (sum[0] + sum[1]) + (sum[2] + sum[3]);
-}
-
-// Sum of the 16 lanes as a fixed tree, so the result does not depend on the vector width.
-SONGVEC_INLINE float Sum(Lanes v) {
-  v += __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
-  v += __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11);
-  v += __builtin_shufflevector(v, v, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13);
-  v += __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14);
-  return v[0];
-}
-
-SONGVEC_INLINE float Dot(const float* a, const float* b, int stride) {
-  Lanes sum = Load(a) * Load(b);
-  for (int i = kLanes; i < stride; i += kLanes) sum += Load(a + i) * Load(b + i);
-  return Sum(sum);
-}
-
-// y += alpha * x
-SONGVEC_INLINE void Axpy(float alpha, const float* x, float* y, int stride) {
-  const Lanes a = Broadcast(alpha);
-  for (int i = 0; i < stride; i += kLanes) Store(y + i, Load(y + i) + a * Load(x + i));
-}
-
-SONGVEC_INLINE void Zero(float* y, int stride) {
-  for (int i = 0; i < stride; i += kLanes) Store(y + i, Lanes{});
-}
+// n rounded up to a multiple of m.
+SONGVEC_INLINE int RoundUp(int n, int m) { return (n + m - 1) / m * m; }
 
 // The reduced window of word2vec: a radius drawn uniformly from 1..window.
 SONGVEC_INLINE void Window(size_t i, size_t n, int window, Random& rng, size_t* begin,
@@ -125,7 +58,7 @@ SONGVEC_INLINE void Window(size_t i, size_t n, int window, Random& rng, size_t* 
 // output rows, so that the scattered loads overlap instead of stalling one after the other. Draws
 // equal to the centre are skipped, as in word2vec.c. Returns the number of targets.
 SONGVEC_INLINE int DrawTargets(int32_t centre, const SgnsModel& m, SgnsScratch& s) {
-  int32_t* rows = s.target_rows.data();
+  int32_t* rows = s.target_rows;
   int count = 0;
   rows[count++] = centre;
   for (int d = 0; d < m.negative; ++d) {
@@ -137,128 +70,295 @@ SONGVEC_INLINE int DrawTargets(int32_t centre, const SgnsModel& m, SgnsScratch& 
   return count;
 }
 
-// `hidden` against the centre song and fresh negatives: leaves the gradient of `hidden` in
-// s.gradient and updates the output rows in place, one after the other.
-SONGVEC_INLINE void ScoreAgainstNegatives(const float* hidden, int32_t centre, float alpha,
-                                          const SgnsModel& m, SgnsScratch& s) {
-  const int count = DrawTargets(centre, m, s);
-  float* g = s.scores.data();
-  for (int t = 0; t < count; ++t) {
-    g[t] = Dot(hidden, m.output + static_cast<size_t>(s.target_rows[t]) * m.stride, m.stride);
+// The kernels at W floats per vector.
+template <int W>
+struct Kernels {
+  using L = Lanes<W>;
+  using V = typename L::V;
+
+  // Turns `count` scores f of one row, all labelled `positive` (the centre song) or not
+  // (negatives), into the gradient factors (label - sigmoid(f)) * alpha, in place. Returns their
+  // loss, the sum of -log P(label), which is NaN if a score is (a diverged run shows in its loss).
+  // Reads and writes whole vectors: `count` rounded up to W floats.
+  static SONGVEC_INLINE float Gradients(float* row, int count, bool positive, float alpha) {
+    using I = typename L::I;
+    const V label = L::Broadcast(positive ? 1.0f : 0.0f), a = L::Broadcast(alpha);
+    const V low = L::Broadcast(-kMaxExp), high = L::Broadcast(kMaxExp);
+    const float* table_loss = positive ? kTables.positive_loss : kTables.negative_loss;
+    V loss = L::Broadcast(0.0f);
+    for (int x = 0; x < count; x += W) {
+      const V f = L::Load(row + x);
+      // The bin of word2vec's table (a NaN counts as low), then the saturated ends.
+      const V clamped = f > low ? (f < high ? f : high) : low;
+      I index = L::Truncate((clamped + kMaxExp) * kTableScale);
+      index = (index < kTableSize ? index : kTableSize - 1) + 1;
+      index = f <= low ? 0 : index;
+      index = f >= high ? kTableSize + 1 : index;
+      L::Store(row + x, (label - L::Gather(kTables.sigmoid, index)) * a);
+      // Saturated the wrong way (|x| >= kMaxExp, x = f for a negative, -f for the centre), the
+      // loss is |x|; f * 0 is 0, or NaN for a NaN or infinite score.
+      const V signed_f = positive ? -f : f;
+      const V example = (signed_f >= high ? signed_f : L::Gather(table_loss, index)) + f * 0.0f;
+      loss += L::Iota() + x < count ? example : L::Broadcast(0.0f);
+    }
+    return L::Sum(loss);
   }
-  s.loss += GradientRow(g, count, alpha);
-  float* gradient = s.gradient.data();
-  Zero(gradient, m.stride);
-  for (int t = 0; t < count; ++t) {
-    float* out = m.output + static_cast<size_t>(s.target_rows[t]) * m.stride;
-    Axpy(g[t], out, gradient, m.stride);
-    Axpy(g[t], hidden, out, m.stride);
+
+  static SONGVEC_INLINE float Dot(const float* a, const float* b, int stride) {
+    V sum = L::Load(a) * L::Load(b);
+    for (int i = W; i < stride; i += W) sum += L::Load(a + i) * L::Load(b + i);
+    return L::Sum(sum);
   }
-  ++s.examples;
-}
+
+  // y += alpha * x
+  static SONGVEC_INLINE void Axpy(float alpha, const float* x, float* y, int stride) {
+    const V a = L::Broadcast(alpha);
+    for (int i = 0; i < stride; i += W) L::Store(y + i, L::Load(y + i) + a * L::Load(x + i));
+  }
+
+  // The three products of a window update share one shape: out(r) (+)= sum over i < count of
+  // weight(r, i) * source(i), for rows r < rows of `width` floats (a multiple of W). They are
+  // computed in tiles of R rows by 2 vectors, whose R x 2 sums stay in registers while each
+  // source vector is loaded once per tile and each weight broadcast once: 2 + R loads per 2R
+  // multiply-adds. R is as large as the level's registers allow (16 on AVX2 and SSE, 32 on
+  // AVX-512), and smaller tiles take the rows left over.
+  static constexpr int kTileRows = W == 16 ? 12 : 6;
+
+  template <bool kAdd, int R, int J, typename Weight, typename Source, typename Out>
+  static SONGVEC_INLINE void Tile(int r0, int x0, int count, Weight weight, Source source,
+                                  Out out) {
+    V sum[R][J];
+    for (int r = 0; r < R; ++r) {
+      for (int j = 0; j < J; ++j) sum[r][j] = L::Broadcast(0.0f);
+    }
+    for (int i = 0; i < count; ++i) {
+      const float* row = source(i) + x0;
+      V x[J];
+      for (int j = 0; j < J; ++j) x[j] = L::Load(row + j * W);
+      for (int r = 0; r < R; ++r) {
+        const V w = L::Broadcast(weight(r0 + r, i));
+        for (int j = 0; j < J; ++j) sum[r][j] += w * x[j];
+      }
+    }
+    for (int r = 0; r < R; ++r) {
+      float* o = out(r0 + r) + x0;
+      for (int j = 0; j < J; ++j) {
+        L::Store(o + j * W, kAdd ? L::Load(o + j * W) + sum[r][j] : sum[r][j]);
+      }
+    }
+  }
+
+  template <bool kAdd, int R = kTileRows, typename Weight, typename Source, typename Out>
+  static SONGVEC_INLINE void WeightedSums(int first_row, int rows, int width, int count,
+                                          Weight weight, Source source, Out out) {
+    int r = first_row;
+    for (; r + R <= rows; r += R) {
+      int x = 0;
+      for (; x + 2 * W <= width; x += 2 * W) Tile<kAdd, R, 2>(r, x, count, weight, source, out);
+      if (x < width) Tile<kAdd, R, 1>(r, x, count, weight, source, out);
+    }
+    if constexpr (R > 1) {
+      if (r < rows) WeightedSums<kAdd, R / 2>(r, rows, width, count, weight, source, out);
+    }
+  }
+
+  // `hidden` against the centre song and fresh negatives: leaves the gradient of `hidden` in
+  // s.gradient and updates the output rows in place, one after the other.
+  static SONGVEC_INLINE void ScoreAgainstNegatives(const float* hidden, int32_t centre, float alpha,
+                                                   const SgnsModel& m, SgnsScratch& s) {
+    const int count = DrawTargets(centre, m, s);
+    float* g = s.scores;
+    for (int t = 0; t < count; ++t) {
+      g[t] = Dot(hidden, m.output + static_cast<size_t>(s.target_rows[t]) * m.stride, m.stride);
+    }
+    s.loss += Kernels<1>::Gradients(g, 1, true, alpha) + Gradients(g + 1, count - 1, false, alpha);
+    float* gradient = s.gradient;
+    std::fill_n(gradient, m.stride, 0.0f);
+    for (int t = 0; t < count; ++t) {
+      float* out = m.output + static_cast<size_t>(s.target_rows[t]) * m.stride;
+      Axpy(g[t], out, gradient, m.stride);
+      Axpy(g[t], hidden, out, m.stride);
+    }
+    ++s.examples;
+  }
+
+  static SONGVEC_INLINE void SkipGramPairs(std::span<const int32_t> sentence, float alpha,
+                                           const SgnsModel& m, SgnsScratch& s) {
+    for (size_t i = 0; i < sentence.size(); ++i) {
+      size_t begin, end;
+      Window(i, sentence.size(), m.window, s.rng, &begin, &end);
+      for (size_t j = begin; j < end; ++j) {
+        if (j == i) continue;
+        float* hidden = m.input + static_cast<size_t>(sentence[j]) * m.stride;
+        ScoreAgainstNegatives(hidden, sentence[i], alpha, m, s);
+        Axpy(1.0f, s.gradient, hidden, m.stride);
+      }
+    }
+  }
+
+  static SONGVEC_INLINE void SkipGramWindows(std::span<const int32_t> sentence, float alpha,
+                                             const SgnsModel& m, SgnsScratch& s) {
+    const int stride = m.stride;
+    float** context = s.context_vectors;
+    float** target = s.target_vectors;
+    float* g = s.scores;
+    float* by_dim = s.contexts_by_dim;
+    float* delta = s.target_delta;
+    double loss = 0;
+    for (size_t i = 0; i < sentence.size(); ++i) {
+      size_t begin, end;
+      Window(i, sentence.size(), m.window, s.rng, &begin, &end);
+      int contexts = 0;
+      for (size_t j = begin; j < end; ++j) {
+        if (j != i) context[contexts++] = m.input + static_cast<size_t>(sentence[j]) * stride;
+      }
+      if (contexts == 0) continue;
+      const int targets = DrawTargets(sentence[i], m, s);
+      for (int k = 0; k < targets; ++k) {
+        target[k] = m.output + static_cast<size_t>(s.target_rows[k]) * stride;
+      }
+      // C: the context rows, also transposed (by_dim: one row of `padded` floats per dimension,
+      // zero past the contexts); T: the target rows (the centre, then the negatives).
+      const int padded = RoundUp(contexts, W);
+      for (int c = 0; c < contexts; ++c) {
+        for (int d = 0; d < stride; ++d) by_dim[d * padded + c] = context[c][d];
+      }
+      for (int d = 0; d < stride; ++d) {
+        for (int c = contexts; c < padded; ++c) by_dim[d * padded + c] = 0.0f;
+      }
+      // G = T C' (one row of scores per target, as whole vectors: no horizontal sums), then
+      // G = (labels - sigmoid(G)) * alpha, the centre's row labelled 1.
+      WeightedSums<false>(
+          0, targets, padded, stride, [&](int k, int d) { return target[k][d]; },
+          [&](int d) { return by_dim + d * padded; }, [&](int k) { return g + k * padded; });
+      loss += Gradients(g, contexts, true, alpha);
+      for (int k = 1; k < targets; ++k) loss += Gradients(g + k * padded, contexts, false, alpha);
+      // dT = G C, from C before it changes.
+      WeightedSums<false>(
+          0, targets, stride, contexts, [&](int k, int c) { return g[k * padded + c]; },
+          [&](int c) { return context[c]; }, [&](int k) { return delta + k * stride; });
+      // C += G' T, from T before it changes.
+      WeightedSums<true>(
+          0, contexts, stride, targets, [&](int c, int k) { return g[k * padded + c]; },
+          [&](int k) { return target[k]; }, [&](int c) { return context[c]; });
+      // T += dT. Adding (not overwriting) keeps what other threads did meanwhile, and a row drawn
+      // twice gets both its deltas.
+      for (int k = 0; k < targets; ++k) Axpy(1.0f, delta + k * stride, target[k], stride);
+      s.examples += contexts;
+    }
+    s.loss += loss;
+  }
+
+  static SONGVEC_INLINE void Cbow(std::span<const int32_t> sentence, float alpha,
+                                  const SgnsModel& m, SgnsScratch& s) {
+    float* hidden = s.hidden;
+    for (size_t i = 0; i < sentence.size(); ++i) {
+      size_t begin, end;
+      Window(i, sentence.size(), m.window, s.rng, &begin, &end);
+      if (end - begin < 2) continue;
+      std::fill_n(hidden, m.stride, 0.0f);
+      for (size_t j = begin; j < end; ++j) {
+        if (j != i)
+          Axpy(1.0f, m.input + static_cast<size_t>(sentence[j]) * m.stride, hidden, m.stride);
+      }
+      const float inverse = 1.0f / static_cast<float>(end - begin - 1);
+      for (int d = 0; d < m.stride; ++d) hidden[d] *= inverse;
+      ScoreAgainstNegatives(hidden, sentence[i], alpha, m, s);
+      for (size_t j = begin; j < end; ++j) {
+        if (j != i) {
+          Axpy(1.0f, s.gradient, m.input + static_cast<size_t>(sentence[j]) * m.stride, m.stride);
+        }
+      }
+    }
+  }
+};
+
+// One level's entry points: Kernels<W> inlined into functions compiled with ATTRIBUTES.
+#define SONGVEC_SGNS_LEVEL(NAME, W, ATTRIBUTES)                                                  \
+  ATTRIBUTES void SkipGramPairs##NAME(std::span<const int32_t> sentence, float alpha,            \
+                                      const SgnsModel& m, SgnsScratch& s) {                      \
+    Kernels<W>::SkipGramPairs(sentence, alpha, m, s);                                            \
+  }                                                                                              \
+  ATTRIBUTES void SkipGramWindows##NAME(std::span<const int32_t> sentence, float alpha,          \
+                                        const SgnsModel& m, SgnsScratch& s) {                    \
+    Kernels<W>::SkipGramWindows(sentence, alpha, m, s);                                          \
+  }                                                                                              \
+  ATTRIBUTES void Cbow##NAME(std::span<const int32_t> sentence, float alpha, const SgnsModel& m, \
+                             SgnsScratch& s) {                                                   \
+    Kernels<W>::Cbow(sentence, alpha, m, s);                                                     \
+  }                                                                                              \
+  constexpr SgnsKernels k##NAME = {SkipGramPairs##NAME, SkipGramWindows##NAME, Cbow##NAME};
+
+SONGVEC_SGNS_LEVEL(Scalar, 1, )
+SONGVEC_SGNS_LEVEL(Vec128, 4, )
+#if defined(SONGVEC_X86)
+SONGVEC_SGNS_LEVEL(Avx2, 8, SONGVEC_TARGET_AVX2)
+#endif
+#if defined(SONGVEC_HAS_AVX512)
+SONGVEC_SGNS_LEVEL(Avx512, 16, SONGVEC_TARGET_AVX512)
+#endif
 
 }  // namespace
 
+void SgnsScratch::Free::operator()(void* p) const { std::free(p); }
+
 SgnsScratch::SgnsScratch(const SgnsModel& model, uint64_t seed)
     : rng(seed),
-      hidden(model.stride),
-      gradient(model.stride),
-      scores(static_cast<size_t>(2 * model.window) * (model.negative + 1)),
-      target_delta(static_cast<size_t>(model.negative + 1) * model.stride),
-      target_rows(model.negative + 1),
-      context_vectors(2 * model.window),
-      target_vectors(model.negative + 1) {}
-
-SONGVEC_MULTIVERSION
-void SkipGramPairs(std::span<const int32_t> sentence, float alpha, const SgnsModel& m,
-                   SgnsScratch& s) {
-  for (size_t i = 0; i < sentence.size(); ++i) {
-    size_t begin, end;
-    Window(i, sentence.size(), m.window, s.rng, &begin, &end);
-    for (size_t j = begin; j < end; ++j) {
-      if (j == i) continue;
-      float* hidden = m.input + static_cast<size_t>(sentence[j]) * m.stride;
-      ScoreAgainstNegatives(hidden, sentence[i], alpha, m, s);
-      Axpy(1.0f, s.gradient.data(), hidden, m.stride);
-    }
-  }
+      padded_targets(RoundUp(model.negative + 1, kLanes)),
+      padded_contexts(RoundUp(2 * model.window, kLanes)) {
+  // One allocation, every buffer starting on its own 64-byte line.
+  const auto lines = [](size_t bytes) { return (bytes + 63) / 64 * 64; };
+  const size_t stride = static_cast<size_t>(model.stride), targets = padded_targets,
+               contexts = padded_contexts;
+  const size_t sizes[] = {lines(stride * sizeof(float)),
+                          lines(stride * sizeof(float)),
+                          lines((targets * contexts + kLanes) * sizeof(float)),
+                          lines(stride * contexts * sizeof(float)),
+                          lines(targets * stride * sizeof(float)),
+                          lines(targets * sizeof(int32_t)),
+                          lines(contexts * sizeof(float*)),
+                          lines(targets * sizeof(float*))};
+  size_t total = 0;
+  for (size_t size : sizes) total += size;
+  memory_.reset(std::aligned_alloc(64, total));
+  if (memory_ == nullptr) throw std::bad_alloc();
+  std::fill_n(static_cast<char*>(memory_.get()), total, 0);
+  char* next = static_cast<char*>(memory_.get());
+  size_t taken = 0;
+  auto take = [&] {
+    char* p = next;
+    next += sizes[taken++];
+    return p;
+  };
+  hidden = reinterpret_cast<float*>(take());
+  gradient = reinterpret_cast<float*>(take());
+  scores = reinterpret_cast<float*>(take());
+  contexts_by_dim = reinterpret_cast<float*>(take());
+  target_delta = reinterpret_cast<float*>(take());
+  target_rows = reinterpret_cast<int32_t*>(take());
+  context_vectors = reinterpret_cast<float**>(take());
+  target_vectors = reinterpret_cast<float**>(take());
 }
 
-SONGVEC_MULTIVERSION
-void SkipGramWindows(std::span<const int32_t> sentence, float alpha, const SgnsModel& m,
-                     SgnsScratch& s) {
-  const int stride = m.stride;
-  float** context = s.context_vectors.data();
-  float** target = s.target_vectors.data();
-  float* g = s.scores.data();
-  double loss = 0;
-  for (size_t i = 0; i < sentence.size(); ++i) {
-    size_t begin, end;
-    Window(i, sentence.size(), m.window, s.rng, &begin, &end);
-    int contexts = 0;
-    for (size_t j = begin; j < end; ++j) {
-      if (j != i) context[contexts++] = m.input + static_cast<size_t>(sentence[j]) * stride;
-    }
-    if (contexts == 0) continue;
-    const int targets = DrawTargets(sentence[i], m, s);
-    for (int k = 0; k < targets; ++k) {
-      target[k] = m.output + static_cast<size_t>(s.target_rows[k]) * stride;
-    }
-    // C: the context rows; T: the target rows (the centre, then the negatives).
-    // G = (labels - sigmoid(C T')) * alpha
-    for (int c = 0; c < contexts; ++c) {
-      float* row = g + c * targets;
-      for (int k = 0; k < targets; ++k) row[k] = Dot(context[c], target[k], stride);
-      loss += GradientRow(row, targets, alpha);
-    }
-    // dT = G' C, from C before it changes. Each block of a delta is summed in registers.
-    for (int k = 0; k < targets; ++k) {
-      for (int b = 0; b < stride; b += kLanes) {
-        Store(&s.target_delta[k * stride + b],
-              WeightedSum(
-                  contexts, b, [&](int c) { return g[c * targets + k]; },
-                  [&](int c) { return context[c]; }));
-      }
-    }
-    // C += G T, from T before it changes.
-    for (int c = 0; c < contexts; ++c) {
-      for (int b = 0; b < stride; b += kLanes) {
-        const Lanes sum = WeightedSum(
-            targets, b, [&](int k) { return g[c * targets + k]; },
-            [&](int k) { return target[k]; });
-        Store(context[c] + b, Load(context[c] + b) + sum);
-      }
-    }
-    // T += dT. Adding (not overwriting) keeps what other threads did meanwhile, and a row drawn
-    // twice gets both its deltas.
-    for (int k = 0; k < targets; ++k) Axpy(1.0f, &s.target_delta[k * stride], target[k], stride);
-    s.examples += contexts;
+const SgnsKernels& SgnsKernelsFor(Isa isa) {
+  switch (isa) {
+    case Isa::kScalar:
+      return kScalar;
+    case Isa::kVec128:
+      return kVec128;
+#if defined(SONGVEC_X86)
+    case Isa::kAvx2:
+      return kAvx2;
+#endif
+#if defined(SONGVEC_HAS_AVX512)
+    case Isa::kAvx512:
+      return kAvx512;
+#endif
+    default:
+      break;
   }
-  s.loss += loss;
-}
-
-SONGVEC_MULTIVERSION
-void Cbow(std::span<const int32_t> sentence, float alpha, const SgnsModel& m, SgnsScratch& s) {
-  float* hidden = s.hidden.data();
-  for (size_t i = 0; i < sentence.size(); ++i) {
-    size_t begin, end;
-    Window(i, sentence.size(), m.window, s.rng, &begin, &end);
-    if (end - begin < 2) continue;
-    Zero(hidden, m.stride);
-    for (size_t j = begin; j < end; ++j) {
-      if (j != i)
-        Axpy(1.0f, m.input + static_cast<size_t>(sentence[j]) * m.stride, hidden, m.stride);
-    }
-    const float inverse = 1.0f / static_cast<float>(end - begin - 1);
-    for (int d = 0; d < m.stride; ++d) hidden[d] *= inverse;
-    ScoreAgainstNegatives(hidden, sentence[i], alpha, m, s);
-    for (size_t j = begin; j < end; ++j) {
-      if (j != i) {
-        Axpy(1.0f, s.gradient.data(), m.input + static_cast<size_t>(sentence[j]) * m.stride,
-             m.stride);
-      }
-    }
-  }
+  assert(false && "SgnsKernelsFor: a level this build does not hold");
+  return kScalar;
 }
 
 }  // namespace songvec

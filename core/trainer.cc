@@ -31,6 +31,7 @@ struct Shared {
   const NegativeSampler& sampler;
   const std::vector<uint32_t>& keep_thresholds;
   SgnsModel model;
+  const SgnsKernels& kernels;
   std::vector<size_t> chunk_starts;  // playlist index where each chunk begins, plus the end
   int64_t total_tokens;              // corpus tokens * epochs
   std::atomic<size_t> next_chunk{0};
@@ -79,13 +80,10 @@ class Worker {
     }
     scratch_.loss = 0;
     scratch_.examples = 0;
-    if (s_.options.architecture == Architecture::kCbow) {
-      Cbow(sentence_, alpha, s_.model, scratch_);
-    } else if (s_.options.shared_negatives) {
-      SkipGramWindows(sentence_, alpha, s_.model, scratch_);
-    } else {
-      SkipGramPairs(sentence_, alpha, s_.model, scratch_);
-    }
+    const SgnsKernel kernel = s_.options.architecture == Architecture::kCbow ? s_.kernels.cbow
+                              : s_.options.shared_negatives ? s_.kernels.skip_gram_windows
+                                                            : s_.kernels.skip_gram_pairs;
+    kernel(sentence_, alpha, s_.model, scratch_);
     s_.tokens_done.fetch_add(static_cast<int64_t>(playlist.size()), std::memory_order_relaxed);
     // Only this thread writes its counters; the reporting thread reads them.
     counters_.loss.store(counters_.loss.load(std::memory_order_relaxed) + scratch_.loss,
@@ -163,6 +161,11 @@ Status TrainOptions::Validate() const {
     return out_of_range("--min-alpha", "between 0 and --alpha");
   }
   if (threads < 1 || threads > 1024) return out_of_range("--threads", "between 1 and 1024");
+  const std::span<const Isa> supported = SupportedIsas();
+  if (std::find(supported.begin(), supported.end(), isa) == supported.end()) {
+    return Status::InvalidArgument(std::string("this CPU or build cannot run SIMD level ") +
+                                   IsaName(isa));
+  }
   return Status();
 }
 
@@ -196,6 +199,7 @@ Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
                 sampler,
                 keep_thresholds,
                 {input.data(), output.data(), stride, options.window, options.negative, &sampler},
+                SgnsKernelsFor(options.isa),
                 ChunkStarts(corpus),
                 static_cast<int64_t>(corpus.tokens.size()) * options.epochs};
 

@@ -7,6 +7,7 @@
 
 #include "core/corpus.h"
 #include "core/embeddings.h"
+#include "core/isa.h"
 #include "core/status.h"
 #include "core/vocabulary.h"
 
@@ -57,6 +58,9 @@ struct TrainOptions {
   int threads = 1;
   // Seeds the initial vectors and every thread's RNG (seed + thread index). Default: 1.
   uint64_t seed = 1;
+  // The SIMD level of the update kernels, one of SupportedIsas(): where the run happens, not what
+  // it learns (levels differ only in float rounding). Default: DefaultIsa().
+  Isa isa = DefaultIsa();
 
   // InvalidArgument naming the first option out of range, e.g. "--dim must be between 1 and 4096".
   Status Validate() const;
@@ -89,8 +93,9 @@ struct TrainSummary {
 // Trains SGNS vectors for `vocabulary` on `corpus`, whose tokens must be rows of `vocabulary`
 // (Vocabulary::Encode). Input vectors start uniform in [-0.5/dim, 0.5/dim), output vectors at zero,
 // as in word2vec.c and gensim. With one thread the result depends only on the inputs and options
-// (bit-identical across runs); with more, threads race on shared rows by design (Hogwild).
-// Fails with InvalidArgument for bad options or a corpus without a pair of songs to learn from.
+// (bit-identical across runs at one SIMD level); with more, threads race on shared rows by design
+// (Hogwild). Fails with InvalidArgument for bad options or a corpus without a pair of songs to
+// learn from.
 Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
                          const TrainOptions& options, const ProgressCallback& progress,
                          double progress_interval_seconds, TrainSummary* summary);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "core/isa.h"
 #include "server/database_reader.h"
 #include "server/metrics.h"
 #include "server/model_reloader.h"
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
   if (parsed.ok() && !(config.reload_seconds >= 0.1)) {
     parsed = Status::InvalidArgument("--reload-interval must be at least 0.1 seconds");
   }
+  if (parsed.ok()) parsed = songvec::ConfiguredIsa().status();
   if (!parsed.ok()) {
     std::fprintf(stderr, "songvec-server: %s\n", parsed.message().c_str());
     return 2;
@@ -107,7 +109,8 @@ int main(int argc, char** argv) {
       return;
     }
   });
-  spdlog::info("listening on http://{}:{} with {} workers", config.host, port, config.workers);
+  spdlog::info("listening on http://{}:{} with {} workers (SIMD level {})", config.host, port,
+               config.workers, songvec::IsaName(songvec::DefaultIsa()));
   const bool clean = server.listen_after_bind();
   // If listening ended on its own, wake the signal thread so it can be joined.
   if (server.is_running() || !clean) pthread_kill(signal_thread.native_handle(), SIGTERM);

@@ -181,6 +181,17 @@ fi
 cat "$work/bad.err"
 grep -q "bad.txt:4: expected an integer song id, found 'x'" "$work/bad.err" || fail "unclear error"
 
+step "SONGVEC_ISA forces a SIMD level; one that does not exist is refused by both binaries"
+# The scalar level, the reference, is on every CPU.
+SONGVEC_ISA=scalar "$train" train --playlists "$data/split/train.txt" --songs "$data/song_hash.txt" \
+  --db "$work/scalar.db" --epochs 1 > "$work/scalar.out" 2> /dev/null || fail "scalar training"
+grep -q 'songs/s (.* threads, scalar)$' "$work/scalar.out" || fail "the summary does not name the level"
+for binary in "$train models list --db $db" "$server --db $db"; do
+  if SONGVEC_ISA=avx1024 $binary > /dev/null 2> "$work/isa.err"; then fail "SONGVEC_ISA=avx1024 accepted"; fi
+  grep -q "SONGVEC_ISA: unknown SIMD level 'avx1024' (expected one of scalar, " "$work/isa.err" ||
+    { cat "$work/isa.err"; fail "unclear SONGVEC_ISA error"; }
+done
+
 step "a training run killed midway leaves the active model untouched"
 versions() { "$train" models list --db "$db" | grep '^[ *] *[0-9]' | awk '{print $1, $2}'; }
 versions > "$work/before.txt"

@@ -66,6 +66,19 @@ TEST(Trainer, SkipGramRecoversPlantedGenres) {
   }
 }
 
+// Every SIMD level the CPU has trains as well as the others (the kernels' own tests hold each level
+// to the scalar one update by update).
+TEST(Trainer, EveryLevelRecoversPlantedGenres) {
+  const SyntheticData data = SmallWorld();
+  for (Isa isa : SupportedIsas()) {
+    TrainOptions options = FastOptions();
+    options.isa = isa;
+    Result<Embeddings> embeddings = TrainOn(data.train, options);
+    ASSERT_TRUE(embeddings.ok()) << embeddings.status().message();
+    EXPECT_GT(GenreAgreement(*embeddings, data), 0.9) << IsaName(isa);
+  }
+}
+
 TEST(Trainer, CbowRecoversPlantedGenres) {
   const SyntheticData data = SmallWorld();
   TrainOptions options = FastOptions();

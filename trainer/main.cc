@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/isa.h"
 #include "trainer/commands.h"
 
 namespace {
@@ -46,6 +47,10 @@ int main(int argc, char** argv) {
   if (std::strcmp(argv[1], "--version") == 0) {
     std::printf("songvec %s\n", SONGVEC_VERSION);
     return 0;
+  }
+  if (const songvec::Status& isa = songvec::ConfiguredIsa().status(); !isa.ok()) {
+    std::fprintf(stderr, "songvec-train: %s\n", isa.message().c_str());
+    return 2;
   }
   const std::vector<std::string> args(argv + 2, argv + argc);
   for (const Command& command : kCommands) {

@@ -182,9 +182,9 @@ int RunTrain(const std::vector<std::string>& args) {
   spdlog::info("{}: {} songs", songs_path, catalog->size());
   ReportMissingFromCatalog(vocabulary, *catalog, songs_path);
 
-  spdlog::info("training {} dim={} window={} negative={} epochs={} threads={} seed={}", model_name,
-               options.dim, options.window, options.negative, options.epochs, options.threads,
-               options.seed);
+  spdlog::info("training {} dim={} window={} negative={} epochs={} threads={} seed={} simd={}",
+               model_name, options.dim, options.window, options.negative, options.epochs,
+               options.threads, options.seed, IsaName(options.isa));
   TrainSummary summary;
   Result<Embeddings> embeddings =
       Train(encoded, vocabulary, options, ProgressPrinter(options.epochs), 0.5, &summary);
@@ -198,12 +198,11 @@ int RunTrain(const std::vector<std::string>& args) {
   info.algorithm = std::string("sgns-") + ArchitectureName(options.architecture) +
                    (cooccurrence.has_value() ? "+cooccurrence" : "");
   info.hyperparameters = ModelOptionsToJson(model, true).dump();
-  info.trained_on = nlohmann::json{{"format", format_name},
-                                   {"playlists_file", *playlists_file},
-                                   {"songs_file", *songs_file},
-                                   {"playlists", encoded.num_playlists()},
-                                   {"tokens", encoded.tokens.size()}}
-                        .dump();
+  info.trained_on =
+      nlohmann::json{{"format", format_name},           {"playlists_file", *playlists_file},
+                     {"songs_file", *songs_file},       {"playlists", encoded.num_playlists()},
+                     {"tokens", encoded.tokens.size()}, {"simd", IsaName(options.isa)}}
+          .dump();
   info.songvec_version = SONGVEC_VERSION;
   info.training_seconds = summary.seconds;
   info.tokens = summary.tokens;
@@ -271,9 +270,9 @@ int RunTrain(const std::vector<std::string>& args) {
 
   std::printf("model version %lld is %s in %s\n", static_cast<long long>(*version),
               go_live ? "active" : "stored, not active,", db_path.c_str());
-  std::printf("vocabulary %zu songs, %lld tokens in %.1f s, %.0f songs/s (%d threads)\n",
+  std::printf("vocabulary %zu songs, %lld tokens in %.1f s, %.0f songs/s (%d threads, %s)\n",
               vocabulary.size(), static_cast<long long>(summary.tokens), summary.seconds,
-              summary.tokens_per_second, options.threads);
+              summary.tokens_per_second, options.threads, IsaName(options.isa));
   return 0;
 }
 
