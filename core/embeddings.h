@@ -9,6 +9,8 @@ namespace songvec {
 
 // One vector per row, rows contiguous: row r is the song vocabulary.key(r).
 using Matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+// Read access to a Matrix or to rows laid out with any stride (an index's padded rows).
+using MatrixRef = Eigen::Ref<const Matrix, 0, Eigen::OuterStride<>>;
 
 // A trained model's numbers: the vocabulary and both SGNS matrices. Plain data; thread-compatible.
 struct Embeddings {

@@ -9,7 +9,7 @@
 
 #include "core/cooccurrence.h"
 #include "core/corpus.h"
-#include "core/exact_index.h"
+#include "core/index.h"
 #include "core/recommender.h"
 #include "core/vocabulary.h"
 

@@ -6,31 +6,34 @@
 #include <vector>
 
 #include "core/embeddings.h"
+#include "core/isa.h"
 
 namespace songvec {
 
 // A float matrix's rows as 8-bit codes with one scale per row (code = round(x / scale), scale =
-// max |x| / 127), laid out for AVX-512 VNNI: bounds of every row's score q . row * factor +
-// bias[row] (+ ||q|| * factor * reach[row], for rows that are the centers of balls) for a query q,
-// from a quarter of the floats' memory traffic and 64 multiply-adds per instruction. The bounds
-// are rigorous (they cover the rounding of the codes, of the query's own codes and of the float
-// arithmetic of both this and an exact score summed in any order), so a search can score exactly
-// only the rows the bounds cannot rule out (ExactIndex). Immutable after construction;
-// thread-safe.
+// max |x| / 127): bounds of every row's score q . row * factor + bias[row] (+ ||q|| * factor *
+// reach[row], for rows that are the centers of balls) for a query q, from a quarter of the floats'
+// memory traffic. The bounds are rigorous (they cover the rounding of the codes, of the query's own
+// codes and of the float arithmetic of both this and an exact score summed in any order), so a
+// search can score exactly only the rows the bounds cannot rule out (PrunedIndex).
+//
+// Bounds() is a scalar loop, the reference, at the scalar and 128-bit levels; AVX2 sums 32 code
+// products per vpmaddubsw + vpmaddwd, and AVX-512 VNNI 64 per vpdpbusd. The integer sums are exact
+// and the float steps the same at every level, so every level's bounds are the scalar ones bit for
+// bit, for the same prepared query. (vpmaddubsw saturates 16-bit pair sums, so the AVX2 level codes
+// queries to +-64 instead of +-127: its bounds are as rigorous, a little wider.) Immutable after
+// construction; thread-safe.
 class QuantizedRows {
  public:
   // Rows per block: one AVX-512 register of int32 sums.
   static constexpr size_t kBlockRows = 16;
 
-  // Whether this CPU has AVX-512 VNNI, which Bounds() needs.
-  static bool Supported();
-
   // Position p holds row order[p] of `rows`, or is padding, which never passes, where order[p] is
   // -1; so are the positions past order.size() in the last block. `bias`, and `reach` (a ball's
   // radius, which adds ||q|| * factor * (1 + 1e-4) * reach to the upper bound): one per row, or
-  // empty for none.
-  QuantizedRows(const Matrix& rows, std::span<const float> bias, std::span<const int32_t> order,
-                std::span<const float> reach = {});
+  // empty for none. Bounds() runs at `isa`, one of SupportedIsas().
+  QuantizedRows(const MatrixRef& rows, std::span<const float> bias, std::span<const int32_t> order,
+                std::span<const float> reach = {}, Isa isa = DefaultIsa());
 
   // Every rounding between a bound and an exact score moves it by at most 2^-24 of the magnitudes
   // involved: of |q . row * factor|, within ||q|| ||row|| factor, by about dim + 8 of them (the
@@ -52,12 +55,13 @@ class QuantizedRows {
   };
   // The ball around `members` (at least one) of `rows` (`bias`: one per row, or empty for none),
   // centered on their mean, which goes to `center`.
-  static Ball BallAround(const Matrix& rows, std::span<const float> bias,
+  static Ball BallAround(const MatrixRef& rows, std::span<const float> bias,
                          std::span<const int32_t> members, Eigen::VectorXf* center);
 
   size_t blocks() const { return (positions_ + kBlockRows - 1) / kBlockRows; }
 
-  // A query and its factor (>= 0) as Bounds() takes them, for any QuantizedRows of its dimension.
+  // A query and its factor (>= 0) as Bounds() takes them, for any QuantizedRows of its dimension
+  // whose level codes queries as finely or more.
   struct Query {
     std::vector<uint32_t> groups;  // the query's codes, four dimensions per word
     int32_t offset = 0;            // -128 * the sum of the query's codes
@@ -66,15 +70,18 @@ class QuantizedRows {
     float norm_weight = 0;         //   the half-width of its bounds
     float reach_weight = 0;        // ||q|| * factor * (1 + 1e-4), rounded up: times a reach
   };
-  static Query Prepare(std::span<const float> query, float factor);
+  // The query coded for this level: codes up to +-127, +-64 at AVX2.
+  Query Prepare(std::span<const float> query, float factor) const;
 
   // For the positions of `blocks`, the i-th of the j-th block at j * kBlockRows + i: upper >= the
   // score of the row there, and center its approximate dot product before the query's scale (for
   // Lower()); passing[j], the mask of the j-th block's positions whose upper bound is >= floor
   // (never padding), and best[j], their highest upper bound (-infinity for padding only). center
-  // and best may be null: not wanted. Needs Supported().
+  // and best may be null: not wanted.
   void Bounds(const Query& query, std::span<const uint32_t> blocks, float floor, float* upper,
-              float* center, uint16_t* passing, float* best) const;
+              float* center, uint16_t* passing, float* best) const {
+    bounds_(*this, query, blocks, floor, upper, center, passing, best);
+  }
   // A lower bound of the score of the row at `position`, from its center.
   float Lower(const Query& query, size_t position, float center) const;
 
@@ -93,6 +100,14 @@ class QuantizedRows {
   }
   float* field(size_t b, Field f) { return reinterpret_cast<float*>(block(b)[groups_ + f].bytes); }
 
+  // The levels' Bounds(), in quantized_rows.cc.
+  using BoundsKernel = void (*)(const QuantizedRows& rows, const Query& query,
+                                std::span<const uint32_t> blocks, float floor, float* upper,
+                                float* center, uint16_t* passing, float* best);
+  friend struct BoundsLevels;
+
+  Isa isa_;
+  BoundsKernel bounds_;
   size_t positions_;
   size_t groups_;  // dimensions / 4, rounded up
   size_t fields_;  // kReach + 1 with reaches, else kReach

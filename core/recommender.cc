@@ -39,14 +39,18 @@ Result<Scoring> ParseScoring(const std::string& name) {
 }
 
 Recommender::Recommender(const Embeddings& embeddings, float next_bias_weight,
-                         std::optional<Cooccurrence> cooccurrence, float cooccurrence_weight)
-    : similar_(embeddings.input, Similarity::kCosine),
+                         std::optional<Cooccurrence> cooccurrence, float cooccurrence_weight,
+                         IndexPolicy policy)
+    : unit_(std::make_shared<const FlatIndex>(embeddings.input, Similarity::kCosine)),
+      similar_(MakeIndex(unit_, policy)),
       cooccurrence_(std::move(cooccurrence)),
       cooccurrence_weight_(cooccurrence_weight) {
   if (embeddings.output.cols() > 0) {
     input_ = embeddings.input;
-    next_.emplace(embeddings.output, Similarity::kDot,
-                  PopularityTerm(embeddings.vocabulary, next_bias_weight));
+    next_ = MakeIndex(
+        std::make_shared<const FlatIndex>(embeddings.output, Similarity::kDot,
+                                          PopularityTerm(embeddings.vocabulary, next_bias_weight)),
+        policy);
   }
 }
 
@@ -54,12 +58,12 @@ std::vector<Neighbor> Recommender::Recommend(Scoring scoring, std::span<const in
                                              std::span<const int32_t> negative, size_t k,
                                              const RowFilter& exclude) const {
   assert(!positive.empty());
-  Eigen::VectorXf query = Eigen::VectorXf::Zero(similar_.dim());
+  Eigen::VectorXf query = Eigen::VectorXf::Zero(similar_->dim());
   if (scoring == Scoring::kSimilar) {
-    auto unit_row = [this](int32_t row) { return similar_.row(row); };
+    auto unit_row = [this](int32_t row) { return unit_->row(row); };
     AddMean(positive, 1.0f, unit_row, &query);
     AddMean(negative, -1.0f, unit_row, &query);
-    return similar_.Search({query.data(), static_cast<size_t>(query.size())}, k, exclude);
+    return similar_->Search({query.data(), static_cast<size_t>(query.size())}, k, exclude);
   }
   assert(has_next());
   auto input_row = [this](int32_t row) {

@@ -2,6 +2,7 @@
 #define SONGVEC_CORE_RECOMMENDER_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -9,7 +10,8 @@
 
 #include "core/cooccurrence.h"
 #include "core/embeddings.h"
-#include "core/exact_index.h"
+#include "core/flat_index.h"
+#include "core/index.h"
 #include "core/status.h"
 
 namespace songvec {
@@ -47,13 +49,17 @@ class Recommender {
   // stood next to the seeds in the training playlists: with `cooccurrence` given, the model is a
   // blend of counting, which knows the pairs it has seen exactly, and the embedding, which ranks
   // what counting has never seen. An `embeddings` without output vectors (0 columns) answers only
-  // kSimilar.
+  // kSimilar. `policy` picks the index of each scoring (every one gives the same answers).
   Recommender(const Embeddings& embeddings, float next_bias_weight,
               std::optional<Cooccurrence> cooccurrence = std::nullopt,
-              float cooccurrence_weight = 0);
+              float cooccurrence_weight = 0, IndexPolicy policy = IndexPolicy::kAuto);
 
-  size_t size() const { return similar_.size(); }
-  bool has_next() const { return next_.has_value(); }
+  size_t size() const { return similar_->size(); }
+  bool has_next() const { return next_ != nullptr; }
+  // The index answering `scoring` (kNext needs has_next()).
+  const Index& index(Scoring scoring) const {
+    return scoring == Scoring::kSimilar ? *similar_ : *next_;
+  }
 
   // The k best rows for the seeds, best first, skipping `exclude` (the seeds are not skipped unless
   // `exclude` says so). The query is the mean of the positive seeds' vectors minus the mean of the
@@ -63,9 +69,10 @@ class Recommender {
                                   const RowFilter& exclude) const;
 
  private:
-  Matrix input_;                    // the queries of kNext, as trained
-  ExactIndex similar_;              // input vectors, cosine
-  std::optional<ExactIndex> next_;  // output vectors, dot + popularity term
+  Matrix input_;                           // the queries of kNext, as trained
+  std::shared_ptr<const FlatIndex> unit_;  // input vectors at unit length: kSimilar's queries
+  std::shared_ptr<const Index> similar_;   // over unit_, cosine
+  std::shared_ptr<const Index> next_;      // output vectors, dot + popularity term; may be null
   std::optional<Cooccurrence> cooccurrence_;
   float cooccurrence_weight_;
 };

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   using songvec::Status;
   songvec::ServerConfig config;
   std::string log_level = "info";
+  std::string index = songvec::IndexPolicyName(config.index);
   songvec::FlagSet flags("songvec-server --db FILE [options]");
   flags.SetEnvironmentPrefix("SONGVEC_");
   flags.Add("db", &config.db_path, "songvec database (opened read-only)");
@@ -34,6 +35,8 @@ int main(int argc, char** argv) {
             "seconds between checks for a newly activated model (SIGHUP checks at once)");
   flags.Add("access-log", &config.access_log, "log every request");
   flags.Add("log-level", &log_level, "debug, info, warn or error");
+  flags.Add("index", &index,
+            "search: auto, flat (every song scored) or pruned (bounds); all give the same answers");
   Status parsed = flags.Parse(std::vector<std::string>(argv + 1, argv + argc));
   if (parsed.ok() && flags.help_requested()) {
     std::fputs(flags.Help().c_str(), stdout);
@@ -53,6 +56,11 @@ int main(int argc, char** argv) {
     parsed = Status::InvalidArgument("--reload-interval must be at least 0.1 seconds");
   }
   if (parsed.ok()) parsed = songvec::ConfiguredIsa().status();
+  if (parsed.ok()) {
+    songvec::Result<songvec::IndexPolicy> policy = songvec::ParseIndexPolicy(index);
+    parsed = policy.status().WithContext("--index");
+    if (policy.ok()) config.index = *policy;
+  }
   if (!parsed.ok()) {
     std::fprintf(stderr, "songvec-server: %s\n", parsed.message().c_str());
     return 2;
@@ -70,7 +78,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   songvec::Metrics metrics;
-  auto reloader = songvec::ModelReloader::Open(config.db_path, metrics);
+  auto reloader = songvec::ModelReloader::Open(config.db_path, metrics, config.index);
   auto reader = songvec::DatabaseReader::Open(config.db_path);
   for (const Status& status : {reloader.status(), reader.status()}) {
     if (!status.ok()) {

@@ -6,6 +6,7 @@
 
 #include <utility>
 
+#include "core/isa.h"
 #include "storage/model_store.h"
 
 namespace songvec {
@@ -18,9 +19,9 @@ void YieldToRequests() { setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 
 }  // namespace
 
 Result<std::unique_ptr<ModelReloader>> ModelReloader::Open(const std::string& db_path,
-                                                           Metrics& metrics) {
+                                                           Metrics& metrics, IndexPolicy policy) {
   SONGVEC_ASSIGN_OR_RETURN(Database db, Database::Open(db_path, Database::Mode::kReadOnly));
-  return std::unique_ptr<ModelReloader>(new ModelReloader(std::move(db), metrics));
+  return std::unique_ptr<ModelReloader>(new ModelReloader(std::move(db), metrics, policy));
 }
 
 ModelReloader::~ModelReloader() {
@@ -72,7 +73,8 @@ Status ModelReloader::CheckNow() {
   if (status.ok() && serving != nullptr && serving->info().version == **active) return Status();
   if (status.ok()) {
     const auto started = std::chrono::steady_clock::now();
-    Result<std::shared_ptr<const ModelSnapshot>> loaded = ModelSnapshot::Load(db_, **active);
+    Result<std::shared_ptr<const ModelSnapshot>> loaded =
+        ModelSnapshot::Load(db_, **active, policy_);
     status = loaded.status();
     if (loaded.ok()) {
       {
@@ -81,9 +83,14 @@ Status ModelReloader::CheckNow() {
       }
       metrics_.CountReload(true);
       Warm(*loaded);
+      const Recommender& recommender = (*loaded)->recommender();
       spdlog::info(
-          "now serving model {} ({} songs, dim {}), loaded in {:.1f} s", **active,
-          (*loaded)->model_songs(), (*loaded)->info().dim,
+          "now serving model {} ({} songs, dim {}; search: similar {}, next {}, SIMD {}), loaded "
+          "in {:.1f} s",
+          **active, (*loaded)->model_songs(), (*loaded)->info().dim,
+          recommender.index(Scoring::kSimilar).name(),
+          recommender.has_next() ? recommender.index(Scoring::kNext).name() : "none",
+          IsaName(DefaultIsa()),
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
       return Status();
     }

@@ -24,8 +24,9 @@ namespace songvec {
 class ModelReloader {
  public:
   // Opens its own read-only connection to `db_path`. Counts reloads in `metrics` (which must
-  // outlive it).
-  static Result<std::unique_ptr<ModelReloader>> Open(const std::string& db_path, Metrics& metrics);
+  // outlive it). Models search with the indexes `policy` picks.
+  static Result<std::unique_ptr<ModelReloader>> Open(const std::string& db_path, Metrics& metrics,
+                                                     IndexPolicy policy = IndexPolicy::kAuto);
   ~ModelReloader();
 
   // The snapshot being served; null until a model has been loaded.
@@ -42,7 +43,8 @@ class ModelReloader {
   void Trigger();
 
  private:
-  ModelReloader(Database db, Metrics& metrics) : db_(std::move(db)), metrics_(metrics) {}
+  ModelReloader(Database db, Metrics& metrics, IndexPolicy policy)
+      : db_(std::move(db)), metrics_(metrics), policy_(policy) {}
 
   // Fills the neighbour caches of `snapshot` on a background thread (one core), so that a
   // freshly loaded model soon answers single-song queries from memory. Stops the previous warm-up.
@@ -50,6 +52,7 @@ class ModelReloader {
 
   Database db_;  // used by CheckNow() only, which runs on one thread at a time
   Metrics& metrics_;
+  const IndexPolicy policy_;
   std::mutex check_mu_;  // serialises CheckNow()
 
   mutable std::mutex mu_;  // guards the members below

@@ -33,18 +33,20 @@ std::string SongJson(const Song& song) {
   return object.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
-Result<std::shared_ptr<const ModelSnapshot>> ModelSnapshot::Load(Database& db, int64_t version) {
+Result<std::shared_ptr<const ModelSnapshot>> ModelSnapshot::Load(Database& db, int64_t version,
+                                                                 IndexPolicy policy) {
   // One read transaction: the catalog matches the model even if a trainer commits meanwhile.
   SONGVEC_ASSIGN_OR_RETURN(Transaction read, Transaction::BeginRead(db));
   SONGVEC_ASSIGN_OR_RETURN(StoredModel model, ModelStore(db).Load(version));
   SONGVEC_ASSIGN_OR_RETURN(std::vector<Song> catalog, CatalogStore(db).All());
-  return std::make_shared<const ModelSnapshot>(std::move(model), catalog);
+  return std::make_shared<const ModelSnapshot>(std::move(model), catalog, policy);
 }
 
-ModelSnapshot::ModelSnapshot(StoredModel model, const std::vector<Song>& catalog)
+ModelSnapshot::ModelSnapshot(StoredModel model, const std::vector<Song>& catalog,
+                             IndexPolicy policy)
     : info_(model.info),
       songs_(SongsOf(model.embeddings.vocabulary, catalog)),
-      recommender_(MakeRecommender(std::move(model))),
+      recommender_(MakeRecommender(std::move(model), policy)),
       similar_cache_(recommender_, Scoring::kSimilar),
       next_cache_(recommender_.has_next()
                       ? std::make_unique<NeighborCache>(recommender_, Scoring::kNext)

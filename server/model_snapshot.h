@@ -27,12 +27,13 @@ std::string SongJson(const Song& song);
 // share it through a shared_ptr without locking, and a newer snapshot replaces it in one swap.
 class ModelSnapshot {
  public:
-  // Loads model `version` of `db` and the song catalog.
-  static Result<std::shared_ptr<const ModelSnapshot>> Load(Database& db, int64_t version);
+  // Loads model `version` of `db` and the song catalog, searching with the indexes `policy` picks.
+  static Result<std::shared_ptr<const ModelSnapshot>> Load(Database& db, int64_t version,
+                                                           IndexPolicy policy);
 
   // A snapshot of `model` with `catalog`; songs of the model missing from the catalog get empty
   // titles.
-  ModelSnapshot(StoredModel model, const std::vector<Song>& catalog);
+  ModelSnapshot(StoredModel model, const std::vector<Song>& catalog, IndexPolicy policy);
 
   const ModelInfo& info() const { return info_; }
   // Songs the model knows (rows).

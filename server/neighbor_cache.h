@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/exact_index.h"
+#include "core/index.h"
 #include "core/recommender.h"
 
 namespace songvec {

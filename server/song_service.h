@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "core/index.h"
 #include "server/database_reader.h"
 #include "server/metrics.h"
 #include "server/model_reloader.h"
@@ -31,6 +32,8 @@ struct ServerConfig {
   std::vector<std::string> cors_origins;
   // How often the database is checked for a newly activated model. Default: 5.
   double reload_seconds = 5;
+  // Which index answers searches (every one gives the same answers). Default: auto.
+  IndexPolicy index = IndexPolicy::kAuto;
 };
 
 // The REST API (README.md, "API"; server/openapi.json describes every route):

@@ -46,9 +46,9 @@ float CooccurrenceWeight(const ModelInfo& info) {
   return Hyperparameter(info, "cooccurrence_weight", 0.0f);
 }
 
-Recommender MakeRecommender(StoredModel&& model) {
+Recommender MakeRecommender(StoredModel&& model, IndexPolicy policy) {
   return Recommender(model.embeddings, NextBiasWeight(model.info), std::move(model.cooccurrence),
-                     CooccurrenceWeight(model.info));
+                     CooccurrenceWeight(model.info), policy);
 }
 
 Result<StoredModel> ModelStore::Load(int64_t version) {

@@ -45,8 +45,9 @@ struct StoredModel {
   std::optional<Cooccurrence> cooccurrence;  // blend models only
 };
 
-// The Recommender of a stored model, with its stored scoring weights. Consumes `model`.
-Recommender MakeRecommender(StoredModel&& model);
+// The Recommender of a stored model, with its stored scoring weights, searching with the indexes
+// `policy` picks. Consumes `model`.
+Recommender MakeRecommender(StoredModel&& model, IndexPolicy policy = IndexPolicy::kAuto);
 
 // Versioned models in SQLite: metadata, vocabulary and both matrices, and which one is active.
 // Keeps a reference to `db`, which must outlive it; the same threading rules as Database.

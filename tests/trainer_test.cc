@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "core/exact_index.h"
+#include "core/flat_index.h"
 #include "core/synthetic.h"
 
 namespace songvec {
@@ -33,7 +33,7 @@ TrainOptions FastOptions() {
 
 // Mean share of each song's 10 nearest neighbours (by cosine) that share its genre.
 double GenreAgreement(const Embeddings& embeddings, const SyntheticData& data) {
-  const ExactIndex index(embeddings.input, Similarity::kCosine);
+  const FlatIndex index(embeddings.input, Similarity::kCosine);
   double agreement = 0;
   for (size_t row = 0; row < embeddings.vocabulary.size(); ++row) {
     const int genre = data.genre_of_song[std::stoi(embeddings.vocabulary.key(row))];

@@ -42,6 +42,7 @@ int RunEval(const std::vector<std::string>& args) {
   int64_t version = 0;
 
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::string index_name = "auto";
   FlagSet flags(
       "songvec-train eval --playlists TEST (--db FILE [--version N] | --vectors FILE.vec --train "
       "FILE) [options]");
@@ -63,7 +64,11 @@ int RunEval(const std::vector<std::string>& args) {
   flags.Add("tag-names", &tag_names_path, "yes.com's tag_hash.txt, for --tags");
 
   flags.Add("threads", &threads, "threads");
+  flags.Add("index", &index_name,
+            "search: auto, flat (every song scored) or pruned (bounds); all give the same answers");
   if (auto exit = ParseFlags(flags, args, {"playlists"})) return *exit;
+  Result<IndexPolicy> index = ParseIndexPolicy(index_name);
+  if (!index.ok()) return Fail(index.status().WithContext("--index"));
   if (db_path.empty() == vectors_path.empty()) {
     return Fail(Status::InvalidArgument("give exactly one of --db and --vectors"));
   }
@@ -136,7 +141,7 @@ int RunEval(const std::vector<std::string>& args) {
   spdlog::info("scoring {} songs on {} against baselines counted in {}",
                model.embeddings.vocabulary.size(), test_path, train_path);
   const Vocabulary vocabulary = model.embeddings.vocabulary;
-  const Recommender recommender = MakeRecommender(std::move(model));
+  const Recommender recommender = MakeRecommender(std::move(model), *index);
   nlohmann::json metrics = EvaluateAndPrint(vocabulary, recommender, *test, *train, *ks,
                                             tags ? &*tags : nullptr, model_name, threads);
 

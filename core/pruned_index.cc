@@ -1,4 +1,4 @@
-#include "core/exact_index.h"
+#include "core/pruned_index.h"
 
 #include <algorithm>
 #include <cassert>
@@ -27,7 +27,7 @@ constexpr int kPowerRounds = 10;
 
 // Lloyd's k-means from `clusters` rows spread evenly over the matrix (so deterministic): each row's
 // cluster. A cluster may end up empty.
-std::vector<int32_t> KMeans(const Matrix& rows, size_t clusters) {
+std::vector<int32_t> KMeans(const MatrixRef& rows, size_t clusters) {
   const Eigen::Index n = rows.rows(), k = static_cast<Eigen::Index>(clusters);
   Matrix centers(k, rows.cols());
   for (Eigen::Index c = 0; c < k; ++c) centers.row(c) = rows.row(c * n / k);
@@ -64,7 +64,7 @@ std::vector<int32_t> KMeans(const Matrix& rows, size_t clusters) {
 // Orders `rows` so that each run of kBlockRows of them from the front lies close together: sorted
 // along their principal axis and split at the block boundary nearest the middle, and each half the
 // same way.
-void OrderForBlocks(const Matrix& vectors, std::span<int32_t> rows) {
+void OrderForBlocks(const MatrixRef& vectors, std::span<int32_t> rows) {
   if (rows.size() <= kBlockRows) return;
   Eigen::MatrixXd centered(static_cast<Eigen::Index>(rows.size()), vectors.cols());
   for (size_t i = 0; i < rows.size(); ++i) {
@@ -93,103 +93,46 @@ void OrderForBlocks(const Matrix& vectors, std::span<int32_t> rows) {
   OrderForBlocks(vectors, rows.subspan(half));
 }
 
-// True when a ranks before b.
-bool Better(const Neighbor& a, const Neighbor& b) {
-  return a.score > b.score || (a.score == b.score && a.row < b.row);
-}
-
-// The `k` best of `scores` (one per row): higher score first, ties to the lower row, skipping
-// excluded rows.
-std::vector<Neighbor> TopK(std::span<const float> scores, size_t k, const RowFilter& exclude) {
-  // A heap of the best k so far with the worst on top: most rows lose against the top and cost one
-  // comparison, so this is O(n + k log k log n) in practice.
-  std::vector<Neighbor> heap;
-  if (k == 0) return heap;
-  heap.reserve(k + 1);
-  for (size_t r = 0; r < scores.size(); ++r) {
-    Neighbor candidate{static_cast<int32_t>(r), scores[r]};
-    if (heap.size() == k && !Better(candidate, heap.front())) continue;
-    if (exclude && exclude(candidate.row)) continue;
-    heap.push_back(candidate);
-    std::push_heap(heap.begin(), heap.end(), Better);
-    if (heap.size() > k) {
-      std::pop_heap(heap.begin(), heap.end(), Better);
-      heap.pop_back();
-    }
-  }
-  std::sort_heap(heap.begin(), heap.end(), Better);
-  return heap;
-}
-
 }  // namespace
 
-ExactIndex::ExactIndex(const Matrix& vectors, Similarity similarity, std::vector<float> bias)
-    : similarity_(similarity), rows_(vectors), bias_(std::move(bias)) {
-  assert(bias_.empty() || (similarity == Similarity::kDot && bias_.size() == size()));
-  if (similarity == Similarity::kCosine) {
-    for (Eigen::Index r = 0; r < rows_.rows(); ++r) {
-      const float norm = rows_.row(r).norm();
-      if (norm > 0) rows_.row(r) /= norm;
-    }
-  }
-  bias_.resize(size(), 0.0f);
-  if (QuantizedRows::Supported() && size() > 0) Partition();
-}
-
-void ExactIndex::Partition() {
+PrunedIndex::PrunedIndex(std::shared_ptr<const FlatIndex> flat) : flat_(std::move(flat)) {
+  if (size() == 0) return;
+  const RowsView rows = flat_->rows();
+  const std::span<const float> bias = flat_->bias();
   const size_t clusters = (size() + kClusterRows - 1) / kClusterRows;
-  const std::vector<int32_t> cluster_of = KMeans(rows_, clusters);
+  const std::vector<int32_t> cluster_of = KMeans(rows, clusters);
   std::vector<std::vector<int32_t>> members(clusters);
   for (size_t r = 0; r < size(); ++r) members[cluster_of[r]].push_back(static_cast<int32_t>(r));
-  for (std::vector<int32_t>& rows : members) {
-    if (rows.empty()) continue;
-    OrderForBlocks(rows_, rows);
-    order_.insert(order_.end(), rows.begin(), rows.end());
+  for (std::vector<int32_t>& cluster : members) {
+    if (cluster.empty()) continue;
+    OrderForBlocks(rows, cluster);
+    order_.insert(order_.end(), cluster.begin(), cluster.end());
     order_.resize((order_.size() + kBlockRows - 1) / kBlockRows * kBlockRows, -1);
   }
-  quantized_.emplace(rows_, bias_, order_);
+  quantized_.emplace(rows, bias, order_, std::span<const float>{}, flat_->isa());
   // Every block holds rows of one cluster, then padding.
   const size_t blocks = order_.size() / kBlockRows;
   Matrix centers(static_cast<Eigen::Index>(blocks), dim());
-  std::vector<float> reach(blocks), bias(blocks);
+  std::vector<float> reach(blocks), ball_bias(blocks);
   Eigen::VectorXf center;
   for (size_t b = 0; b < blocks; ++b) {
     const auto begin = order_.begin() + static_cast<std::ptrdiff_t>(b * kBlockRows);
-    const std::span<const int32_t> rows(begin, std::find(begin, begin + kBlockRows, -1));
-    const QuantizedRows::Ball ball = QuantizedRows::BallAround(rows_, bias_, rows, &center);
+    const std::span<const int32_t> block(begin, std::find(begin, begin + kBlockRows, -1));
+    const QuantizedRows::Ball ball = QuantizedRows::BallAround(rows, bias, block, &center);
     centers.row(static_cast<Eigen::Index>(b)) = center.transpose();
     reach[b] = ball.reach;
-    bias[b] = ball.bias;
+    ball_bias[b] = ball.bias;
   }
   std::vector<int32_t> identity(blocks);
   std::iota(identity.begin(), identity.end(), 0);
-  balls_.emplace(centers, bias, identity, reach);
+  balls_.emplace(centers, ball_bias, identity, reach, flat_->isa());
 }
 
-std::vector<Neighbor> ExactIndex::Search(std::span<const float> query, size_t k,
-                                         const RowFilter& exclude,
-                                         std::span<const Neighbor> extra) const {
-  assert(query.size() == static_cast<size_t>(dim()));
-  const Eigen::VectorXf q = Eigen::Map<const Eigen::VectorXf>(query.data(), dim());
-  const float norm = q.norm();
-  const float factor = similarity_ == Similarity::kCosine && norm > 0 ? 1 / norm : 1.0f;
-  if (quantized_) return ScoreBounded(q, factor, k, exclude, extra);
-  return ScoreAll(q, factor, k, exclude, extra);
-}
-
-std::vector<Neighbor> ExactIndex::ScoreAll(const Eigen::VectorXf& query, float factor, size_t k,
-                                           const RowFilter& exclude,
-                                           std::span<const Neighbor> extra) const {
-  Eigen::VectorXf scores = rows_ * query;
-  for (size_t r = 0; r < size(); ++r) scores[r] = scores[r] * factor + bias_[r];
-  for (const Neighbor& e : extra) scores[e.row] += e.score;
-  return TopK({scores.data(), size()}, k, exclude);
-}
-
-std::vector<Neighbor> ExactIndex::ScoreBounded(const Eigen::VectorXf& query, float factor, size_t k,
-                                               const RowFilter& exclude,
-                                               std::span<const Neighbor> extra) const {
-  if (k == 0) return {};
+std::vector<Neighbor> PrunedIndex::Search(std::span<const float> query, size_t k,
+                                          const RowFilter& exclude, std::span<const Neighbor> extra,
+                                          Stats* stats) const {
+  if (k == 0 || size() == 0) return {};
+  const FlatIndex::Query exact = flat_->Prepare(query);
   // The k best lower bounds of eligible rows so far, the worst on top: `floor`, once there are k,
   // is at most the k-th best exact score, so a row or a block whose upper bound is below it
   // cannot be among the k best.
@@ -209,9 +152,9 @@ std::vector<Neighbor> ExactIndex::ScoreBounded(const Eigen::VectorXf& query, flo
   // Rows with an extra score are scored exactly first: they are few, and often the best. Each
   // one's row is fetched from memory a few rows ahead of its scoring.
   auto fetch = [this](int32_t row) {
-    const float* data = rows_.data() + static_cast<size_t>(row) * rows_.cols();
-    for (Eigen::Index d = 0; d < rows_.cols(); d += 16) __builtin_prefetch(data + d);
-    __builtin_prefetch(&bias_[row]);
+    const float* data = flat_->row(row).data();
+    for (int d = 0; d < dim(); d += 16) __builtin_prefetch(data + d);
+    __builtin_prefetch(&flat_->bias()[row]);
   };
   for (size_t i = 0; i < std::min(kFetchAhead, extra.size()); ++i) fetch(extra[i].row);
   std::vector<Neighbor> scored;
@@ -220,7 +163,7 @@ std::vector<Neighbor> ExactIndex::ScoreBounded(const Eigen::VectorXf& query, flo
     if (i + kFetchAhead < extra.size()) fetch(extra[i + kFetchAhead].row);
     const Neighbor& e = extra[i];
     if (exclude && exclude(e.row)) continue;
-    scored.push_back({e.row, Score(query, factor, e.row) + e.score});
+    scored.push_back({e.row, flat_->Score(exact, e.row) + e.score});
     raise_floor(scored.back().score);
   }
   auto has_extra = [extra](int32_t row) {
@@ -232,8 +175,7 @@ std::vector<Neighbor> ExactIndex::ScoreBounded(const Eigen::VectorXf& query, flo
   // group's best ball. The blocks of the few groups with the best balls are visited first, to
   // raise the floor early; then those of all other groups, each group and block skipped when its
   // ball is below the floor by then.
-  const QuantizedRows::Query prepared =
-      QuantizedRows::Prepare({query.data(), static_cast<size_t>(query.size())}, factor);
+  const QuantizedRows::Query prepared = quantized_->Prepare(query, exact.factor);
   const size_t groups = balls_->blocks();
   std::vector<uint32_t> all_groups(groups);
   std::iota(all_groups.begin(), all_groups.end(), 0u);
@@ -256,6 +198,7 @@ std::vector<Neighbor> ExactIndex::ScoreBounded(const Eigen::VectorXf& query, flo
     for (size_t first = 0; first < visits.size(); first += kChunkBlocks) {
       const auto chunk = visits.subspan(first, std::min(kChunkBlocks, visits.size() - first));
       quantized_->Bounds(prepared, chunk, floor, upper, center, passing, nullptr);
+      if (stats != nullptr) stats->blocks += chunk.size();
       for (size_t j = 0; j < chunk.size(); ++j) {
         for (unsigned mask = passing[j]; mask != 0; mask &= mask - 1) {
           const auto slot = static_cast<size_t>(__builtin_ctz(mask));
@@ -294,11 +237,12 @@ std::vector<Neighbor> ExactIndex::ScoreBounded(const Eigen::VectorXf& query, flo
 
   // The candidates still in reach, scored exactly, with the rows with an extra score.
   for (const Neighbor& c : candidates) {
-    if (c.score >= floor) scored.push_back({c.row, Score(query, factor, c.row)});
+    if (c.score >= floor) scored.push_back({c.row, flat_->Score(exact, c.row)});
   }
+  if (stats != nullptr) stats->scored += scored.size();
   const size_t n = std::min(k, scored.size());
   std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(n), scored.end(),
-                    Better);
+                    RanksBefore);
   scored.resize(n);
   return scored;
 }

@@ -1,0 +1,81 @@
+#ifndef SONGVEC_CORE_INDEX_H_
+#define SONGVEC_CORE_INDEX_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace songvec {
+
+struct Neighbor {
+  int32_t row;
+  float score;
+};
+
+// True when `a` ranks before `b`: the higher score, ties to the lower row.
+inline bool RanksBefore(const Neighbor& a, const Neighbor& b) {
+  return a.score > b.score || (a.score == b.score && a.row < b.row);
+}
+
+// Returns true for rows a search must skip (the query songs, songs already in a playlist).
+// Called only for rows that would otherwise enter the result, so it may be moderately expensive.
+using RowFilter = std::function<bool(int32_t row)>;
+
+enum class Similarity {
+  // Cosine: rows are L2-normalised once and the query is normalised; scores lie in [-1, 1].
+  kCosine,
+  // Inner product plus a per-row bias: score(row) = row . query + bias[row].
+  kDot,
+};
+
+// Nearest-neighbour search over the rows of one matrix, the shape of hnswlib's AlgorithmInterface
+// and faiss's Index: implementations are interchangeable, and every one is tested against
+// FlatIndex, which scores every row and is the oracle. Ties go to the lower row (the more frequent
+// song), so an exact index's results are a strict, reproducible order. Implementations are
+// immutable after construction; Search() is thread-safe.
+class Index {
+ public:
+  virtual ~Index() = default;
+
+  // Rows searched, and the query's dimension.
+  virtual size_t size() const = 0;
+  virtual int dim() const = 0;
+  // "flat" or "pruned": what answers, for logs and benchmarks.
+  virtual const char* name() const = 0;
+
+  // The min(k, eligible rows) best rows for `query` (dim() floats), best first, skipping rows for
+  // which `exclude` (may be empty) returns true. `extra` adds a score to some rows (sorted by
+  // row, each row once): next scores' co-occurrence term.
+  virtual std::vector<Neighbor> Search(std::span<const float> query, size_t k,
+                                       const RowFilter& exclude,
+                                       std::span<const Neighbor> extra = {}) const = 0;
+};
+
+class FlatIndex;
+
+// Which index answers a model's searches, chosen when it loads.
+enum class IndexPolicy {
+  kAuto,    // PrunedIndex from kPrunedMinRows rows up, FlatIndex below
+  kFlat,    // FlatIndex: every row scored
+  kPruned,  // PrunedIndex at any size
+};
+
+// Below this many rows, scoring every row costs less than a pruned search and its k-means.
+constexpr size_t kPrunedMinRows = 4096;
+
+// "auto" / "flat" / "pruned" and back; InvalidArgument listing them otherwise.
+const char* IndexPolicyName(IndexPolicy policy);
+Result<IndexPolicy> ParseIndexPolicy(const std::string& name);
+
+// The index `policy` picks over the rows of `flat` (shared, not copied: a PrunedIndex scores its
+// candidates exactly with the FlatIndex's own arithmetic, so both give identical answers).
+std::shared_ptr<const Index> MakeIndex(std::shared_ptr<const FlatIndex> flat, IndexPolicy policy);
+
+}  // namespace songvec
+
+#endif  // SONGVEC_CORE_INDEX_H_

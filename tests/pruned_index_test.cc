@@ -1,0 +1,256 @@
+#include "core/pruned_index.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+
+#include "core/random.h"
+#include "core/recommender.h"
+#include "core/synthetic.h"
+#include "core/trainer.h"
+
+namespace songvec {
+namespace {
+
+// The oracle and the index under test over the same rows at one level.
+struct Pair {
+  Pair(const Matrix& vectors, Similarity similarity, std::vector<float> bias, Isa isa)
+      : flat(std::make_shared<const FlatIndex>(vectors, similarity, std::move(bias), isa)),
+        pruned(flat) {}
+  std::shared_ptr<const FlatIndex> flat;
+  PrunedIndex pruned;
+};
+
+// PrunedIndex answers exactly what FlatIndex does: the same rows in the same order with the same
+// float scores.
+void ExpectIdentical(const Pair& pair, const std::vector<float>& query, size_t k,
+                     const RowFilter& exclude, const std::vector<Neighbor>& extra,
+                     const std::string& where, PrunedIndex::Stats* stats = nullptr) {
+  const std::vector<Neighbor> expected = pair.flat->Search(query, k, exclude, extra);
+  const std::vector<Neighbor> found = pair.pruned.Search(query, k, exclude, extra, stats);
+  ASSERT_EQ(found.size(), expected.size()) << where;
+  for (size_t i = 0; i < found.size(); ++i) {
+    ASSERT_EQ(found[i].row, expected[i].row) << where << ", rank " << i;
+    ASSERT_EQ(found[i].score, expected[i].score) << where << ", rank " << i;
+  }
+}
+
+TEST(PrunedIndex, IdenticalToFlatOnRandomRowsAtEveryLevel) {
+  Random rng(5);
+  const int rows = 3000, dim = 24;
+  Matrix vectors(rows, dim);
+  for (Eigen::Index i = 0; i < vectors.size(); ++i) vectors.data()[i] = rng.UniformFloat() - 0.5f;
+  std::vector<float> bias(rows);
+  for (float& b : bias) b = rng.UniformFloat() * 0.3f;
+  for (Isa isa : SupportedIsas()) {
+    const Pair dot(vectors, Similarity::kDot, bias, isa),
+        cosine(vectors, Similarity::kCosine, {}, isa);
+    for (int trial = 0; trial < 8; ++trial) {
+      std::vector<float> query(dim);
+      for (float& x : query) x = (rng.UniformFloat() - 0.5f) * static_cast<float>(1 + trial % 4);
+      std::vector<Neighbor> extra;
+      for (auto row = static_cast<int32_t>(rng.Uniform(40)); row < rows;
+           row += 1 + static_cast<int32_t>(rng.Uniform(80))) {
+        extra.push_back({row, rng.UniformFloat()});
+      }
+      auto excluded = [](int32_t row) { return row % 7 == 3; };
+      for (size_t k : {1u, 10u, 100u, 2000u, 5000u}) {
+        const std::string where = std::string(IsaName(isa)) + ", k " + std::to_string(k);
+        ExpectIdentical(dot, query, k, excluded, extra, "dot at " + where);
+        ExpectIdentical(cosine, query, k, excluded, {}, "cosine at " + where);
+      }
+    }
+  }
+}
+
+// Rows shaped like a trained model's: songs in 150 tight groups around a shared offset (SGNS
+// vectors share a mean direction), Zipf-like counts, norms that grow with the log of the count,
+// the popularity term w * log(count), and for a query the co-occurrence term on a few dozen of the
+// seeds' group mates.
+struct TrainedShape {
+  static constexpr int kRows = 20000, kDim = 32, kGroups = 150;
+  TrainedShape() : vectors(kRows, kDim), bias(kRows), group(kRows) {
+    Random rng(11);
+    Matrix centers(kGroups, kDim);
+    for (Eigen::Index i = 0; i < centers.size(); ++i)
+      centers.data()[i] = rng.UniformFloat() * 2 - 1;
+    for (int r = 0; r < kRows; ++r) {
+      group[r] = static_cast<int32_t>(rng.Uniform(kGroups));
+      const double count = 1 + 20000.0 / (r + 1);
+      const auto length = static_cast<float>(0.5 + 0.3 * std::log(count));
+      for (int c = 0; c < kDim; ++c) {
+        vectors(r, c) =
+            length * (0.3f + 0.2f * centers(group[r], c) + (rng.UniformFloat() - 0.5f) * 0.05f);
+      }
+      bias[r] = -0.5f * static_cast<float>(std::log(count));
+    }
+  }
+  // The seeds' co-occurrence term, sorted by row, each row once.
+  std::vector<Neighbor> Extra(std::span<const int32_t> seeds, Random& rng) const {
+    std::vector<float> extra_of(kRows, 0.0f);
+    for (int32_t seed : seeds) {
+      for (int i = 0; i < 40; ++i) {
+        const auto row = static_cast<int32_t>(rng.Uniform(kRows));
+        if (group[row] == group[seed] || i < 5) {
+          extra_of[row] += 10.0f / static_cast<float>(seeds.size()) *
+                           std::log1p(static_cast<float>(1 + rng.Uniform(50)));
+        }
+      }
+    }
+    std::vector<Neighbor> extra;
+    for (int32_t r = 0; r < kRows; ++r) {
+      if (extra_of[r] > 0) extra.push_back({r, extra_of[r]});
+    }
+    return extra;
+  }
+  Matrix vectors;
+  std::vector<float> bias;
+  std::vector<int32_t> group;
+};
+
+TEST(PrunedIndex, IdenticalToFlatOnRowsShapedLikeATrainedModelAtEveryLevel) {
+  const TrainedShape shape;
+  Random rng(12);
+  for (Isa isa : SupportedIsas()) {
+    const Pair next(shape.vectors, Similarity::kDot, shape.bias, isa);
+    const Pair similar(shape.vectors, Similarity::kCosine, {}, isa);
+    PrunedIndex::Stats stats;
+    for (int trial = 0; trial < 24; ++trial) {
+      // One seed or five; the query is their mean, the seeds excluded.
+      std::vector<int32_t> seeds(trial % 2 == 0 ? 1 : 5);
+      for (int32_t& seed : seeds) seed = static_cast<int32_t>(rng.Uniform(TrainedShape::kRows));
+      std::vector<float> query(TrainedShape::kDim, 0.0f);
+      for (int32_t seed : seeds) {
+        for (int c = 0; c < TrainedShape::kDim; ++c) {
+          query[c] += shape.vectors(seed, c) / static_cast<float>(seeds.size());
+        }
+      }
+      auto excluded = [&seeds](int32_t row) {
+        return std::find(seeds.begin(), seeds.end(), row) != seeds.end();
+      };
+      const std::vector<Neighbor> extra = shape.Extra(seeds, rng);
+      for (size_t k : {1u, 10u, 100u}) {
+        const std::string where = std::string(IsaName(isa)) + ", " + std::to_string(seeds.size()) +
+                                  " seeds, k " + std::to_string(k);
+        ExpectIdentical(next, query, k, excluded, extra, "next at " + where,
+                        k == 10 ? &stats : nullptr);
+        ExpectIdentical(similar, query, k, excluded, {}, "similar at " + where);
+      }
+    }
+    // And it prunes: at k 10, a small share of the rows are bounded and fewer scored exactly.
+    EXPECT_LT(stats.blocks * QuantizedRows::kBlockRows, 24u * TrainedShape::kRows / 4)
+        << IsaName(isa);
+    EXPECT_LT(stats.scored, 24u * TrainedShape::kRows / 20) << IsaName(isa);
+  }
+}
+
+// A model trained on playlists with known structure, searched through the Recommender as the
+// server does: every song as the only seed and a few multi-seed queries, both scorings, the
+// pruned policy against the flat one.
+TEST(PrunedIndex, RecommenderAnswersAsFlatOnATrainedModel) {
+  SyntheticOptions options;
+  options.genres = 6;
+  options.artists_per_genre = 20;
+  options.songs_per_artist = 12;
+  options.playlists = 3000;
+  const SyntheticData data = GenerateSynthetic(options);
+  const Vocabulary vocabulary = Vocabulary::Build(data.train, 1);
+  TrainOptions train;
+  train.dim = 24;
+  train.window = 5;
+  train.negative = 5;
+  train.epochs = 2;
+  train.threads = 1;
+  Result<Embeddings> embeddings =
+      Train(vocabulary.Encode(data.train), vocabulary, train, nullptr, 1.0, nullptr);
+  ASSERT_TRUE(embeddings.ok()) << embeddings.status().message();
+  const Cooccurrence cooccurrence(data.train, vocabulary);
+  const Recommender flat(*embeddings, -0.5f, cooccurrence, 10.0f, IndexPolicy::kFlat);
+  const Recommender pruned(*embeddings, -0.5f, cooccurrence, 10.0f, IndexPolicy::kPruned);
+  ASSERT_STREQ(flat.index(Scoring::kNext).name(), "flat");
+  ASSERT_STREQ(pruned.index(Scoring::kNext).name(), "pruned");
+  ASSERT_STREQ(pruned.index(Scoring::kSimilar).name(), "pruned");
+  Random rng(3);
+  for (Scoring scoring : {Scoring::kSimilar, Scoring::kNext}) {
+    for (int32_t row = 0; row < static_cast<int32_t>(flat.size()); ++row) {
+      std::vector<int32_t> positive = {row}, negative;
+      if (row % 10 == 0) {
+        for (int i = 0; i < 4; ++i)
+          positive.push_back(static_cast<int32_t>(rng.Uniform(static_cast<uint32_t>(flat.size()))));
+        negative.push_back(static_cast<int32_t>(rng.Uniform(static_cast<uint32_t>(flat.size()))));
+      }
+      auto excluded = [&positive](int32_t r) {
+        return std::find(positive.begin(), positive.end(), r) != positive.end();
+      };
+      const auto expected = flat.Recommend(scoring, positive, negative, 20, excluded);
+      const auto found = pruned.Recommend(scoring, positive, negative, 20, excluded);
+      ASSERT_EQ(found.size(), expected.size());
+      for (size_t i = 0; i < found.size(); ++i) {
+        ASSERT_EQ(found[i].row, expected[i].row) << ScoringName(scoring) << " row " << row;
+        ASSERT_EQ(found[i].score, expected[i].score) << ScoringName(scoring) << " row " << row;
+      }
+    }
+  }
+}
+
+// Sizes around a block of 16, and none at all; k beyond what is left; everything excluded.
+TEST(PrunedIndex, IdenticalToFlatAtTinySizes) {
+  Random rng(21);
+  for (int rows : {0, 1, 2, 15, 16, 17, 33}) {
+    Matrix vectors(rows, 5);
+    for (Eigen::Index i = 0; i < vectors.size(); ++i) vectors.data()[i] = rng.UniformFloat() - 0.5f;
+    std::vector<float> bias(rows, 0.25f);
+    for (Isa isa : SupportedIsas()) {
+      const Pair dot(vectors, Similarity::kDot, bias, isa),
+          cosine(vectors, Similarity::kCosine, {}, isa);
+      const std::vector<float> query = {0.3f, -0.2f, 0.1f, 0.5f, -0.4f};
+      for (size_t k : {0u, 1u, 5u, 40u}) {
+        const std::string where = std::to_string(rows) + " rows at " + IsaName(isa);
+        ExpectIdentical(dot, query, k, nullptr, {}, where);
+        ExpectIdentical(
+            cosine, query, k, [](int32_t row) { return row % 2 == 1; }, {}, where);
+        ExpectIdentical(
+            dot, query, k, [](int32_t) { return true; }, {}, where);
+      }
+    }
+  }
+}
+
+// Many rows with the same score: all of them are candidates, and the lowest rows win.
+TEST(PrunedIndex, ManyTiesGoToTheLowerRows) {
+  Matrix vectors(2000, 8);
+  for (Eigen::Index r = 0; r < vectors.rows(); ++r) {
+    for (Eigen::Index c = 0; c < 8; ++c)
+      vectors(r, c) = r % 3 == 0 ? 1.0f : 0.1f * static_cast<float>(c + 1);
+  }
+  for (Isa isa : SupportedIsas()) {
+    const Pair dot(vectors, Similarity::kDot, {}, isa);
+    std::vector<int32_t> rows;
+    for (const Neighbor& n :
+         dot.pruned.Search(std::vector<float>(8, 1.0f), 5, [](int32_t row) { return row == 3; }))
+      rows.push_back(n.row);
+    EXPECT_EQ(rows, (std::vector<int32_t>{0, 6, 9, 12, 15})) << IsaName(isa);
+    ExpectIdentical(dot, std::vector<float>(8, 1.0f), 700, nullptr, {}, IsaName(isa));
+  }
+}
+
+TEST(IndexPolicy, AutoPrunesLargeCatalogsAndNamesRoundTrip) {
+  const Matrix small = Matrix::Random(100, 4), large = Matrix::Random(kPrunedMinRows, 4);
+  auto flat = [](const Matrix& m) {
+    return std::make_shared<const FlatIndex>(m, Similarity::kDot);
+  };
+  EXPECT_STREQ(MakeIndex(flat(small), IndexPolicy::kAuto)->name(), "flat");
+  EXPECT_STREQ(MakeIndex(flat(large), IndexPolicy::kAuto)->name(), "pruned");
+  EXPECT_STREQ(MakeIndex(flat(large), IndexPolicy::kFlat)->name(), "flat");
+  EXPECT_STREQ(MakeIndex(flat(small), IndexPolicy::kPruned)->name(), "pruned");
+  for (IndexPolicy policy : {IndexPolicy::kAuto, IndexPolicy::kFlat, IndexPolicy::kPruned}) {
+    EXPECT_EQ(*ParseIndexPolicy(IndexPolicyName(policy)), policy);
+  }
+  EXPECT_EQ(ParseIndexPolicy("hnsw").status().message(),
+            "unknown index 'hnsw' (expected auto, flat or pruned)");
+}
+
+}  // namespace
+}  // namespace songvec
