@@ -15,8 +15,12 @@ constexpr size_t kBlockRows = QuantizedRows::kBlockRows;
 constexpr size_t kGroupBlocks = QuantizedRows::kBlockRows;
 // Bounds are computed at most this many blocks at a time, into buffers that stay in L1.
 constexpr size_t kChunkBlocks = 64;
-// Rows per k-means cluster on average, and rounds of k-means: the clusters are split into blocks.
+// Rows per k-means cluster on average, up to kMaxClusters clusters (a cluster of any size is split
+// into blocks along its principal axes); rounds of k-means, fit on at most kSampleRows rows per
+// cluster. So a million rows cost seconds, not the hours of n^2 / 128 distances per round.
 constexpr size_t kClusterRows = 128;
+constexpr size_t kMaxClusters = 1024;
+constexpr size_t kSampleRows = 128;
 constexpr int kKMeansRounds = 8;
 // Groups a search visits first, best ball first, before the others in order.
 constexpr size_t kFirstVisits = 16;
@@ -25,33 +29,43 @@ constexpr size_t kFetchAhead = 8;
 // Rounds of power iteration for a principal axis when a cluster's rows are split into blocks.
 constexpr int kPowerRounds = 10;
 
+// The nearest of `centers` to each row of `rows`: the largest row . center - ||center||^2 / 2.
+void Assign(const MatrixRef& rows, const Matrix& centers, std::vector<int32_t>* cluster_of) {
+  const Eigen::VectorXf half_norms = 0.5f * centers.rowwise().squaredNorm();
+  constexpr Eigen::Index kBatch = 1024;
+  for (Eigen::Index first = 0; first < rows.rows(); first += kBatch) {
+    const Eigen::Index count = std::min(kBatch, rows.rows() - first);
+    const Eigen::MatrixXf dots = centers * rows.middleRows(first, count).transpose();
+    for (Eigen::Index j = 0; j < count; ++j) {
+      Eigen::Index best = 0;
+      (dots.col(j) - half_norms).maxCoeff(&best);
+      (*cluster_of)[static_cast<size_t>(first + j)] = static_cast<int32_t>(best);
+    }
+  }
+}
+
 // Lloyd's k-means from `clusters` rows spread evenly over the matrix (so deterministic): each row's
-// cluster. A cluster may end up empty.
+// cluster. A cluster may end up empty. The centers are fit on at most kSampleRows per cluster,
+// spread evenly (rows are in order of popularity, so the sample has every popularity), and then
+// every row goes to its nearest center: the cost grows as rows times clusters.
 std::vector<int32_t> KMeans(const MatrixRef& rows, size_t clusters) {
   const Eigen::Index n = rows.rows(), k = static_cast<Eigen::Index>(clusters);
+  const Eigen::Index samples =
+      std::min<Eigen::Index>(n, k * static_cast<Eigen::Index>(kSampleRows));
+  Matrix sample(samples, rows.cols());
+  for (Eigen::Index i = 0; i < samples; ++i) sample.row(i) = rows.row(i * n / samples);
   Matrix centers(k, rows.cols());
-  for (Eigen::Index c = 0; c < k; ++c) centers.row(c) = rows.row(c * n / k);
-  std::vector<int32_t> cluster_of(static_cast<size_t>(n), 0);
-  constexpr Eigen::Index kBatch = 1024;
-  for (int round = 0;; ++round) {
-    // The nearest center: the largest row . center - ||center||^2 / 2.
-    const Eigen::VectorXf half_norms = 0.5f * centers.rowwise().squaredNorm();
-    for (Eigen::Index first = 0; first < n; first += kBatch) {
-      const Eigen::Index count = std::min(kBatch, n - first);
-      const Eigen::MatrixXf dots = centers * rows.middleRows(first, count).transpose();
-      for (Eigen::Index j = 0; j < count; ++j) {
-        Eigen::Index best = 0;
-        (dots.col(j) - half_norms).maxCoeff(&best);
-        cluster_of[static_cast<size_t>(first + j)] = static_cast<int32_t>(best);
-      }
-    }
-    if (round + 1 == kKMeansRounds) return cluster_of;
+  for (Eigen::Index c = 0; c < k; ++c) centers.row(c) = sample.row(c * samples / k);
+  std::vector<int32_t> cluster_of(static_cast<size_t>(samples), 0);
+  for (int round = 0; round < kKMeansRounds; ++round) {
+    Assign(sample, centers, &cluster_of);
+    if (round + 1 == kKMeansRounds) break;
     // Each center moves to the mean of its rows; an empty cluster's stays.
     Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(k, rows.cols());
     std::vector<size_t> counts(clusters, 0);
-    for (Eigen::Index r = 0; r < n; ++r) {
+    for (Eigen::Index r = 0; r < samples; ++r) {
       const int32_t c = cluster_of[static_cast<size_t>(r)];
-      sums.row(c) += rows.row(r).cast<double>();
+      sums.row(c) += sample.row(r).cast<double>();
       ++counts[static_cast<size_t>(c)];
     }
     for (Eigen::Index c = 0; c < k; ++c) {
@@ -59,6 +73,10 @@ std::vector<int32_t> KMeans(const MatrixRef& rows, size_t clusters) {
         centers.row(c) = (sums.row(c) / static_cast<double>(counts[c])).cast<float>();
     }
   }
+  if (samples == n) return cluster_of;
+  cluster_of.assign(static_cast<size_t>(n), 0);
+  Assign(rows, centers, &cluster_of);
+  return cluster_of;
 }
 
 // Orders `rows` so that each run of kBlockRows of them from the front lies close together: sorted
@@ -99,7 +117,7 @@ PrunedIndex::PrunedIndex(std::shared_ptr<const FlatIndex> flat) : flat_(std::mov
   if (size() == 0) return;
   const RowsView rows = flat_->rows();
   const std::span<const float> bias = flat_->bias();
-  const size_t clusters = (size() + kClusterRows - 1) / kClusterRows;
+  const size_t clusters = std::min(kMaxClusters, (size() + kClusterRows - 1) / kClusterRows);
   const std::vector<int32_t> cluster_of = KMeans(rows, clusters);
   std::vector<std::vector<int32_t>> members(clusters);
   for (size_t r = 0; r < size(); ++r) members[cluster_of[r]].push_back(static_cast<int32_t>(r));
