@@ -22,6 +22,8 @@
 #   --access-log  serve with songvec-server's per-request access log (default: off, as the ceiling)
 #   --no-build    use the binaries already in build/release and build/bench
 # wrk shares the machine with the servers: on few cores the ceiling is the client's limit too.
+# The server runs at the CPU's best SIMD level; SONGVEC_ISA=avx2 (or scalar, sse2, avx512) in the
+# environment forces one, so the AVX2 figure is known on an AVX-512 machine. The report names both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=0 runs=3 duration='' db_in='' data='' out=bench/results access_log=false build=1
@@ -35,7 +37,7 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --access-log) access_log=true; shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "load.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -224,6 +226,10 @@ for _ in $(seq 1200); do
 done
 grep 'neighbour caches of model .* warm' "$work/songvec.log" | sed 's/.*\(neighbour caches.*\)/songvec-server: \1/' ||
   echo "songvec-server: neighbour caches still warming after 10 minutes; measuring anyway"
+# Where it runs: the SIMD level (SONGVEC_ISA picks one) and the indexes of the model it serves.
+simd=$(sed -n 's/.*(SIMD level \([a-z0-9]*\)).*/\1/p' "$work/songvec.log" | head -1)
+search=$(sed -n 's/.*search: \(similar [a-z]*, next [a-z]*\).*/\1/p' "$work/songvec.log" | head -1)
+echo "songvec-server: SIMD level ${simd:-?}, search ${search:-?}"
 url_of() {
   case "$1" in
     ceiling) echo "http://127.0.0.1:$port_ceiling" ;;
@@ -353,10 +359,10 @@ echo "  after the reload the server is $( [ "$reload_alive" = true ] && echo "se
 mkdir -p "$out"
 /usr/bin/python3 - "$results" "$work/probes.tsv" "$out" "$runs" "$duration" "$wrk_threads" \
   "$main_version" "$other_version" "$reload_alive" "$reload_version" "$song_count" \
-  "${db_in:-$data/split/train.txt}" "$access_log" <<'PY'
+  "${db_in:-$data/split/train.txt}" "$access_log" "${simd:-?}" "${search:-?}" <<'PY'
 import json, os, platform, statistics, subprocess, sys
 (results, probes, out, runs, duration, wrk_threads, main_version, other_version, reload_alive,
- reload_version, songs, source, access_log) = sys.argv[1:]
+ reload_version, songs, source, access_log, simd, search) = sys.argv[1:]
 runs, duration, wrk_threads, songs = int(runs), int(duration), int(wrk_threads), int(songs)
 reload_alive = reload_alive == "true"
 
@@ -489,7 +495,7 @@ md = "\n".join([
     f"songvec-server under wrk ({wrk_threads} threads, keep-alive, random known song ids), "
     f"medians of {runs} runs of {duration} s; endpoints alternate within each round. Model {main_version} "
     f"({songs:,} songs) from {source}; access log {'on' if access_log == 'true' else 'off'}; commit {commit}; "
-    f"{cores} cores ({cpu_model()}) shared by wrk and the server.",
+    f"{cores} cores ({cpu_model()}) shared by wrk and the server; SIMD level {simd}, search {search}.",
     "The ceiling is bench/ceiling_server: the same cpp-httplib transport (TCP_NODELAY, 128 workers, "
     "5 s keep-alive) answering a constant 30-byte JSON body. % of ceiling: requests/s over the "
     "ceiling's at the same connection count. Max: median of the runs' maxima. Non-2xx (status >= 400, "
@@ -513,7 +519,7 @@ md = "\n".join([
     *[f"| {t['target']} | {t['measured']} | {t['status']} |" for t in targets],
     ""])
 data = {"runs": runs, "duration_seconds": duration, "wrk_threads": wrk_threads, "cores": cores,
-        "cpu": cpu_model(), "commit": commit, "model_version": int(main_version), "songs": songs,
+        "cpu": cpu_model(), "simd": simd, "search": search, "commit": commit, "model_version": int(main_version), "songs": songs,
         "model_source": source, "access_log": access_log == "true", "probes": probe,
         "results": list(summary.values()), "reload": reload, "targets": targets}
 open(os.path.join(out, "load.md"), "w").write(md)

@@ -9,7 +9,7 @@ constexpr double kScale = 4294967295.0;  // 2^32 - 1
 }  // namespace
 
 NegativeSampler::NegativeSampler(std::span<const int64_t> counts, double exponent)
-    : keep_(counts.size(), UINT32_MAX), alias_(counts.size()) {
+    : buckets_(counts.size(), Bucket{UINT32_MAX, 0}) {
   assert(!counts.empty());
   const size_t n = counts.size();
   std::vector<double> scaled(n);
@@ -23,15 +23,14 @@ NegativeSampler::NegativeSampler(std::span<const int64_t> counts, double exponen
   std::vector<int32_t> small, large;
   for (size_t i = 0; i < n; ++i) {
     scaled[i] *= static_cast<double>(n) / total;
-    alias_[i] = static_cast<int32_t>(i);
+    buckets_[i].alias = static_cast<int32_t>(i);
     (scaled[i] < 1.0 ? small : large).push_back(static_cast<int32_t>(i));
   }
   while (!small.empty() && !large.empty()) {
     int32_t s = small.back();
     small.pop_back();
     int32_t l = large.back();
-    keep_[s] = static_cast<uint32_t>(std::llround(scaled[s] * kScale));
-    alias_[s] = l;
+    buckets_[s] = {static_cast<uint32_t>(std::llround(scaled[s] * kScale)), l};
     scaled[l] -= 1.0 - scaled[s];
     if (scaled[l] < 1.0) {
       large.pop_back();
@@ -42,11 +41,11 @@ NegativeSampler::NegativeSampler(std::span<const int64_t> counts, double exponen
 }
 
 double NegativeSampler::Probability(int32_t row) const {
-  const double n = static_cast<double>(alias_.size());
-  double p = (static_cast<double>(keep_[row]) + 1.0) / (kScale + 1.0) / n;
-  for (size_t i = 0; i < alias_.size(); ++i) {
-    if (alias_[i] == row && static_cast<int32_t>(i) != row) {
-      p += (kScale - static_cast<double>(keep_[i])) / (kScale + 1.0) / n;
+  const double n = static_cast<double>(buckets_.size());
+  double p = (static_cast<double>(buckets_[row].keep) + 1.0) / (kScale + 1.0) / n;
+  for (size_t i = 0; i < buckets_.size(); ++i) {
+    if (buckets_[i].alias == row && static_cast<int32_t>(i) != row) {
+      p += (kScale - static_cast<double>(buckets_[i].keep)) / (kScale + 1.0) / n;
     }
   }
   return p;
