@@ -28,6 +28,9 @@ class QuantizedRows {
   // Rows per block: one AVX-512 register of int32 sums.
   static constexpr size_t kBlockRows = 16;
 
+  // Whether Bounds() has a SIMD kernel at `isa` (AVX2 and AVX-512), not the scalar loop.
+  static bool Vectorized(Isa isa) { return isa == Isa::kAvx2 || isa == Isa::kAvx512; }
+
   // Position p holds row order[p] of `rows`, or is padding, which never passes, where order[p] is
   // -1; so are the positions past order.size() in the last block. `bias`, and `reach` (a ball's
   // radius, which adds ||q|| * factor * (1 + 1e-4) * reach to the upper bound): one per row, or

@@ -238,13 +238,23 @@ TEST(PrunedIndex, ManyTiesGoToTheLowerRows) {
 
 TEST(IndexPolicy, AutoPrunesLargeCatalogsAndNamesRoundTrip) {
   const Matrix small = Matrix::Random(100, 4), large = Matrix::Random(kPrunedMinRows, 4);
-  auto flat = [](const Matrix& m) {
-    return std::make_shared<const FlatIndex>(m, Similarity::kDot);
+  auto flat = [](const Matrix& m, Similarity similarity = Similarity::kDot,
+                 Isa isa = DefaultIsa()) {
+    return std::make_shared<const FlatIndex>(m, similarity, std::vector<float>{}, isa);
   };
   EXPECT_STREQ(MakeIndex(flat(small), IndexPolicy::kAuto)->name(), "flat");
   EXPECT_STREQ(MakeIndex(flat(large), IndexPolicy::kAuto)->name(), "pruned");
   EXPECT_STREQ(MakeIndex(flat(large), IndexPolicy::kFlat)->name(), "flat");
   EXPECT_STREQ(MakeIndex(flat(small), IndexPolicy::kPruned)->name(), "pruned");
+  // Where the bounds are scalar code, cosine rows are scanned and dot rows pruned.
+  EXPECT_STREQ(
+      MakeIndex(flat(large, Similarity::kCosine, Isa::kVec128), IndexPolicy::kAuto)->name(),
+      "flat");
+  EXPECT_STREQ(MakeIndex(flat(large, Similarity::kDot, Isa::kVec128), IndexPolicy::kAuto)->name(),
+               "pruned");
+  EXPECT_STREQ(
+      MakeIndex(flat(large, Similarity::kCosine, Isa::kVec128), IndexPolicy::kPruned)->name(),
+      "pruned");
   for (IndexPolicy policy : {IndexPolicy::kAuto, IndexPolicy::kFlat, IndexPolicy::kPruned}) {
     EXPECT_EQ(*ParseIndexPolicy(IndexPolicyName(policy)), policy);
   }
