@@ -55,6 +55,20 @@ assert next_ > 2 * popularity, (next_, popularity)
 assert tags > random + 0.1, (tags, random)
 PY
 
+step "every index gives the same figures; an unknown one is refused"
+for index in flat pruned; do
+  "$train" eval --db "$db" --playlists "$data/split/test.txt" --k 10,20 --index "$index" \
+    > "$work/eval_$index.out"
+done
+[ "$(grep '^model 1' "$work/eval_flat.out")" = "$(grep '^model 1' "$work/eval.out")" ] &&
+  [ "$(grep '^model 1' "$work/eval_pruned.out")" = "$(grep '^model 1' "$work/eval.out")" ] ||
+  fail "--index flat and --index pruned score differently"
+if "$train" eval --db "$db" --playlists "$data/split/test.txt" --index hnsw 2> "$work/index.err"; then
+  fail "--index hnsw accepted"
+fi
+grep -q "index: unknown index 'hnsw' (expected auto, flat or pruned)" "$work/index.err" ||
+  { cat "$work/index.err"; fail "unclear --index error"; }
+
 step "export both matrices, text and binary; scoring the export gives the stored model's figures"
 "$train" export --db "$db" --format word2vec --out "$work/model.vec"
 "$train" export --db "$db" --format word2vec-binary --out "$work/model.bin"
@@ -186,6 +200,8 @@ step "SONGVEC_ISA forces a SIMD level; one that does not exist is refused by bot
 SONGVEC_ISA=scalar "$train" train --playlists "$data/split/train.txt" --songs "$data/song_hash.txt" \
   --db "$work/scalar.db" --epochs 1 > "$work/scalar.out" 2> /dev/null || fail "scalar training"
 grep -q 'songs/s (.* threads, scalar)$' "$work/scalar.out" || fail "the summary does not name the level"
+if "$server" --db "$db" --index hnsw 2> "$work/index.err"; then fail "server: --index hnsw accepted"; fi
+grep -q "index: unknown index 'hnsw'" "$work/index.err" || { cat "$work/index.err"; fail "unclear --index error"; }
 for binary in "$train models list --db $db" "$server --db $db"; do
   if SONGVEC_ISA=avx1024 $binary > /dev/null 2> "$work/isa.err"; then fail "SONGVEC_ISA=avx1024 accepted"; fi
   grep -q "SONGVEC_ISA: unknown SIMD level 'avx1024' (expected one of scalar, " "$work/isa.err" ||
