@@ -11,9 +11,11 @@ packages=(g++ cmake make pkg-config libeigen3-dev libcpp-httplib-dev nlohmann-js
 case "${1:-}" in
   # GoogleTest for the unit tests; gensim to check that it loads songvec's exports; Node.js and npm
   # for the OpenAPI linter, unless npm is there already (NodeSource's nodejs package bundles npm and
-  # conflicts with Debian's npm package).
+  # conflicts with Debian's npm package); an aarch64 cross compiler and qemu-user on x86-64.
   --test) packages+=(libgtest-dev python3-gensim)
-          command -v npm > /dev/null || packages+=(nodejs npm) ;;
+          command -v npm > /dev/null || packages+=(nodejs npm)
+          # The core tests' aarch64 cross build, run under qemu (tests/aarch64.sh).
+          if [ "$(uname -m)" = x86_64 ]; then packages+=(g++-aarch64-linux-gnu qemu-user); fi ;;
   --bench) packages+=(libbenchmark-dev python3-gensim fasttext time wrk) ;;
   "") ;;
   *) echo "install-deps.sh: unknown option $1" >&2; exit 2 ;;
