@@ -4,6 +4,8 @@
 #include <fstream>
 #include <vector>
 
+#include "core/lanes.h"
+
 namespace songvec {
 namespace {
 

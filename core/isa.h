@@ -43,18 +43,4 @@ std::string CpuModelName();
 
 }  // namespace songvec
 
-// For core's kernel sources only: the x86 levels are functions compiled for their instruction sets
-// (GCC/Clang target attributes) into which portable templates are inlined, so each level is the
-// same code at its own vector width.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define SONGVEC_X86 1
-#define SONGVEC_TARGET_AVX2 __attribute__((target("avx2,fma")))
-// A build that targets AVX2 without AVX-512 (-march=x86-64-v3) asks for no AVX-512 code.
-#if !defined(__AVX2__) || defined(__AVX512F__)
-#define SONGVEC_HAS_AVX512 1
-#define SONGVEC_TARGET_AVX512 \
-  __attribute__((target("avx2,fma,avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")))
-#endif
-#endif
-
 #endif  // SONGVEC_CORE_ISA_H_

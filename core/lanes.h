@@ -4,10 +4,24 @@
 // For core's kernel sources only: W floats handled as one GCC vector-extension value, so that one
 // template is every SIMD level's kernel (W = 1 is the scalar reference; 4 is SSE2 or NEON, 8 AVX2,
 // 16 AVX-512). A template instantiated for W is always inlined into a function compiled for its
-// instruction set (see core/isa.h), which gives it one register per value: a vector wider than the
-// instruction set's registers would be split and spill to the stack.
+// instruction set (SONGVEC_TARGET_*, below), which gives it one register per value: a vector wider
+// than the instruction set's registers would be split and spill to the stack.
 
 #include <cstdint>
+
+// The x86 levels are functions compiled for their instruction sets (GCC/Clang target attributes)
+// into which the portable templates below are inlined, so each level is the same code at its own
+// vector width.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SONGVEC_X86 1
+#define SONGVEC_TARGET_AVX2 __attribute__((target("avx2,fma")))
+// A build that targets AVX2 without AVX-512 (-march=x86-64-v3) asks for no AVX-512 code.
+#if !defined(__AVX2__) || defined(__AVX512F__)
+#define SONGVEC_HAS_AVX512 1
+#define SONGVEC_TARGET_AVX512 \
+  __attribute__((target("avx2,fma,avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")))
+#endif
+#endif
 
 namespace songvec::lanes {
 
