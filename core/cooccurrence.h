@@ -26,6 +26,9 @@ class Cooccurrence {
       : starts_(std::move(starts)), entries_(std::move(entries)) {}
 
   size_t rows() const { return starts_.size() - 1; }
+  // The compressed rows as the second constructor takes them.
+  const std::vector<size_t>& starts() const { return starts_; }
+  const std::vector<std::pair<int32_t, int32_t>>& entries() const { return entries_; }
   // Neighbours of `row` and how often each stood next to it, sorted by row.
   std::span<const std::pair<int32_t, int32_t>> neighbors(int32_t row) const {
     return {entries_.data() + starts_[row], starts_[row + 1] - starts_[row]};

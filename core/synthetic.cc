@@ -88,9 +88,13 @@ SyntheticData GenerateSynthetic(const SyntheticOptions& options) {
     const GenreWords& words = Genres()[g];
     data.genre_names.push_back(words.name);
     for (int a = 0; a < options.artists_per_genre; ++a) {
+      // The words give 36 names a genre; beyond, a number tells the artists apart ("Iron Serpent
+      // 2"), so that a large catalog still has one name per artist.
       const size_t n1 = words.artist_first.size(), n2 = words.artist_second.size();
-      const std::string artist =
+      const auto combinations = static_cast<int>(n1 * n2);
+      std::string artist =
           std::string(words.artist_first[a % n1]) + " " + words.artist_second[(a / n1 + a) % n2];
+      if (a >= combinations) artist.append(" ").append(std::to_string(a / combinations + 1));
       for (int s = 0; s < options.songs_per_artist; ++s) {
         const auto id = static_cast<int>(data.catalog.size());
         const std::string title =

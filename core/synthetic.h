@@ -10,11 +10,11 @@
 
 namespace songvec {
 
-// Shape of a generated demo dataset.
+// Shape of a generated demo dataset: genres x artists_per_genre x songs_per_artist songs.
 struct SyntheticOptions {
   // Genres, each with its own artists (at most 8, the genres with names). Default: 8.
   int genres = 8;
-  // Default: 12.
+  // Default: 12 (768 songs in all).
   int artists_per_genre = 12;
   // Default: 8.
   int songs_per_artist = 8;

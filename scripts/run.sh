@@ -39,12 +39,10 @@ if [ -f "$data/test.txt" ]; then
   "$train" eval --db "$db" --playlists "$data/test.txt"
 fi
 
-# The model's most played song, to show in the examples.
-song=$(python3 -c '
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-print(db.execute("SELECT song_id FROM model_vectors WHERE row = 0 AND model_version = "
-                 "(SELECT model_version FROM active_model)").fetchone()[0])' "$db")
+# The model's most played song (its first row, as export writes it), to show in the examples.
+"$train" export --db "$db" --out "$db.top.vec" > /dev/null
+song=$(sed -n '2s/ .*//p' "$db.top.vec")
+rm -f "$db.top.vec"
 cat <<EOT
 
 songvec-server is starting on http://127.0.0.1:$port (Ctrl-C stops it). Try:

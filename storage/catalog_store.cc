@@ -16,9 +16,11 @@ Status CatalogStore::Upsert(const std::vector<Song>& songs, Tags tags) {
   SONGVEC_ASSIGN_OR_RETURN(
       Statement insert_tag,
       db_.Prepare("INSERT OR IGNORE INTO song_tags (song_id, tag) VALUES (?, ?)"));
+  int64_t changed = 0;
   for (const Song& song : songs) {
     SONGVEC_RETURN_IF_ERROR(insert.Bind(1, song.id).Bind(2, song.title).Bind(3, song.artist).Run());
     insert.Reset();
+    changed += db_.Changes();
     if (tags == Tags::kKeep) continue;
     SONGVEC_RETURN_IF_ERROR(clear_tags.Bind(1, song.id).Run());
     clear_tags.Reset();
@@ -26,6 +28,12 @@ Status CatalogStore::Upsert(const std::vector<Song>& songs, Tags tags) {
       SONGVEC_RETURN_IF_ERROR(insert_tag.Bind(1, song.id).Bind(2, tag).Run());
       insert_tag.Reset();
     }
+  }
+  // The search index (an external-content FTS5 table over songs) read again in one pass: far
+  // cheaper than keeping it in step song by song when many change, and a retraining on the same
+  // catalog changes none.
+  if (changed > 0) {
+    SONGVEC_RETURN_IF_ERROR(db_.Execute("INSERT INTO song_search (song_search) VALUES ('rebuild')"));
   }
   return Status();
 }

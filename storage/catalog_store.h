@@ -24,7 +24,8 @@ class CatalogStore {
   };
 
   // Inserts the songs, replacing title and artist (and with Tags::kReplace the tags) of ids already
-  // present. Wrap it in the model's Transaction so that catalog and model land together.
+  // present, and rebuilds the search index if a title or artist changed. Wrap it in the model's
+  // Transaction so that catalog and model land together.
   Status Upsert(const std::vector<Song>& songs, Tags tags);
 
   // Every song with its tags, ordered by id.

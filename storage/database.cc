@@ -149,6 +149,8 @@ Result<Statement> Database::Prepare(std::string_view sql) {
 
 int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_.get()); }
 
+int64_t Database::Changes() const { return sqlite3_changes64(db_.get()); }
+
 // ---- Transaction
 
 Result<Transaction> Transaction::Begin(Database& db) {

@@ -76,6 +76,8 @@ class Database {
   Status Execute(std::string_view sql);
   Result<Statement> Prepare(std::string_view sql);
   int64_t LastInsertRowId() const;
+  // Rows the last INSERT, UPDATE or DELETE changed.
+  int64_t Changes() const;
   const std::string& path() const { return path_; }
 
  private:

@@ -1,5 +1,6 @@
 #include "storage/model_store.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -13,10 +14,23 @@ namespace {
 static_assert(std::endian::native == std::endian::little,
               "songvec stores little-endian float32 vectors; add byte swapping for this host");
 
-std::span<const std::byte> RowBytes(const Matrix& matrix, Eigen::Index row) {
-  return {reinterpret_cast<const std::byte*>(matrix.data() + row * matrix.cols()),
-          static_cast<size_t>(matrix.cols()) * sizeof(float)};
+template <typename T>
+std::span<const std::byte> Bytes(std::span<const T> values) {
+  return std::as_bytes(values);
 }
+template <typename T>
+std::span<std::byte> WritableBytes(std::span<T> values) {
+  return std::as_writable_bytes(values);
+}
+
+// A model's values in model_blobs (migrations/0007_model_blobs.sql), and their chunks' size.
+constexpr const char* kKeys = "keys";
+constexpr const char* kCounts = "counts";
+constexpr const char* kInput = "input";
+constexpr const char* kOutput = "output";
+constexpr const char* kCooccurrenceStarts = "cooccurrence_starts";
+constexpr const char* kCooccurrenceEntries = "cooccurrence_entries";
+constexpr size_t kChunkBytes = size_t{16} << 20;
 
 Status NotFoundVersion(int64_t version) {
   return Status::NotFound("there is no model version " + std::to_string(version));
@@ -77,46 +91,38 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
                               .Bind(9, info.songvec_version)
                               .Run());
   const int64_t version = db_.LastInsertRowId();
-  SONGVEC_ASSIGN_OR_RETURN(
-      Statement vectors,
-      db_.Prepare("INSERT INTO model_vectors (model_version, row, song_id, count, input, output) "
-                  "VALUES (?, ?, ?, ?, ?, ?)"));
   const Vocabulary& vocabulary = embeddings.vocabulary;
-  // An imported model has no output vectors: its rows store empty ones (not NULL).
-  static const std::byte kNothing{};
-  const bool has_output = embeddings.output.cols() > 0;
-  int64_t stored_bytes = static_cast<int64_t>(vocabulary.size()) * embeddings.dim() *
-                         static_cast<int64_t>(sizeof(float)) * (has_output ? 2 : 1);
-  for (size_t row = 0; row < vocabulary.size(); ++row) {
-    const auto r = static_cast<Eigen::Index>(row);
-    SONGVEC_RETURN_IF_ERROR(vectors.Bind(1, version)
-                                .Bind(2, static_cast<int64_t>(row))
-                                .Bind(3, vocabulary.key(row))
-                                .Bind(4, vocabulary.count(row))
-                                .BindBlob(5, RowBytes(embeddings.input, r))
-                                .BindBlob(6, has_output ? RowBytes(embeddings.output, r)
-                                                        : std::span<const std::byte>(&kNothing, 0))
-                                .Run());
-    vectors.Reset();
+  std::string keys;
+  for (const std::string& key : vocabulary.keys()) {
+    if (key.find('\n') != std::string::npos) {
+      return Status::InvalidArgument("song id '" + key + "' holds a line feed");
+    }
+    keys.append(key).push_back('\n');
+  }
+  SONGVEC_RETURN_IF_ERROR(PutBlob(version, kKeys, Bytes(std::span<const char>(keys))));
+  SONGVEC_RETURN_IF_ERROR(
+      PutBlob(version, kCounts, Bytes(std::span<const int64_t>(vocabulary.counts()))));
+  auto matrix_bytes = [](const Matrix& matrix) {
+    return Bytes(std::span<const float>(matrix.data(), static_cast<size_t>(matrix.size())));
+  };
+  // An imported model has no output vectors: it stores no output value.
+  int64_t stored_bytes = 0;
+  for (const auto& [name, matrix] : {std::pair{kInput, &embeddings.input},
+                                     std::pair{kOutput, &embeddings.output}}) {
+    if (matrix->cols() == 0) continue;
+    SONGVEC_RETURN_IF_ERROR(PutBlob(version, name, matrix_bytes(*matrix)));
+    stored_bytes += static_cast<int64_t>(matrix->size() * sizeof(float));
   }
   if (cooccurrence != nullptr) {
-    SONGVEC_ASSIGN_OR_RETURN(
-        Statement neighbors,
-        db_.Prepare(
-            "INSERT INTO model_cooccurrence (model_version, row, neighbors) VALUES (?, ?, ?)"));
-    for (size_t row = 0; row < cooccurrence->rows(); ++row) {
-      const auto entries = cooccurrence->neighbors(static_cast<int32_t>(row));
-      if (entries.empty()) continue;
-      // (int32 row, int32 count) pairs are stored as they lie in memory: little-endian.
-      static_assert(sizeof(entries[0]) == 8);
-      SONGVEC_RETURN_IF_ERROR(neighbors.Bind(1, version)
-                                  .Bind(2, static_cast<int64_t>(row))
-                                  .BindBlob(3, {reinterpret_cast<const std::byte*>(entries.data()),
-                                                entries.size_bytes()})
-                                  .Run());
-      neighbors.Reset();
-      stored_bytes += static_cast<int64_t>(entries.size_bytes());
-    }
+    const std::vector<uint64_t> starts(cooccurrence->starts().begin(),
+                                       cooccurrence->starts().end());
+    SONGVEC_RETURN_IF_ERROR(
+        PutBlob(version, kCooccurrenceStarts, Bytes(std::span<const uint64_t>(starts))));
+    // (int32 row, int32 count) pairs are stored as they lie in memory: little-endian.
+    static_assert(sizeof(cooccurrence->entries()[0]) == 8);
+    const std::span<const std::byte> entries = std::as_bytes(std::span(cooccurrence->entries()));
+    SONGVEC_RETURN_IF_ERROR(PutBlob(version, kCooccurrenceEntries, entries));
+    stored_bytes += static_cast<int64_t>(entries.size());
   }
   SONGVEC_ASSIGN_OR_RETURN(Statement size,
                            db_.Prepare("UPDATE models SET stored_bytes = ? WHERE version = ?"));
@@ -124,8 +130,102 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
   return version;
 }
 
+Status ModelStore::PutBlob(int64_t version, const char* name, std::span<const std::byte> bytes) {
+  SONGVEC_ASSIGN_OR_RETURN(
+      Statement insert,
+      db_.Prepare("INSERT INTO model_blobs (model_version, name, chunk, data) VALUES (?, ?, ?, ?)"));
+  // An empty value is one empty chunk, so that it is there.
+  int64_t chunk = 0;
+  size_t offset = 0;
+  do {
+    const size_t length = std::min(kChunkBytes, bytes.size() - offset);
+    SONGVEC_RETURN_IF_ERROR(insert.Bind(1, version)
+                                .Bind(2, std::string(name))
+                                .Bind(3, chunk++)
+                                .BindBlob(4, bytes.subspan(offset, length))
+                                .Run());
+    insert.Reset();
+    offset += length;
+  } while (offset < bytes.size());
+  return Status();
+}
+
+Result<std::optional<size_t>> ModelStore::BlobBytes(int64_t version, const char* name) {
+  SONGVEC_ASSIGN_OR_RETURN(Statement select,
+                           db_.Prepare("SELECT count(*), coalesce(sum(length(data)), 0) FROM "
+                                       "model_blobs WHERE model_version = ? AND name = ?"));
+  select.Bind(1, version).Bind(2, std::string(name));
+  SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row || select.ColumnInt(0) == 0) return std::optional<size_t>();
+  return std::optional<size_t>(static_cast<size_t>(select.ColumnInt(1)));
+}
+
+Status ModelStore::ReadBlob(int64_t version, const char* name, std::span<std::byte> into) {
+  SONGVEC_ASSIGN_OR_RETURN(Statement select,
+                           db_.Prepare("SELECT chunk, data FROM model_blobs WHERE model_version = ? "
+                                       "AND name = ? ORDER BY chunk"));
+  select.Bind(1, version).Bind(2, std::string(name));
+  size_t offset = 0;
+  for (int64_t chunk = 0;; ++chunk) {
+    SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    const std::span<const std::byte> data = select.ColumnBlob(1);
+    if (select.ColumnInt(0) != chunk || data.size() > into.size() - offset) {
+      return Status::Corruption(db_.path() + ": model " + std::to_string(version) + ": its " +
+                                name + " value is damaged (chunk " + std::to_string(chunk) + ")");
+    }
+    std::memcpy(into.data() + offset, data.data(), data.size());
+    offset += data.size();
+  }
+  if (offset != into.size()) {
+    return Status::Corruption(db_.path() + ": model " + std::to_string(version) + ": its " + name +
+                              " value holds " + std::to_string(offset) + " bytes, expected " +
+                              std::to_string(into.size()));
+  }
+  return Status();
+}
+
 Result<std::optional<Cooccurrence>> ModelStore::LoadCooccurrence(int64_t version) {
   SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, Get(version));
+  SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> keys_bytes, BlobBytes(version, kKeys));
+  if (!keys_bytes.has_value()) return LoadLegacyCooccurrence(info);
+  SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> starts_bytes,
+                           BlobBytes(version, kCooccurrenceStarts));
+  if (!starts_bytes.has_value()) return std::optional<Cooccurrence>();
+  auto corrupt = [&](const std::string& what) {
+    return Status::Corruption(db_.path() + ": model " + std::to_string(version) + ": " + what);
+  };
+  const auto rows = static_cast<size_t>(info.vocab_size);
+  std::vector<uint64_t> stored_starts(rows + 1);
+  SONGVEC_RETURN_IF_ERROR(ReadBlob(version, kCooccurrenceStarts,
+                                   WritableBytes(std::span<uint64_t>(stored_starts))));
+  SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> entries_bytes,
+                           BlobBytes(version, kCooccurrenceEntries));
+  const size_t entry_bytes = entries_bytes.value_or(0);
+  if (entry_bytes % 8 != 0 || stored_starts[0] != 0 || stored_starts[rows] != entry_bytes / 8) {
+    return corrupt("its co-occurrence counts do not match their offsets");
+  }
+  for (size_t row = 0; row < rows; ++row) {
+    if (stored_starts[row] > stored_starts[row + 1]) {
+      return corrupt("its co-occurrence offsets go back at row " + std::to_string(row));
+    }
+  }
+  std::vector<std::pair<int32_t, int32_t>> entries(entry_bytes / 8);
+  SONGVEC_RETURN_IF_ERROR(
+      ReadBlob(version, kCooccurrenceEntries, std::as_writable_bytes(std::span(entries))));
+  for (const auto& entry : entries) {
+    if (entry.first < 0 || entry.first >= info.vocab_size) {
+      return corrupt("a co-occurrence entry names row " + std::to_string(entry.first) + " of " +
+                     std::to_string(rows));
+    }
+  }
+  std::vector<size_t> starts(stored_starts.begin(), stored_starts.end());
+  return std::optional<Cooccurrence>(Cooccurrence(std::move(starts), std::move(entries)));
+}
+
+// Models stored before migration 7: a row of model_cooccurrence per vocabulary row.
+Result<std::optional<Cooccurrence>> ModelStore::LoadLegacyCooccurrence(const ModelInfo& info) {
+  const int64_t version = info.version;
   SONGVEC_ASSIGN_OR_RETURN(
       Statement select,
       db_.Prepare(
@@ -207,6 +307,46 @@ Result<ModelInfo> ModelStore::Get(int64_t version) {
 
 Result<Embeddings> ModelStore::LoadEmbeddings(int64_t version) {
   SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, Get(version));
+  SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> keys_bytes, BlobBytes(version, kKeys));
+  if (!keys_bytes.has_value()) return LoadLegacyEmbeddings(info);
+  auto corrupt = [&](const std::string& what) {
+    return Status::Corruption(db_.path() + ": model " + std::to_string(version) + ": " + what);
+  };
+  const auto rows = static_cast<size_t>(info.vocab_size);
+  std::string keys_blob(*keys_bytes, '\0');
+  SONGVEC_RETURN_IF_ERROR(ReadBlob(version, kKeys, WritableBytes(std::span<char>(keys_blob))));
+  std::vector<std::string> keys;
+  keys.reserve(rows);
+  for (size_t start = 0; start < keys_blob.size();) {
+    const size_t end = keys_blob.find('\n', start);
+    if (end == std::string::npos) return corrupt("its song ids do not end with a line feed");
+    keys.emplace_back(keys_blob, start, end - start);
+    start = end + 1;
+  }
+  if (keys.size() != rows) {
+    return corrupt("has " + std::to_string(keys.size()) + " song ids, expected " +
+                   std::to_string(rows));
+  }
+  std::vector<int64_t> counts(rows);
+  SONGVEC_RETURN_IF_ERROR(ReadBlob(version, kCounts, WritableBytes(std::span<int64_t>(counts))));
+  Embeddings embeddings{Vocabulary(), Matrix(static_cast<Eigen::Index>(rows), info.dim),
+                        Matrix(static_cast<Eigen::Index>(rows), info.dim)};
+  SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> output_bytes, BlobBytes(version, kOutput));
+  if (!output_bytes.has_value()) embeddings.output = Matrix();
+  for (const auto& [name, matrix] :
+       {std::pair{kInput, &embeddings.input}, std::pair{kOutput, &embeddings.output}}) {
+    if (matrix->cols() == 0) continue;
+    SONGVEC_RETURN_IF_ERROR(ReadBlob(
+        version, name,
+        WritableBytes(std::span<float>(matrix->data(), static_cast<size_t>(matrix->size())))));
+  }
+  embeddings.vocabulary = Vocabulary(std::move(keys), std::move(counts));
+  return embeddings;
+}
+
+// Models stored before migration 7: a row of model_vectors per song.
+Result<Embeddings> ModelStore::LoadLegacyEmbeddings(const ModelInfo& info) {
+  const int64_t version = info.version;
   const auto rows = static_cast<Eigen::Index>(info.vocab_size);
   Embeddings embeddings{Vocabulary(), Matrix(rows, info.dim), Matrix(rows, info.dim)};
   std::vector<std::string> keys;

@@ -98,6 +98,15 @@ class ModelStore {
   Status SetMetrics(int64_t version, const std::string& metrics_json);
 
  private:
+  // A value of model_blobs, written in chunks; its size in bytes (nullopt if absent); read whole
+  // into `into`, which must be its size (Corruption otherwise).
+  Status PutBlob(int64_t version, const char* name, std::span<const std::byte> bytes);
+  Result<std::optional<size_t>> BlobBytes(int64_t version, const char* name);
+  Status ReadBlob(int64_t version, const char* name, std::span<std::byte> into);
+  // Models stored before model_blobs, a row per song.
+  Result<Embeddings> LoadLegacyEmbeddings(const ModelInfo& info);
+  Result<std::optional<Cooccurrence>> LoadLegacyCooccurrence(const ModelInfo& info);
+
   Database& db_;
 };
 

@@ -414,7 +414,9 @@ TEST_F(ServerTest, ANewlyActivatedModelIsSwappedInWhileRequestsGoOn) {
   EXPECT_EQ(StoreModel(db_path_, TestEmbeddings()), 3);
   {
     Database db = std::move(Database::Open(db_path_, Database::Mode::kReadWrite)).value();
-    ASSERT_TRUE(db.Execute("UPDATE model_vectors SET input = x'00' WHERE model_version = 3").ok());
+    ASSERT_TRUE(db.Execute("UPDATE model_blobs SET data = x'00' WHERE model_version = 3 AND "
+                           "name = 'input'")
+                    .ok());
   }
   EXPECT_FALSE(reloader_->CheckNow().ok());
   EXPECT_EQ(Get("/readyz", 200)["model_version"], 2);

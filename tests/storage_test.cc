@@ -193,6 +193,20 @@ TEST(ModelStore, RoundTripIsExact) {
   EXPECT_EQ(info->stored_bytes, 2 * 300 * 24 * 4);  // both matrices, float32
 }
 
+// A matrix over 16 MiB is stored in several chunks and read back whole.
+TEST(ModelStore, ValuesLargerThanAChunkRoundTripExactly) {
+  Database db = OpenOrDie(":memory:");
+  const Embeddings embeddings = RandomEmbeddings(70000, 64, 7);  // 17.9 MB per matrix
+  const int64_t version = Store(db, embeddings);
+  Statement chunks = std::move(db.Prepare("SELECT count(*) FROM model_blobs WHERE name = 'input'"))
+                         .value();
+  ASSERT_TRUE(*chunks.Step());
+  EXPECT_EQ(chunks.ColumnInt(0), 2);
+  Result<Embeddings> loaded = ModelStore(db).LoadEmbeddings(version);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  ExpectSameEmbeddings(embeddings, *loaded);
+}
+
 TEST(ModelStore, StoredBytesCountVectorsAndCountsAsTheBlobsHoldThem) {
   Database db = OpenOrDie(":memory:");
   ModelInfo info;
@@ -210,12 +224,10 @@ TEST(ModelStore, StoredBytesCountVectorsAndCountsAsTheBlobsHoldThem) {
   EXPECT_EQ(models.Get(*imported)->stored_bytes, 10 * 4 * 4);
   EXPECT_EQ(models.Get(*blend)->stored_bytes, 2 * 10 * 4 * 4 + 3 * 8);
   for (int64_t version : {*imported, *blend}) {
-    Statement sum =
-        std::move(db.Prepare("SELECT (SELECT sum(length(input) + length(output)) FROM "
-                             "model_vectors WHERE model_version = ?1) + (SELECT "
-                             "coalesce(sum(length(neighbors)), 0) FROM model_cooccurrence "
-                             "WHERE model_version = ?1)"))
-            .value();
+    Statement sum = std::move(db.Prepare("SELECT sum(length(data)) FROM model_blobs WHERE "
+                                         "model_version = ?1 AND name IN ('input', 'output', "
+                                         "'cooccurrence_entries')"))
+                        .value();
     sum.Bind(1, version);
     ASSERT_TRUE(*sum.Step());
     EXPECT_EQ(sum.ColumnInt(0), models.Get(version)->stored_bytes);
@@ -251,9 +263,9 @@ TEST(ModelStore, AFailedWriteLeavesTheActiveModelAsItWas) {
   Database db = OpenOrDie(":memory:");
   const Embeddings before = RandomEmbeddings(20, 8, 1);
   const int64_t active = Store(db, before);
-  // The disk "fills up" on the fourth vector of the next model.
-  ASSERT_TRUE(db.Execute("CREATE TRIGGER full BEFORE INSERT ON model_vectors WHEN NEW.row = 3 "
-                         "BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END")
+  // The disk "fills up" on the output vectors of the next model.
+  ASSERT_TRUE(db.Execute("CREATE TRIGGER full BEFORE INSERT ON model_blobs WHEN NEW.name = "
+                         "'output' BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END")
                   .ok());
   {
     Result<Transaction> transaction = Transaction::Begin(db);
@@ -266,7 +278,7 @@ TEST(ModelStore, AFailedWriteLeavesTheActiveModelAsItWas) {
   ModelStore models(db);
   EXPECT_EQ(**models.ActiveVersion(), active);
   EXPECT_EQ(CountRows(db, "models"), 1);
-  EXPECT_EQ(CountRows(db, "model_vectors"), 20);
+  EXPECT_EQ(CountRows(db, "model_blobs"), 4);  // keys, counts, input, output
   ExpectSameEmbeddings(before, *models.LoadEmbeddings(active));
 }
 
@@ -302,20 +314,85 @@ TEST(ModelStore, AWriterKilledMidTransactionLeavesTheActiveModelAsItWas) {
   ModelStore models(db);
   EXPECT_EQ(**models.ActiveVersion(), active);
   EXPECT_EQ(CountRows(db, "models"), 1);
-  EXPECT_EQ(CountRows(db, "model_vectors"), 50);
+  EXPECT_EQ(CountRows(db, "model_blobs"), 4);
   ExpectSameEmbeddings(before, *models.LoadEmbeddings(active));
 }
 
-TEST(ModelStore, ACorruptVectorIsReportedWithItsRow) {
+TEST(ModelStore, ADamagedValueIsReportedWithWhatItHolds) {
   Database db = OpenOrDie(":memory:");
   const int64_t version = Store(db, RandomEmbeddings(5, 8, 1));
-  ASSERT_TRUE(db.Execute("UPDATE model_vectors SET input = x'00' WHERE row = 2").ok());
+  ASSERT_TRUE(db.Execute("UPDATE model_blobs SET data = x'00' WHERE name = 'input'").ok());
   Result<Embeddings> loaded = ModelStore(db).LoadEmbeddings(version);
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), Status::Code::kCorruption);
-  EXPECT_NE(loaded.status().message().find("model 1: row 2 has a 1-byte vector, expected 32"),
+  EXPECT_NE(loaded.status().message().find(
+                "model 1: its input value holds 1 bytes, expected 160"),
             std::string::npos)
       << loaded.status().message();
+  ASSERT_TRUE(db.Execute("UPDATE model_blobs SET data = CAST('a' || x'0a' || 'b' AS BLOB) WHERE "
+                         "name = 'keys'")
+                  .ok());
+  loaded = ModelStore(db).LoadEmbeddings(version);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.status().message().find("its song ids do not end with a line feed"),
+            std::string::npos)
+      << loaded.status().message();
+}
+
+// A model a songvec before migration 7 stored, a row of model_vectors and model_cooccurrence per
+// song, loads as it was written.
+TEST(ModelStore, ModelsStoredARowPerSongStillLoad) {
+  Database db = OpenOrDie(":memory:");
+  const Embeddings embeddings = RandomEmbeddings(6, 3, 4);
+  ASSERT_TRUE(db.Execute("INSERT INTO models (algorithm, hyperparameters, trained_on, vocab_size, "
+                         "dim, training_seconds, tokens, songvec_version) VALUES ('sgns-skipgram', "
+                         "'{}', '{}', 6, 3, 1, 10, 'old')")
+                  .ok());
+  Statement insert = std::move(db.Prepare("INSERT INTO model_vectors (model_version, row, song_id, "
+                                          "count, input, output) VALUES (1, ?, ?, ?, ?, ?)"))
+                         .value();
+  for (int row = 0; row < 6; ++row) {
+    auto bytes = [&](const Matrix& m) {
+      return std::as_bytes(std::span<const float>(m.data() + row * 3, 3));
+    };
+    ASSERT_TRUE(insert.Bind(1, int64_t{row})
+                    .Bind(2, embeddings.vocabulary.key(row))
+                    .Bind(3, embeddings.vocabulary.count(row))
+                    .BindBlob(4, bytes(embeddings.input))
+                    .BindBlob(5, bytes(embeddings.output))
+                    .Run()
+                    .ok());
+    insert.Reset();
+  }
+  // Row 0 stood next to row 4 twice.
+  const int32_t pair[] = {4, 2};
+  Statement neighbors = std::move(db.Prepare("INSERT INTO model_cooccurrence (model_version, row, "
+                                             "neighbors) VALUES (1, 0, ?)"))
+                            .value();
+  ASSERT_TRUE(neighbors.BindBlob(1, std::as_bytes(std::span(pair))).Run().ok());
+  ModelStore models(db);
+  Result<StoredModel> loaded = models.Load(1);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  ExpectSameEmbeddings(embeddings, loaded->embeddings);
+  ASSERT_TRUE(loaded->cooccurrence.has_value());
+  ASSERT_EQ(loaded->cooccurrence->neighbors(0).size(), 1u);
+  EXPECT_EQ(loaded->cooccurrence->neighbors(0)[0], (std::pair<int32_t, int32_t>{4, 2}));
+  EXPECT_TRUE(loaded->cooccurrence->neighbors(1).empty());
+}
+
+// Stored counts come back as they went in; a model stored with co-occurrence loads with it.
+TEST(ModelStore, CooccurrenceRoundTripIsExact) {
+  Database db = OpenOrDie(":memory:");
+  const Cooccurrence counts({0, 2, 2, 3, 3}, {{1, 5}, {3, 1}, {0, 1}});
+  ModelStore models(db);
+  Result<int64_t> version = models.Insert(SomeInfo(), RandomEmbeddings(4, 2, 3), &counts);
+  ASSERT_TRUE(version.ok()) << version.status().message();
+  Result<std::optional<Cooccurrence>> loaded = models.LoadCooccurrence(*version);
+  ASSERT_TRUE(loaded.ok() && loaded->has_value()) << loaded.status().message();
+  EXPECT_EQ((*loaded)->starts(), counts.starts());
+  EXPECT_EQ((*loaded)->entries(), counts.entries());
+  Result<int64_t> plain = models.Insert(SomeInfo(), RandomEmbeddings(4, 2, 4), nullptr);
+  EXPECT_FALSE(models.LoadCooccurrence(*plain)->has_value());
 }
 
 TEST(CatalogStore, UpsertReplacesTitlesAndKeepsOtherSongs) {
@@ -327,6 +404,43 @@ TEST(CatalogStore, UpsertReplacesTitlesAndKeepsOtherSongs) {
       catalog.Upsert({{"1", "New", "A"}, {"3", "Three", "C"}}, CatalogStore::Tags::kKeep).ok());
   EXPECT_EQ(*catalog.All(),
             (std::vector<Song>{{"1", "New", "A"}, {"2", "Two", "B"}, {"3", "Three", "C"}}));
+}
+
+// The search index is rebuilt in the transaction that changes songs: new and renamed songs are
+// found by their new words, not by their old ones.
+TEST(CatalogStore, SearchFollowsEveryUpsert) {
+  Database db = OpenOrDie(":memory:");
+  CatalogStore catalog(db);
+  auto found = [&catalog](const std::string& query) {
+    std::vector<std::string> ids;
+    const Result<std::vector<Song>> songs = catalog.Search(query, 10, 0);
+    EXPECT_TRUE(songs.ok()) << songs.status().message();
+    for (const Song& song : *songs) ids.push_back(song.id);
+    return ids;
+  };
+  ASSERT_TRUE(
+      catalog.Upsert({{"1", "Old Song", "A"}, {"2", "Two", "B"}}, CatalogStore::Tags::kKeep).ok());
+  EXPECT_EQ(found("old"), (std::vector<std::string>{"1"}));
+  {
+    Result<Transaction> transaction = Transaction::Begin(db);
+    ASSERT_TRUE(transaction.ok());
+    ASSERT_TRUE(catalog.Upsert({{"1", "New Song", "A"}, {"3", "Three", "C"}},
+                               CatalogStore::Tags::kKeep)
+                    .ok());
+    ASSERT_TRUE(transaction->Commit().ok());
+  }
+  EXPECT_TRUE(found("old").empty());
+  EXPECT_EQ(found("new"), (std::vector<std::string>{"1"}));
+  EXPECT_EQ(found("song"), (std::vector<std::string>{"1"}));
+  EXPECT_EQ(found("three"), (std::vector<std::string>{"3"}));
+  EXPECT_EQ(found("two"), (std::vector<std::string>{"2"}));
+  // A rolled-back upsert leaves the index as it was.
+  {
+    Result<Transaction> transaction = Transaction::Begin(db);
+    ASSERT_TRUE(catalog.Upsert({{"2", "Renamed", "B"}}, CatalogStore::Tags::kKeep).ok());
+  }
+  EXPECT_EQ(found("two"), (std::vector<std::string>{"2"}));
+  EXPECT_TRUE(found("renamed").empty());
 }
 
 TEST(CatalogStore, TagsAreReplacedOnlyWhenTheSongsComeWithTags) {

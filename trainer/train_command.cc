@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -140,6 +141,14 @@ int RunTrain(const std::vector<std::string>& args) {
     return Fail(Status::InvalidArgument("--tags and --tag-names go together in the yes format"));
   }
 
+  // Each step's wall time goes to the log, so a slow one shows (bench/scale.sh reads them).
+  auto step_start = std::chrono::steady_clock::now();
+  auto step_seconds = [&step_start] {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - step_start).count();
+    step_start = now;
+    return seconds;
+  };
   Result<std::vector<Song>> catalog = ReadCatalog(songs_path, *format);
   if (!catalog.ok()) return Fail(catalog.status());
   if (!tags_path.empty()) {
@@ -165,9 +174,9 @@ int RunTrain(const std::vector<std::string>& args) {
   }
   spdlog::info(
       "{}: {} playlists, {} songs in them ({} lines; dropped {} single-song playlists, "
-      "{} empty lines)",
+      "{} empty lines); read with the catalog in {:.1f} s",
       playlists_path, stats.playlists, corpus->tokens.size(), stats.lines, stats.short_playlists,
-      stats.empty_lines);
+      stats.empty_lines, step_seconds());
 
   const Vocabulary vocabulary = Vocabulary::Build(*corpus, options.min_count);
   const Corpus encoded = vocabulary.Encode(*corpus);
@@ -177,8 +186,10 @@ int RunTrain(const std::vector<std::string>& args) {
   // need it.
   if (!test) *corpus = Corpus();
   spdlog::info(
-      "vocabulary: {} songs appear at least {} time(s); {} playlists and {} tokens to train on",
-      vocabulary.size(), options.min_count, encoded.num_playlists(), encoded.tokens.size());
+      "vocabulary: {} songs appear at least {} time(s); {} playlists and {} tokens to train on "
+      "({:.1f} s, co-occurrence counts included)",
+      vocabulary.size(), options.min_count, encoded.num_playlists(), encoded.tokens.size(),
+      step_seconds());
   spdlog::info("{}: {} songs", songs_path, catalog->size());
   ReportMissingFromCatalog(vocabulary, *catalog, songs_path);
 
@@ -189,6 +200,7 @@ int RunTrain(const std::vector<std::string>& args) {
   Result<Embeddings> embeddings =
       Train(encoded, vocabulary, options, ProgressPrinter(options.epochs), 0.5, &summary);
   if (!embeddings.ok()) return Fail(embeddings.status());
+  step_seconds();
 
   Result<nlohmann::json> playlists_file = DescribeFile(playlists_path);
   if (!playlists_file.ok()) return Fail(playlists_file.status());
@@ -253,12 +265,14 @@ int RunTrain(const std::vector<std::string>& args) {
   info.metrics = metrics.dump();
 
   // Catalog, model and activation land together or not at all.
+  step_seconds();
   Result<Transaction> transaction = Transaction::Begin(*db);
   if (!transaction.ok()) return Fail(transaction.status());
   if (Status s = CatalogStore(*db).Upsert(
           *catalog, tags_path.empty() ? CatalogStore::Tags::kKeep : CatalogStore::Tags::kReplace);
       !s.ok())
     return Fail(s);
+  const double catalog_seconds = step_seconds();
   ModelStore models(*db);
   Result<int64_t> version =
       models.Insert(info, *embeddings, cooccurrence.has_value() ? &*cooccurrence : nullptr);
@@ -267,6 +281,8 @@ int RunTrain(const std::vector<std::string>& args) {
     if (Status s = models.Activate(*version); !s.ok()) return Fail(s);
   }
   if (Status s = transaction->Commit(); !s.ok()) return Fail(s);
+  spdlog::info("stored the catalog ({} songs) in {:.1f} s and model {} in {:.1f} s",
+               catalog->size(), catalog_seconds, *version, step_seconds());
 
   std::printf("model version %lld is %s in %s\n", static_cast<long long>(*version),
               go_live ? "active" : "stored, not active,", db_path.c_str());
