@@ -25,14 +25,15 @@ Result<IndexPolicy> ParseIndexPolicy(const std::string& name) {
   return Status::InvalidArgument("unknown index '" + name + "' (expected auto, flat or pruned)");
 }
 
-std::shared_ptr<const Index> MakeIndex(std::shared_ptr<const FlatIndex> flat, IndexPolicy policy) {
+std::shared_ptr<const Index> MakeIndex(std::shared_ptr<const FlatIndex> flat, IndexPolicy policy,
+                                       IndexLayout layout) {
   // With scalar bounds, cosine scores (which crowd together) prune too little to beat the scan:
   // on yes_complete at sse2 a five-seed similar search took 0.93 ms pruned, 0.52 ms flat, while a
   // next search still took 0.19 ms pruned against 0.52 ms.
   const bool worth_it = flat->size() >= kPrunedMinRows && (QuantizedRows::Vectorized(flat->isa()) ||
                                                            flat->similarity() == Similarity::kDot);
   const bool pruned = policy == IndexPolicy::kPruned || (policy == IndexPolicy::kAuto && worth_it);
-  if (pruned) return std::make_shared<const PrunedIndex>(std::move(flat));
+  if (pruned) return std::make_shared<const PrunedIndex>(std::move(flat), std::move(layout));
   return flat;
 }
 

@@ -58,6 +58,11 @@ class Index {
 
 class FlatIndex;
 
+// How a PrunedIndex lays out its rows in blocks: the row at each position, -1 for padding at the
+// end of a block. Computed once (PrunedIndex::Layout, a clustering) and stored with a model, so
+// that loading it does not cluster again; empty: computed where needed.
+using IndexLayout = std::vector<int32_t>;
+
 // Which index answers a model's searches, chosen when it loads.
 enum class IndexPolicy {
   kAuto,    // PrunedIndex from kPrunedMinRows rows up, but for cosine rows at levels whose bounds
@@ -75,8 +80,10 @@ const char* IndexPolicyName(IndexPolicy policy);
 Result<IndexPolicy> ParseIndexPolicy(const std::string& name);
 
 // The index `policy` picks over the rows of `flat` (shared, not copied: a PrunedIndex scores its
-// candidates exactly with the FlatIndex's own arithmetic, so both give identical answers).
-std::shared_ptr<const Index> MakeIndex(std::shared_ptr<const FlatIndex> flat, IndexPolicy policy);
+// candidates exactly with the FlatIndex's own arithmetic, so both give identical answers); a
+// PrunedIndex takes `layout` (empty: computes it).
+std::shared_ptr<const Index> MakeIndex(std::shared_ptr<const FlatIndex> flat, IndexPolicy policy,
+                                       IndexLayout layout = {});
 
 }  // namespace songvec
 

@@ -113,20 +113,52 @@ void OrderForBlocks(const MatrixRef& vectors, std::span<int32_t> rows) {
 
 }  // namespace
 
-PrunedIndex::PrunedIndex(std::shared_ptr<const FlatIndex> flat) : flat_(std::move(flat)) {
-  if (size() == 0) return;
-  const RowsView rows = flat_->rows();
-  const std::span<const float> bias = flat_->bias();
-  const size_t clusters = std::min(kMaxClusters, (size() + kClusterRows - 1) / kClusterRows);
+IndexLayout PrunedIndex::Layout(const FlatIndex& flat) {
+  IndexLayout layout;
+  if (flat.size() == 0) return layout;
+  const RowsView rows = flat.rows();
+  const size_t clusters = std::min(kMaxClusters, (flat.size() + kClusterRows - 1) / kClusterRows);
   const std::vector<int32_t> cluster_of = KMeans(rows, clusters);
   std::vector<std::vector<int32_t>> members(clusters);
-  for (size_t r = 0; r < size(); ++r) members[cluster_of[r]].push_back(static_cast<int32_t>(r));
+  for (size_t r = 0; r < flat.size(); ++r) {
+    members[cluster_of[r]].push_back(static_cast<int32_t>(r));
+  }
   for (std::vector<int32_t>& cluster : members) {
     if (cluster.empty()) continue;
     OrderForBlocks(rows, cluster);
-    order_.insert(order_.end(), cluster.begin(), cluster.end());
-    order_.resize((order_.size() + kBlockRows - 1) / kBlockRows * kBlockRows, -1);
+    layout.insert(layout.end(), cluster.begin(), cluster.end());
+    layout.resize((layout.size() + kBlockRows - 1) / kBlockRows * kBlockRows, -1);
   }
+  return layout;
+}
+
+bool PrunedIndex::ValidLayout(std::span<const int32_t> layout, size_t rows) {
+  if (layout.size() % kBlockRows != 0 || (rows > 0 && layout.empty())) return false;
+  std::vector<bool> seen(rows, false);
+  size_t placed = 0;
+  for (size_t p = 0; p < layout.size(); ++p) {
+    const int32_t row = layout[p];
+    if (row < 0) {
+      // Padding: the rest of its block, never its first position.
+      if (p % kBlockRows == 0 || (p % kBlockRows != kBlockRows - 1 && layout[p + 1] >= 0)) {
+        return false;
+      }
+      continue;
+    }
+    if (static_cast<size_t>(row) >= rows || seen[row]) return false;
+    seen[row] = true;
+    ++placed;
+  }
+  return placed == rows;
+}
+
+PrunedIndex::PrunedIndex(std::shared_ptr<const FlatIndex> flat, IndexLayout layout)
+    : flat_(std::move(flat)), order_(std::move(layout)) {
+  if (size() == 0) return;
+  if (order_.empty()) order_ = Layout(*flat_);
+  assert(ValidLayout(order_, size()));
+  const RowsView rows = flat_->rows();
+  const std::span<const float> bias = flat_->bias();
   quantized_.emplace(rows, bias, order_, std::span<const float>{}, flat_->isa());
   // Every block holds rows of one cluster, then padding.
   const size_t blocks = order_.size() / kBlockRows;

@@ -4,6 +4,8 @@
 #include <cassert>
 #include <cmath>
 
+#include "core/pruned_index.h"
+
 namespace songvec {
 namespace {
 
@@ -40,9 +42,9 @@ Result<Scoring> ParseScoring(const std::string& name) {
 
 Recommender::Recommender(const Embeddings& embeddings, float next_bias_weight,
                          std::optional<Cooccurrence> cooccurrence, float cooccurrence_weight,
-                         IndexPolicy policy)
+                         IndexPolicy policy, SearchLayouts layouts)
     : unit_(std::make_shared<const FlatIndex>(embeddings.input, Similarity::kCosine)),
-      similar_(MakeIndex(unit_, policy)),
+      similar_(MakeIndex(unit_, policy, std::move(layouts.similar))),
       cooccurrence_(std::move(cooccurrence)),
       cooccurrence_weight_(cooccurrence_weight) {
   if (embeddings.output.cols() > 0) {
@@ -50,8 +52,19 @@ Recommender::Recommender(const Embeddings& embeddings, float next_bias_weight,
     next_ = MakeIndex(
         std::make_shared<const FlatIndex>(embeddings.output, Similarity::kDot,
                                           PopularityTerm(embeddings.vocabulary, next_bias_weight)),
-        policy);
+        policy, std::move(layouts.next));
   }
+}
+
+SearchLayouts Recommender::Layouts(const Embeddings& embeddings) {
+  // A layout depends on the rows alone, not on the popularity term (any valid layout gives the
+  // exact answers; a good one prunes more).
+  SearchLayouts layouts;
+  layouts.similar = PrunedIndex::Layout(FlatIndex(embeddings.input, Similarity::kCosine));
+  if (embeddings.output.cols() > 0) {
+    layouts.next = PrunedIndex::Layout(FlatIndex(embeddings.output, Similarity::kDot));
+  }
+  return layouts;
 }
 
 std::vector<Neighbor> Recommender::Recommend(Scoring scoring, std::span<const int32_t> positive,

@@ -36,6 +36,12 @@ constexpr float kDefaultCooccurrenceWeight = 10.0f;
 const char* ScoringName(Scoring scoring);
 Result<Scoring> ParseScoring(const std::string& name);
 
+// The PrunedIndex layouts of a model's two scorings (empty: computed when an index needs one).
+struct SearchLayouts {
+  IndexLayout similar;  // the input vectors at unit length
+  IndexLayout next;     // the output vectors
+};
+
 // A model ready to answer queries by row. Immutable after construction; thread-safe.
 class Recommender {
  public:
@@ -49,10 +55,16 @@ class Recommender {
   // stood next to the seeds in the training playlists: with `cooccurrence` given, the model is a
   // blend of counting, which knows the pairs it has seen exactly, and the embedding, which ranks
   // what counting has never seen. An `embeddings` without output vectors (0 columns) answers only
-  // kSimilar. `policy` picks the index of each scoring (every one gives the same answers).
+  // kSimilar. `policy` picks the index of each scoring (every one gives the same answers); a
+  // pruned one takes its layout from `layouts`, the model's stored Layouts().
   Recommender(const Embeddings& embeddings, float next_bias_weight,
               std::optional<Cooccurrence> cooccurrence = std::nullopt,
-              float cooccurrence_weight = 0, IndexPolicy policy = IndexPolicy::kAuto);
+              float cooccurrence_weight = 0, IndexPolicy policy = IndexPolicy::kAuto,
+              SearchLayouts layouts = {});
+
+  // The layouts of `embeddings`' pruned searches, to store with the model (PrunedIndex::Layout;
+  // about 10 s each at a million songs).
+  static SearchLayouts Layouts(const Embeddings& embeddings);
 
   size_t size() const { return similar_->size(); }
   bool has_next() const { return next_ != nullptr; }

@@ -33,7 +33,8 @@ Status CatalogStore::Upsert(const std::vector<Song>& songs, Tags tags) {
   // cheaper than keeping it in step song by song when many change, and a retraining on the same
   // catalog changes none.
   if (changed > 0) {
-    SONGVEC_RETURN_IF_ERROR(db_.Execute("INSERT INTO song_search (song_search) VALUES ('rebuild')"));
+    SONGVEC_RETURN_IF_ERROR(
+        db_.Execute("INSERT INTO song_search (song_search) VALUES ('rebuild')"));
   }
   return Status();
 }

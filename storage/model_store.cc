@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "core/pruned_index.h"
+
 namespace songvec {
 namespace {
 
@@ -30,6 +32,8 @@ constexpr const char* kInput = "input";
 constexpr const char* kOutput = "output";
 constexpr const char* kCooccurrenceStarts = "cooccurrence_starts";
 constexpr const char* kCooccurrenceEntries = "cooccurrence_entries";
+constexpr const char* kLayoutSimilar = "layout_similar";
+constexpr const char* kLayoutNext = "layout_next";
 constexpr size_t kChunkBytes = size_t{16} << 20;
 
 Status NotFoundVersion(int64_t version) {
@@ -62,7 +66,7 @@ float CooccurrenceWeight(const ModelInfo& info) {
 
 Recommender MakeRecommender(StoredModel&& model, IndexPolicy policy) {
   return Recommender(model.embeddings, NextBiasWeight(model.info), std::move(model.cooccurrence),
-                     CooccurrenceWeight(model.info), policy);
+                     CooccurrenceWeight(model.info), policy, std::move(model.layouts));
 }
 
 Result<StoredModel> ModelStore::Load(int64_t version) {
@@ -70,11 +74,24 @@ Result<StoredModel> ModelStore::Load(int64_t version) {
   SONGVEC_ASSIGN_OR_RETURN(model.info, Get(version));
   SONGVEC_ASSIGN_OR_RETURN(model.embeddings, LoadEmbeddings(version));
   SONGVEC_ASSIGN_OR_RETURN(model.cooccurrence, LoadCooccurrence(version));
+  for (const auto& [name, layout] : {std::pair{kLayoutSimilar, &model.layouts.similar},
+                                     std::pair{kLayoutNext, &model.layouts.next}}) {
+    SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> bytes, BlobBytes(version, name));
+    if (!bytes.has_value()) continue;
+    layout->resize(*bytes / sizeof(int32_t));
+    SONGVEC_RETURN_IF_ERROR(ReadBlob(version, name, WritableBytes(std::span<int32_t>(*layout))));
+    if (*bytes % sizeof(int32_t) != 0 ||
+        !PrunedIndex::ValidLayout(*layout, model.embeddings.vocabulary.size())) {
+      return Status::Corruption(db_.path() + ": model " + std::to_string(version) + ": its " +
+                                name + " value does not lay out its " +
+                                std::to_string(model.embeddings.vocabulary.size()) + " songs");
+    }
+  }
   return model;
 }
 
 Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embeddings,
-                                   const Cooccurrence* cooccurrence) {
+                                   const Cooccurrence* cooccurrence, const SearchLayouts& layouts) {
   SONGVEC_ASSIGN_OR_RETURN(
       Statement insert,
       db_.Prepare("INSERT INTO models (algorithm, hyperparameters, trained_on, vocab_size, dim, "
@@ -107,8 +124,8 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
   };
   // An imported model has no output vectors: it stores no output value.
   int64_t stored_bytes = 0;
-  for (const auto& [name, matrix] : {std::pair{kInput, &embeddings.input},
-                                     std::pair{kOutput, &embeddings.output}}) {
+  for (const auto& [name, matrix] :
+       {std::pair{kInput, &embeddings.input}, std::pair{kOutput, &embeddings.output}}) {
     if (matrix->cols() == 0) continue;
     SONGVEC_RETURN_IF_ERROR(PutBlob(version, name, matrix_bytes(*matrix)));
     stored_bytes += static_cast<int64_t>(matrix->size() * sizeof(float));
@@ -124,6 +141,12 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
     SONGVEC_RETURN_IF_ERROR(PutBlob(version, kCooccurrenceEntries, entries));
     stored_bytes += static_cast<int64_t>(entries.size());
   }
+  for (const auto& [name, layout] :
+       {std::pair{kLayoutSimilar, &layouts.similar}, std::pair{kLayoutNext, &layouts.next}}) {
+    if (!layout->empty()) {
+      SONGVEC_RETURN_IF_ERROR(PutBlob(version, name, Bytes(std::span<const int32_t>(*layout))));
+    }
+  }
   SONGVEC_ASSIGN_OR_RETURN(Statement size,
                            db_.Prepare("UPDATE models SET stored_bytes = ? WHERE version = ?"));
   SONGVEC_RETURN_IF_ERROR(size.Bind(1, stored_bytes).Bind(2, version).Run());
@@ -133,7 +156,8 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
 Status ModelStore::PutBlob(int64_t version, const char* name, std::span<const std::byte> bytes) {
   SONGVEC_ASSIGN_OR_RETURN(
       Statement insert,
-      db_.Prepare("INSERT INTO model_blobs (model_version, name, chunk, data) VALUES (?, ?, ?, ?)"));
+      db_.Prepare(
+          "INSERT INTO model_blobs (model_version, name, chunk, data) VALUES (?, ?, ?, ?)"));
   // An empty value is one empty chunk, so that it is there.
   int64_t chunk = 0;
   size_t offset = 0;
@@ -161,9 +185,9 @@ Result<std::optional<size_t>> ModelStore::BlobBytes(int64_t version, const char*
 }
 
 Status ModelStore::ReadBlob(int64_t version, const char* name, std::span<std::byte> into) {
-  SONGVEC_ASSIGN_OR_RETURN(Statement select,
-                           db_.Prepare("SELECT chunk, data FROM model_blobs WHERE model_version = ? "
-                                       "AND name = ? ORDER BY chunk"));
+  SONGVEC_ASSIGN_OR_RETURN(
+      Statement select, db_.Prepare("SELECT chunk, data FROM model_blobs WHERE model_version = ? "
+                                    "AND name = ? ORDER BY chunk"));
   select.Bind(1, version).Bind(2, std::string(name));
   size_t offset = 0;
   for (int64_t chunk = 0;; ++chunk) {
@@ -197,8 +221,8 @@ Result<std::optional<Cooccurrence>> ModelStore::LoadCooccurrence(int64_t version
   };
   const auto rows = static_cast<size_t>(info.vocab_size);
   std::vector<uint64_t> stored_starts(rows + 1);
-  SONGVEC_RETURN_IF_ERROR(ReadBlob(version, kCooccurrenceStarts,
-                                   WritableBytes(std::span<uint64_t>(stored_starts))));
+  SONGVEC_RETURN_IF_ERROR(
+      ReadBlob(version, kCooccurrenceStarts, WritableBytes(std::span<uint64_t>(stored_starts))));
   SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> entries_bytes,
                            BlobBytes(version, kCooccurrenceEntries));
   const size_t entry_bytes = entries_bytes.value_or(0);

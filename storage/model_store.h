@@ -43,6 +43,7 @@ struct StoredModel {
   ModelInfo info;
   Embeddings embeddings;
   std::optional<Cooccurrence> cooccurrence;  // blend models only
+  SearchLayouts layouts;  // empty where not stored (models stored before migration 7)
 };
 
 // The Recommender of a stored model, with its stored scoring weights, searching with the indexes
@@ -55,11 +56,12 @@ class ModelStore {
  public:
   explicit ModelStore(Database& db) : db_(db) {}
 
-  // Writes a new version (metadata from `info`, vectors from `embeddings`, and for a blend model
-  // its co-occurrence counts, else null) and returns its number. Run it and Activate() in one
-  // Transaction: a failure or a kill before Commit leaves no trace and the active model as it was.
+  // Writes a new version (metadata from `info`, vectors from `embeddings`, for a blend model its
+  // co-occurrence counts, else null, and the search layouts, Recommender::Layouts(embeddings) or
+  // empty ones) and returns its number. Run it and Activate() in one Transaction: a failure or a
+  // kill before Commit leaves no trace and the active model as it was.
   Result<int64_t> Insert(const ModelInfo& info, const Embeddings& embeddings,
-                         const Cooccurrence* cooccurrence);
+                         const Cooccurrence* cooccurrence, const SearchLayouts& layouts = {});
 
   // Makes `version` the active model. NotFound if there is no such version.
   Status Activate(int64_t version);
@@ -74,7 +76,8 @@ class ModelStore {
   // have dim floats or rows are missing.
   Result<Embeddings> LoadEmbeddings(int64_t version);
 
-  // Metadata, vectors and (for a blend model) co-occurrence counts of `version`.
+  // Metadata, vectors, (for a blend model) co-occurrence counts and the search layouts of
+  // `version`; Corruption if a stored layout does not lay out the model's rows.
   Result<StoredModel> Load(int64_t version);
 
   // The co-occurrence counts of `version`, or nullopt if it is not a blend model.

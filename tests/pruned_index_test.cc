@@ -195,6 +195,50 @@ TEST(PrunedIndex, RecommenderAnswersAsFlatOnATrainedModel) {
   }
 }
 
+// A layout computed once (at training) and given to the constructor makes the same index: the
+// same answers as the FlatIndex's.
+TEST(PrunedIndex, AGivenLayoutGivesTheSameAnswers) {
+  const TrainedShape shape;
+  const auto flat = std::make_shared<const FlatIndex>(shape.vectors, Similarity::kDot, shape.bias);
+  const IndexLayout layout = PrunedIndex::Layout(*flat);
+  ASSERT_TRUE(PrunedIndex::ValidLayout(layout, TrainedShape::kRows));
+  const PrunedIndex given(flat, layout);
+  Random rng(8);
+  for (int trial = 0; trial < 10; ++trial) {
+    const auto seed = static_cast<int32_t>(rng.Uniform(TrainedShape::kRows));
+    const std::vector<float> query(shape.vectors.row(seed).data(),
+                                   shape.vectors.row(seed).data() + TrainedShape::kDim);
+    const std::vector<Neighbor> expected = flat->Search(query, 10, nullptr);
+    const std::vector<Neighbor> found = given.Search(query, 10, nullptr);
+    ASSERT_EQ(found.size(), expected.size());
+    for (size_t i = 0; i < found.size(); ++i) {
+      EXPECT_EQ(found[i].row, expected[i].row);
+      EXPECT_EQ(found[i].score, expected[i].score);
+    }
+  }
+}
+
+TEST(PrunedIndex, ValidLayoutsPlaceEveryRowOnceWithPaddingLast) {
+  IndexLayout layout(16, -1);
+  for (int32_t r = 0; r < 5; ++r) layout[r] = r;
+  EXPECT_TRUE(PrunedIndex::ValidLayout(layout, 5));
+  EXPECT_FALSE(PrunedIndex::ValidLayout(layout, 6));  // a row missing
+  EXPECT_FALSE(PrunedIndex::ValidLayout(layout, 4));  // a row that is not there
+  IndexLayout twice = layout;
+  twice[4] = 3;
+  EXPECT_FALSE(PrunedIndex::ValidLayout(twice, 5));
+  IndexLayout gap = layout;
+  gap[2] = -1;
+  gap[5] = 2;  // padding before a row
+  EXPECT_FALSE(PrunedIndex::ValidLayout(gap, 5));
+  IndexLayout partial(layout.begin(), layout.begin() + 8);
+  EXPECT_FALSE(PrunedIndex::ValidLayout(partial, 5));  // not whole blocks
+  IndexLayout empty_block = layout;
+  empty_block.insert(empty_block.end(), 16, -1);
+  EXPECT_FALSE(PrunedIndex::ValidLayout(empty_block, 5));
+  EXPECT_TRUE(PrunedIndex::ValidLayout({}, 0));
+}
+
 // Sizes around a block of 16, and none at all; k beyond what is left; everything excluded.
 TEST(PrunedIndex, IdenticalToFlatAtTinySizes) {
   Random rng(21);

@@ -198,8 +198,8 @@ TEST(ModelStore, ValuesLargerThanAChunkRoundTripExactly) {
   Database db = OpenOrDie(":memory:");
   const Embeddings embeddings = RandomEmbeddings(70000, 64, 7);  // 17.9 MB per matrix
   const int64_t version = Store(db, embeddings);
-  Statement chunks = std::move(db.Prepare("SELECT count(*) FROM model_blobs WHERE name = 'input'"))
-                         .value();
+  Statement chunks =
+      std::move(db.Prepare("SELECT count(*) FROM model_blobs WHERE name = 'input'")).value();
   ASSERT_TRUE(*chunks.Step());
   EXPECT_EQ(chunks.ColumnInt(0), 2);
   Result<Embeddings> loaded = ModelStore(db).LoadEmbeddings(version);
@@ -325,8 +325,7 @@ TEST(ModelStore, ADamagedValueIsReportedWithWhatItHolds) {
   Result<Embeddings> loaded = ModelStore(db).LoadEmbeddings(version);
   ASSERT_FALSE(loaded.ok());
   EXPECT_EQ(loaded.status().code(), Status::Code::kCorruption);
-  EXPECT_NE(loaded.status().message().find(
-                "model 1: its input value holds 1 bytes, expected 160"),
+  EXPECT_NE(loaded.status().message().find("model 1: its input value holds 1 bytes, expected 160"),
             std::string::npos)
       << loaded.status().message();
   ASSERT_TRUE(db.Execute("UPDATE model_blobs SET data = CAST('a' || x'0a' || 'b' AS BLOB) WHERE "
@@ -335,6 +334,30 @@ TEST(ModelStore, ADamagedValueIsReportedWithWhatItHolds) {
   loaded = ModelStore(db).LoadEmbeddings(version);
   ASSERT_FALSE(loaded.ok());
   EXPECT_NE(loaded.status().message().find("its song ids do not end with a line feed"),
+            std::string::npos)
+      << loaded.status().message();
+}
+
+// The search layouts stored with a model come back; one that does not lay out the model's rows is
+// refused naming it.
+TEST(ModelStore, SearchLayoutsRoundTripAndAreChecked) {
+  Database db = OpenOrDie(":memory:");
+  const Embeddings embeddings = RandomEmbeddings(40, 4, 5);
+  const SearchLayouts layouts = Recommender::Layouts(embeddings);
+  ModelStore models(db);
+  Result<int64_t> version = models.Insert(SomeInfo(), embeddings, nullptr, layouts);
+  ASSERT_TRUE(version.ok()) << version.status().message();
+  Result<StoredModel> loaded = models.Load(*version);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->layouts.similar, layouts.similar);
+  EXPECT_EQ(loaded->layouts.next, layouts.next);
+  EXPECT_FALSE(layouts.next.empty());
+  ASSERT_TRUE(
+      db.Execute("UPDATE model_blobs SET data = zeroblob(length(data)) WHERE name = 'layout_next'")
+          .ok());
+  loaded = models.Load(*version);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.status().message().find("its layout_next value does not lay out its 40 songs"),
             std::string::npos)
       << loaded.status().message();
 }
@@ -424,9 +447,9 @@ TEST(CatalogStore, SearchFollowsEveryUpsert) {
   {
     Result<Transaction> transaction = Transaction::Begin(db);
     ASSERT_TRUE(transaction.ok());
-    ASSERT_TRUE(catalog.Upsert({{"1", "New Song", "A"}, {"3", "Three", "C"}},
-                               CatalogStore::Tags::kKeep)
-                    .ok());
+    ASSERT_TRUE(
+        catalog.Upsert({{"1", "New Song", "A"}, {"3", "Three", "C"}}, CatalogStore::Tags::kKeep)
+            .ok());
     ASSERT_TRUE(transaction->Commit().ok());
   }
   EXPECT_TRUE(found("old").empty());

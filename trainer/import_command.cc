@@ -57,7 +57,8 @@ int RunImport(const std::vector<std::string>& args) {
   if (Status s = CatalogStore(*db).Upsert(catalog, CatalogStore::Tags::kKeep); !s.ok())
     return Fail(s);
   ModelStore models(*db);
-  Result<int64_t> version = models.Insert(info, embeddings, nullptr);
+  Result<int64_t> version =
+      models.Insert(info, embeddings, nullptr, Recommender::Layouts(embeddings));
   if (!version.ok()) return Fail(version.status());
   if (activate) {
     if (Status s = models.Activate(*version); !s.ok()) return Fail(s);

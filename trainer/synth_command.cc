@@ -27,13 +27,14 @@ int RunSynth(const std::vector<std::string>& args) {
   SetUpLogging();
   SyntheticOptions options;
   std::string out_dir;
-  int64_t songs = static_cast<int64_t>(options.genres) * options.artists_per_genre *
-                  options.songs_per_artist;
+  int64_t songs =
+      static_cast<int64_t>(options.genres) * options.artists_per_genre * options.songs_per_artist;
   int playlists = options.playlists;
   FlagSet flags("songvec-train synth --out DIR [options]");
   flags.Add("out", &out_dir, "folder for train.txt, test.txt (yes.com format) and song_hash.txt");
-  flags.Add("songs", &songs,
-            "songs in the catalog, rounded up to a whole number of artists in every genre (64 songs)");
+  flags.Add(
+      "songs", &songs,
+      "songs in the catalog, rounded up to a whole number of artists in every genre (64 songs)");
   flags.Add("playlists", &playlists, "playlists to generate (every tenth goes to test.txt)");
   flags.Add("min-length", &options.min_length, "shortest playlist");
   flags.Add("max-length", &options.max_length, "longest playlist");

@@ -201,6 +201,9 @@ int RunTrain(const std::vector<std::string>& args) {
       Train(encoded, vocabulary, options, ProgressPrinter(options.epochs), 0.5, &summary);
   if (!embeddings.ok()) return Fail(embeddings.status());
   step_seconds();
+  // The searches' layouts, stored with the model so that the server does not cluster at load.
+  SearchLayouts layouts = Recommender::Layouts(*embeddings);
+  spdlog::info("laid out the model's searches in {:.1f} s", step_seconds());
 
   Result<nlohmann::json> playlists_file = DescribeFile(playlists_path);
   if (!playlists_file.ok()) return Fail(playlists_file.status());
@@ -224,7 +227,8 @@ int RunTrain(const std::vector<std::string>& args) {
   if (test) {
     const std::vector<size_t> ten = {10};
     const Recommender candidate(*embeddings, popularity_weight, cooccurrence,
-                                static_cast<float>(cooccurrence_weight));
+                                static_cast<float>(cooccurrence_weight), IndexPolicy::kAuto,
+                                layouts);
     nlohmann::json scored = EvaluateAndPrint(vocabulary, candidate, *test, *corpus, ten, nullptr,
                                              "new model", options.threads);
     // The product's headline: next-song HR@10, the "next" way where both models have it.
@@ -274,8 +278,8 @@ int RunTrain(const std::vector<std::string>& args) {
     return Fail(s);
   const double catalog_seconds = step_seconds();
   ModelStore models(*db);
-  Result<int64_t> version =
-      models.Insert(info, *embeddings, cooccurrence.has_value() ? &*cooccurrence : nullptr);
+  Result<int64_t> version = models.Insert(
+      info, *embeddings, cooccurrence.has_value() ? &*cooccurrence : nullptr, layouts);
   if (!version.ok()) return Fail(version.status());
   if (go_live) {
     if (Status s = models.Activate(*version); !s.ok()) return Fail(s);
