@@ -218,13 +218,16 @@ start_server ceiling "$ceiling" --port 0 --workers 128
 pid_ceiling=$started_pid port_ceiling=$started_port
 start_server songvec "$server" --db "$db" --port 0 --workers 128 --keep-alive 5 --access-log="$access_log"
 pid_songvec=$started_pid port_songvec=$started_port
-# Measure the steady state: the server answers at once, but single-song queries get fast once its
-# background warm-up has filled the neighbour caches (its log says when).
+# Measure the steady state: the port is open at once, the model answers once /readyz says so, and
+# single-song queries get fast once the background warm-up has filled the neighbour caches (its
+# log says when; a catalog too large for a warm-up fills them as songs are asked for).
 for _ in $(seq 1200); do
-  grep -q 'neighbour caches of model .* warm' "$work/songvec.log" && break
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port_songvec/readyz")" = 200 ] &&
+    grep -qE 'neighbour caches (of model .* warm|fill as)' "$work/songvec.log" && break
   sleep 0.5
 done
-grep 'neighbour caches of model .* warm' "$work/songvec.log" | sed 's/.*\(neighbour caches.*\)/songvec-server: \1/' ||
+grep -E 'neighbour caches (of model .* warm|fill as)' "$work/songvec.log" | sed 's/.*\] //' |
+  sed 's/^/songvec-server: /' ||
   echo "songvec-server: neighbour caches still warming after 10 minutes; measuring anyway"
 # Where it runs: the SIMD level (SONGVEC_ISA picks one) and the indexes of the model it serves.
 simd=$(sed -n 's/.*(SIMD level \([a-z0-9]*\)).*/\1/p' "$work/songvec.log" | head -1)

@@ -86,14 +86,6 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  // Without an active model the server starts all the same, not ready (GET /readyz answers 503),
-  // and serves the first model activated.
-  if (Status loaded = (*reloader)->CheckNow(); !loaded.ok()) return 1;
-  if (!(*reloader)->Current()) {
-    spdlog::warn("{} has no active model yet: not ready until one is trained", config.db_path);
-  }
-  (*reloader)->Start(std::chrono::milliseconds(static_cast<int64_t>(config.reload_seconds * 1000)));
-
   httplib::Server server;
   songvec::SongService service(**reloader, **reader, metrics);
   service.Install(server, config);
@@ -103,6 +95,11 @@ int main(int argc, char** argv) {
                   config.host, config.port);
     return 1;
   }
+  // The port is open before the model loads: until it can answer, GET /readyz and the model routes
+  // answer 503 (a health check sees "not ready", not "connection refused"). The first check runs
+  // at once; without an active model the server serves the first one activated.
+  (*reloader)->Trigger();
+  (*reloader)->Start(std::chrono::milliseconds(static_cast<int64_t>(config.reload_seconds * 1000)));
   std::thread signal_thread([&] {
     while (true) {
       int signal = 0;

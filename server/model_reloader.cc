@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <utility>
 
 #include "core/isa.h"
@@ -14,7 +16,14 @@ namespace {
 
 // Loading a model and warming its caches yield the CPU to request handlers, so that a reload does
 // not slow the answers in flight (Linux gives each thread its own nice value).
-void YieldToRequests() { setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10); }
+// 10 below the process's own priority (Linux gives each thread its own nice value), so that a
+// server started under nice keeps its requests ahead of its loading too.
+void YieldToRequests() {
+  const auto thread = static_cast<id_t>(gettid());
+  errno = 0;
+  const int nice = getpriority(PRIO_PROCESS, thread);
+  if (errno == 0) setpriority(PRIO_PROCESS, thread, std::min(nice + 10, 19));
+}
 
 }  // namespace
 
@@ -39,6 +48,13 @@ void ModelReloader::Warm(std::shared_ptr<const ModelSnapshot> snapshot) {
   const uint64_t generation = ++generation_;
   if (warmer_.joinable()) warmer_.join();
   const int64_t version = snapshot->info().version;
+  if (snapshot->model_songs() > kWarmUpMaxSongs) {
+    spdlog::info(
+        "model {} has {} songs: its neighbour caches fill as songs are asked for (a warm-up is for "
+        "catalogs of up to {})",
+        version, snapshot->model_songs(), kWarmUpMaxSongs);
+    return;
+  }
   warmer_ = std::thread([this, generation, version,
                          weak = std::weak_ptr<const ModelSnapshot>(snapshot)] {
     YieldToRequests();
@@ -50,7 +66,8 @@ void ModelReloader::Warm(std::shared_ptr<const ModelSnapshot> snapshot) {
         if (!model) return;
         const NeighborCache* cache = model->neighbor_cache(scoring);
         if (cache == nullptr || row >= cache->size()) break;
-        cache->Get(static_cast<int32_t>(row));
+        std::vector<Neighbor> scratch;
+        cache->Get(static_cast<int32_t>(row), &scratch);
       }
     }
     spdlog::info("neighbour caches of model {} warm in {:.1f} s", version,
@@ -68,7 +85,13 @@ Status ModelReloader::CheckNow() {
   if (retired_.use_count() == 1) retired_.reset();
   Result<std::optional<int64_t>> active = ModelStore(db_).ActiveVersion();
   Status status = active.status();
-  if (status.ok() && !active->has_value()) return Status();  // nothing to serve yet
+  if (status.ok() && !active->has_value()) {
+    // Nothing to serve yet: said once.
+    if (!told_no_model_)
+      spdlog::warn("{}: no active model yet: not ready until one is trained", db_.path());
+    told_no_model_ = true;
+    return Status();
+  }
   const std::shared_ptr<const ModelSnapshot> serving = Current();
   if (status.ok() && serving != nullptr && serving->info().version == **active) return Status();
   if (status.ok()) {

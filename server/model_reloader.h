@@ -47,13 +47,17 @@ class ModelReloader {
       : db_(std::move(db)), metrics_(metrics), policy_(policy) {}
 
   // Fills the neighbour caches of `snapshot` on a background thread (one core), so that a
-  // freshly loaded model soon answers single-song queries from memory. Stops the previous warm-up.
+  // freshly loaded model soon answers single-song queries from memory, if it has at most
+  // kWarmUpMaxSongs songs (17 s of one core for yes_complete's 72,732; a warm-up grows as the
+  // square of the catalog); bigger ones fill their caches on first use. Stops the previous warm-up.
+  static constexpr size_t kWarmUpMaxSongs = 100000;
   void Warm(std::shared_ptr<const ModelSnapshot> snapshot);
 
   Database db_;  // used by CheckNow() only, which runs on one thread at a time
   Metrics& metrics_;
   const IndexPolicy policy_;
-  std::mutex check_mu_;  // serialises CheckNow()
+  bool told_no_model_ = false;  // used by CheckNow() only
+  std::mutex check_mu_;         // serialises CheckNow()
 
   mutable std::mutex mu_;  // guards the members below
   std::shared_ptr<const ModelSnapshot> current_;

@@ -206,7 +206,8 @@ std::vector<Neighbor> Rank(const ModelSnapshot& model, Scoring scoring,
   const NeighborCache* cache = model.neighbor_cache(scoring);
   bool answered = false;
   if (cache != nullptr && positive.size() == 1 && negative.empty()) {
-    const std::vector<Neighbor>& cached = cache->Get(positive[0]);
+    std::vector<Neighbor> scratch;
+    const std::vector<Neighbor>& cached = cache->Get(positive[0], &scratch);
     kept = Filter(model, cached, wanted, max_per_artist, exclude);
     // The cache holds every other row when it is shorter than its depth.
     answered = kept.size() == wanted || cached.size() < NeighborCache::kDepth;

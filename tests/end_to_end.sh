@@ -230,6 +230,15 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 [ -n "$port" ] || { cat "$work/server.log"; fail "the server did not start"; }
+# The port opens before the model loads: /readyz answers (503 while loading), then turns 200.
+ready=
+for _ in $(seq 100); do
+  ready=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")
+  [ "$ready" = 200 ] && break
+  [ "$ready" = 503 ] || fail "/readyz answered $ready while the model loaded"
+  sleep 0.1
+done
+[ "$ready" = 200 ] || fail "the server was not ready after 10 s"
 curl -sf "http://127.0.0.1:$port/healthz" > "$work/health.json"
 curl -sf "http://127.0.0.1:$port/v1/songs/0/similar?k=5" > "$work/similar.json"
 curl -sf "http://127.0.0.1:$port/v1/songs/0/next?k=5" > "$work/next.json"

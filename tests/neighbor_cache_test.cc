@@ -28,15 +28,30 @@ TEST(NeighborCache, EveryEntryIsTheExactAnswerForThatSongAlone) {
       const int32_t seed[] = {row};
       const std::vector<Neighbor> exact = recommender.Recommend(
           scoring, seed, {}, NeighborCache::kDepth, [row](int32_t r) { return r == row; });
-      const std::vector<Neighbor>& cached = cache.Get(row);
+      std::vector<Neighbor> scratch;
+      const std::vector<Neighbor>& cached = cache.Get(row, &scratch);
       ASSERT_EQ(cached.size(), NeighborCache::kDepth);
       for (size_t i = 0; i < exact.size(); ++i) {
         EXPECT_EQ(cached[i].row, exact[i].row) << i;
         EXPECT_EQ(cached[i].score, exact[i].score) << i;
       }
-      EXPECT_EQ(&cache.Get(row), &cached);  // computed once
+      EXPECT_EQ(&cache.Get(row, &scratch), &cached);  // computed once
+      EXPECT_TRUE(scratch.empty());
     }
   }
+  // A full cache answers the same and keeps nothing more.
+  const NeighborCache small(recommender, Scoring::kNext, 2);
+  std::vector<Neighbor> scratch;
+  const std::vector<Neighbor>* first = &small.Get(0, &scratch);
+  EXPECT_EQ(&small.Get(1, &scratch), &small.Get(1, &scratch));
+  const std::vector<Neighbor>& third = small.Get(2, &scratch);
+  EXPECT_EQ(&third, &scratch);
+  const int32_t seed[] = {2};
+  const std::vector<Neighbor> exact = recommender.Recommend(
+      Scoring::kNext, seed, {}, NeighborCache::kDepth, [](int32_t r) { return r == 2; });
+  ASSERT_EQ(third.size(), exact.size());
+  for (size_t i = 0; i < exact.size(); ++i) EXPECT_EQ(third[i].row, exact[i].row);
+  EXPECT_EQ(&small.Get(0, &scratch), first);
 }
 
 }  // namespace
