@@ -1,6 +1,7 @@
 #ifndef SONGVEC_SERVER_DATABASE_READER_H_
 #define SONGVEC_SERVER_DATABASE_READER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -16,9 +17,12 @@
 namespace songvec {
 
 // What requests read from the database itself rather than from the loaded model: catalog search
-// and the model versions. One read-only connection, one query at a time; thread-safe.
+// and the model versions. kConnections read-only connections, a query on each at a time, so that a
+// slow search does not hold up the others; thread-safe.
 class DatabaseReader {
  public:
+  static constexpr size_t kConnections = 4;
+
   static Result<std::unique_ptr<DatabaseReader>> Open(const std::string& db_path);
 
   // CatalogStore::Search.
@@ -29,10 +33,18 @@ class DatabaseReader {
   Result<ModelInfo> Model(int64_t version);
 
  private:
-  explicit DatabaseReader(Database db) : db_(std::move(db)) {}
+  struct Connection {
+    explicit Connection(Database opened) : db(std::move(opened)) {}
+    std::mutex mu;
+    Database db;
+  };
+  DatabaseReader() = default;
+  // Runs `read` on a free connection, or waits for one.
+  template <typename Read>
+  auto With(Read read);
 
-  std::mutex mu_;
-  Database db_;
+  std::vector<std::unique_ptr<Connection>> connections_;
+  std::atomic<size_t> next_{0};
 };
 
 }  // namespace songvec

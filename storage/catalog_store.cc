@@ -1,5 +1,6 @@
 #include "storage/catalog_store.h"
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -74,17 +75,31 @@ Result<std::vector<Song>> CatalogStore::Search(std::string_view query, int64_t l
     i = end;
   }
   if (words == 0) return Status::InvalidArgument("the query has no letters or digits");
+  // Without ORDER BY, FTS5 hands out matches in rowid order and stops at the LIMIT: the cost is
+  // bounded by kSearchCandidates, whatever the query matches. Ranked here, best bm25 first, ties to
+  // the earlier song.
   SONGVEC_ASSIGN_OR_RETURN(Statement select,
-                           db_.Prepare("SELECT s.id, s.title, s.artist FROM song_search "
-                                       "JOIN songs s ON s.rowid = song_search.rowid "
-                                       "WHERE song_search MATCH ? ORDER BY rank LIMIT ? OFFSET ?"));
-  select.Bind(1, match).Bind(2, limit).Bind(3, offset);
-  std::vector<Song> songs;
+                           db_.Prepare("SELECT rowid, bm25(song_search) FROM song_search "
+                                       "WHERE song_search MATCH ? LIMIT ?"));
+  select.Bind(1, match).Bind(2, kSearchCandidates);
+  std::vector<std::pair<double, int64_t>> ranked;
   while (true) {
     SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
-    if (!row) return songs;
-    songs.push_back({select.ColumnText(0), select.ColumnText(1), select.ColumnText(2), {}});
+    if (!row) break;
+    ranked.emplace_back(select.ColumnDouble(1), select.ColumnInt(0));
   }
+  std::sort(ranked.begin(), ranked.end());
+  SONGVEC_ASSIGN_OR_RETURN(Statement song,
+                           db_.Prepare("SELECT id, title, artist FROM songs WHERE rowid = ?"));
+  std::vector<Song> songs;
+  for (auto i = static_cast<size_t>(std::max<int64_t>(offset, 0));
+       i < ranked.size() && songs.size() < static_cast<size_t>(limit); ++i) {
+    song.Bind(1, ranked[i].second);
+    SONGVEC_ASSIGN_OR_RETURN(bool row, song.Step());
+    if (row) songs.push_back({song.ColumnText(0), song.ColumnText(1), song.ColumnText(2), {}});
+    song.Reset();
+  }
+  return songs;
 }
 
 }  // namespace songvec

@@ -466,6 +466,29 @@ TEST(CatalogStore, SearchFollowsEveryUpsert) {
   EXPECT_TRUE(found("renamed").empty());
 }
 
+// A query matching more songs than kSearchCandidates ranks the first of them in catalog order and
+// offers no more: its cost is bounded.
+TEST(CatalogStore, SearchRanksAtMostItsCandidates) {
+  Database db = OpenOrDie(":memory:");
+  CatalogStore catalog(db);
+  std::vector<Song> songs;
+  const auto many = CatalogStore::kSearchCandidates + 500;
+  for (int64_t i = 0; i < many; ++i) {
+    // Song 1's title says "love" twice: the best bm25 score among the candidates.
+    songs.push_back({std::to_string(i), i == 1 ? "Love Love" : "Love " + std::to_string(i), "A"});
+  }
+  ASSERT_TRUE(catalog.Upsert(songs, CatalogStore::Tags::kKeep).ok());
+  Result<std::vector<Song>> best = catalog.Search("love", 3, 0);
+  ASSERT_TRUE(best.ok()) << best.status().message();
+  ASSERT_EQ(best->size(), 3u);
+  EXPECT_EQ(best->front().id, "1");
+  Result<std::vector<Song>> last = catalog.Search("love", 10, CatalogStore::kSearchCandidates - 4);
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(last->size(), 4u);
+  for (const Song& song : *last) EXPECT_LT(std::stoll(song.id), CatalogStore::kSearchCandidates);
+  EXPECT_TRUE(catalog.Search("love", 10, CatalogStore::kSearchCandidates)->empty());
+}
+
 TEST(CatalogStore, TagsAreReplacedOnlyWhenTheSongsComeWithTags) {
   Database db = OpenOrDie(":memory:");
   CatalogStore catalog(db);
