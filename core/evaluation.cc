@@ -36,7 +36,27 @@ NextSongPairs CollectPairs(const Corpus& test, const Vocabulary& vocabulary) {
       if (a >= 0 && b >= 0) result.pairs.emplace_back(a, b);
     }
   }
+  result.in_vocabulary = result.pairs.size();
   return result;
+}
+
+void SamplePairs(size_t max_pairs, uint64_t seed, NextSongPairs* pairs) {
+  const size_t n = pairs->pairs.size();
+  if (max_pairs == 0 || n <= max_pairs) return;
+  // The first max_pairs of a seeded Fisher-Yates shuffle of the indices, back in their order.
+  std::vector<size_t> index(n);
+  std::iota(index.begin(), index.end(), size_t{0});
+  Random rng(seed);
+  for (size_t i = 0; i < max_pairs; ++i) {
+    const size_t j = i + static_cast<size_t>(rng.UniformDouble() * static_cast<double>(n - i));
+    std::swap(index[i], index[std::min(j, n - 1)]);
+  }
+  index.resize(max_pairs);
+  std::sort(index.begin(), index.end());
+  std::vector<std::pair<int32_t, int32_t>> kept;
+  kept.reserve(max_pairs);
+  for (size_t i : index) kept.push_back(pairs->pairs[i]);
+  pairs->pairs = std::move(kept);
 }
 
 std::vector<uint32_t> RankTargets(const NextSongPairs& pairs, size_t max_k, const Ranker& ranker,
@@ -179,10 +199,11 @@ std::vector<Segment> SegmentsByPopularity(const std::vector<int64_t>& counts) {
 
 EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommender& recommender,
                                   const Corpus& test, const Corpus& train,
-                                  const std::vector<size_t>& ks, int threads) {
+                                  const std::vector<size_t>& ks, int threads, size_t max_pairs) {
   assert(!ks.empty() && std::is_sorted(ks.begin(), ks.end()));
   EvaluationReport report;
   report.pairs = CollectPairs(test, vocabulary);
+  SamplePairs(max_pairs, 1, &report.pairs);
   const std::vector<int64_t> counts = CountsIn(train, vocabulary);
   const std::vector<Segment> segment_of_row = SegmentsByPopularity(counts);
   std::vector<bool> in_segment[3];

@@ -21,15 +21,30 @@ namespace songvec {
 
 // The test pairs, as vocabulary rows.
 struct NextSongPairs {
-  std::vector<std::pair<int32_t, int32_t>> pairs;  // (a, b) with both in the vocabulary
+  std::vector<std::pair<int32_t, int32_t>> pairs;  // (a, b) with both in the vocabulary (scored)
   size_t total = 0;                                // all consecutive pairs with a != b
+  size_t in_vocabulary = 0;  // pairs with both songs in the vocabulary: pairs, unless sampled
   double coverage() const {
-    return total == 0 ? 0 : static_cast<double>(pairs.size()) / static_cast<double>(total);
+    return total == 0 ? 0 : static_cast<double>(in_vocabulary) / static_cast<double>(total);
   }
+  bool sampled() const { return pairs.size() < in_vocabulary; }
 };
 
 // Collects the pairs of `test` (keys matched against `vocabulary` by external id).
 NextSongPairs CollectPairs(const Corpus& test, const Vocabulary& vocabulary);
+
+// Keeps `max_pairs` of the pairs, drawn uniformly without replacement (the same seed keeps the
+// same ones) and in their order; all of them if there are no more, or if `max_pairs` is 0.
+void SamplePairs(size_t max_pairs, uint64_t seed, NextSongPairs* pairs);
+
+// The sample size evaluation uses unless told: every pair for a catalog of up to
+// kSampledEvaluationSongs songs, kDefaultSampledPairs above (each distinct source song is a
+// search of the whole catalog per ranking).
+constexpr size_t kSampledEvaluationSongs = 200000;
+constexpr size_t kDefaultSampledPairs = 20000;
+inline size_t DefaultMaxPairs(size_t songs) {
+  return songs > kSampledEvaluationSongs ? kDefaultSampledPairs : 0;
+}
 
 // Mean figures at one cut-off k over the scored pairs.
 struct RankingMetrics {
@@ -94,10 +109,11 @@ struct EvaluationReport {
 };
 
 // Evaluates `recommender` (whose rows are `vocabulary`'s) on `test`, with the baselines' counts and
-// the segments taken from `train`, at the cut-offs `ks` (ascending), using `threads` threads.
+// the segments taken from `train`, at the cut-offs `ks` (ascending), using `threads` threads, on
+// `max_pairs` of the pairs (SamplePairs, seed 1; 0: all).
 EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommender& recommender,
                                   const Corpus& test, const Corpus& train,
-                                  const std::vector<size_t>& ks, int threads);
+                                  const std::vector<size_t>& ks, int threads, size_t max_pairs = 0);
 
 // Whether a model's neighbours make sense by a measure independent of playlist order: for every
 // song with tags, its k most similar songs among the songs with tags ("similar" scoring), and the

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace songvec {
@@ -43,6 +44,35 @@ TEST_F(EvaluationTest, CollectsConsecutiveDistinctPairsAndCoverage) {
   EXPECT_EQ(pairs.total, 3u);
   EXPECT_EQ(pairs.pairs, (std::vector<std::pair<int32_t, int32_t>>{{0, 4}, {4, 3}}));
   EXPECT_DOUBLE_EQ(pairs.coverage(), 2.0 / 3.0);
+}
+
+// A sample keeps the asked number of pairs, the same ones for a seed, in their order; coverage
+// still counts every pair; 0 or a number above the pairs keeps them all.
+TEST(SamplePairs, IsReproducibleOrderedAndSaidSo) {
+  NextSongPairs all;
+  for (int32_t i = 0; i < 1000; ++i) all.pairs.emplace_back(i, i + 1);
+  all.total = all.in_vocabulary = 1000;
+  NextSongPairs sample = all, again = all, other = all;
+  SamplePairs(100, 1, &sample);
+  SamplePairs(100, 1, &again);
+  SamplePairs(100, 2, &other);
+  ASSERT_EQ(sample.pairs.size(), 100u);
+  EXPECT_EQ(sample.pairs, again.pairs);
+  EXPECT_NE(sample.pairs, other.pairs);
+  EXPECT_TRUE(std::is_sorted(sample.pairs.begin(), sample.pairs.end()));
+  EXPECT_EQ(std::adjacent_find(sample.pairs.begin(), sample.pairs.end()), sample.pairs.end());
+  EXPECT_TRUE(sample.sampled());
+  EXPECT_DOUBLE_EQ(sample.coverage(), 1.0);
+  // Drawn from the whole range, not its start.
+  EXPECT_GT(sample.pairs.back().first, 800);
+  for (size_t keep : {size_t{0}, size_t{1000}, size_t{5000}}) {
+    NextSongPairs whole = all;
+    SamplePairs(keep, 1, &whole);
+    EXPECT_EQ(whole.pairs, all.pairs);
+    EXPECT_FALSE(whole.sampled());
+  }
+  EXPECT_EQ(DefaultMaxPairs(kSampledEvaluationSongs), 0u);
+  EXPECT_EQ(DefaultMaxPairs(kSampledEvaluationSongs + 1), kDefaultSampledPairs);
 }
 
 TEST_F(EvaluationTest, CosineMetricsFollowTheDefinitions) {

@@ -184,6 +184,7 @@ nlohmann::json ReportToJson(const EvaluationReport& report) {
   nlohmann::json segments;
   for (size_t s = 0; s < 3; ++s) segments[kSegmentNames[s]] = report.pairs_by_segment[s];
   return {{"pairs", report.pairs.total},
+          {"pairs_in_vocabulary", report.pairs.in_vocabulary},
           {"scored_pairs", report.pairs.pairs.size()},
           {"coverage", report.pairs.coverage()},
           {"pairs_by_target_segment", segments},
@@ -195,9 +196,15 @@ std::string FormatReport(const EvaluationReport& report, const std::string& mode
   std::snprintf(line, sizeof(line),
                 "next-song prediction: %zu pairs, %zu scored (coverage %.2f%%); targets in the "
                 "head/torso/tail of popularity: %zu/%zu/%zu\n",
-                report.pairs.total, report.pairs.pairs.size(), 100.0 * report.pairs.coverage(),
+                report.pairs.total, report.pairs.in_vocabulary, 100.0 * report.pairs.coverage(),
                 report.pairs_by_segment[0], report.pairs_by_segment[1], report.pairs_by_segment[2]);
   std::string text = line;
+  if (report.pairs.sampled()) {
+    std::snprintf(line, sizeof(line),
+                  "scored on a sample of %zu of the %zu pairs (seed 1; --max-pairs 0 scores all)\n",
+                  report.pairs.pairs.size(), report.pairs.in_vocabulary);
+    text += line;
+  }
   const std::string first_k = std::to_string(report.rankings.front().all.front().k);
   std::snprintf(line, sizeof(line), "%-32s", "ranking");
   text += line;
@@ -235,9 +242,9 @@ std::string FormatReport(const EvaluationReport& report, const std::string& mode
 nlohmann::json EvaluateAndPrint(const Vocabulary& vocabulary, const Recommender& recommender,
                                 const Corpus& test, const Corpus& train,
                                 const std::vector<size_t>& ks, const SongTags* tags,
-                                const std::string& model_name, int threads) {
+                                const std::string& model_name, int threads, size_t max_pairs) {
   const EvaluationReport report =
-      EvaluateNextSong(vocabulary, recommender, test, train, ks, threads);
+      EvaluateNextSong(vocabulary, recommender, test, train, ks, threads, max_pairs);
   std::fputs(FormatReport(report, model_name).c_str(), stdout);
   nlohmann::json metrics = ReportToJson(report);
   if (tags != nullptr) {

@@ -69,14 +69,14 @@ Status ModelOptionsFromJson(const nlohmann::json& json, ModelOptions* options);
 
 // Scores `recommender` (rows of `vocabulary`) on next-song prediction in `test` beside the
 // baselines counted in `train`, at the cut-offs `ks`, and with `tags` (may be null) its tag
-// agreement; prints the table, rows labelled with `model_name`. Returns the metrics as stored with
-// a model:
-// {"pairs", "scored_pairs", "coverage", "pairs_by_target_segment", "rankings": {name: {"hr@k",
-// "mrr@k", "ndcg@k", "segments"}}, "tag_agreement"}.
+// agreement; prints the table, rows labelled with `model_name`, on `max_pairs` of the pairs (0:
+// all; the sample is said). Returns the metrics as stored with a model:
+// {"pairs", "pairs_in_vocabulary", "scored_pairs", "coverage", "pairs_by_target_segment",
+// "rankings": {name: {"hr@k", "mrr@k", "ndcg@k", "segments"}}, "tag_agreement"}.
 nlohmann::json EvaluateAndPrint(const Vocabulary& vocabulary, const Recommender& recommender,
                                 const Corpus& test, const Corpus& train,
                                 const std::vector<size_t>& ks, const SongTags* tags,
-                                const std::string& model_name, int threads);
+                                const std::string& model_name, int threads, size_t max_pairs);
 
 }  // namespace songvec
 

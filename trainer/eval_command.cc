@@ -43,6 +43,7 @@ int RunEval(const std::vector<std::string>& args) {
 
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::string index_name = "auto";
+  int64_t max_pairs = -1;
   FlagSet flags(
       "songvec-train eval --playlists TEST (--db FILE [--version N] | --vectors FILE.vec --train "
       "FILE) [options]");
@@ -64,6 +65,10 @@ int RunEval(const std::vector<std::string>& args) {
   flags.Add("tag-names", &tag_names_path, "yes.com's tag_hash.txt, for --tags");
 
   flags.Add("threads", &threads, "threads");
+  flags.Add("max-pairs", &max_pairs,
+            "score a reproducible sample of this many test pairs (0: all; default: all up to " +
+                std::to_string(kSampledEvaluationSongs) + " songs, else " +
+                std::to_string(kDefaultSampledPairs) + ")");
   flags.Add("index", &index_name,
             "search: auto, flat (every song scored) or pruned (bounds); all give the same answers");
   if (auto exit = ParseFlags(flags, args, {"playlists"})) return *exit;
@@ -73,6 +78,7 @@ int RunEval(const std::vector<std::string>& args) {
     return Fail(Status::InvalidArgument("give exactly one of --db and --vectors"));
   }
   if (threads < 1) return Fail(Status::InvalidArgument("--threads must be at least 1"));
+  if (max_pairs < -1) return Fail(Status::InvalidArgument("--max-pairs must be at least 0"));
   Result<std::vector<size_t>> ks = ParseCutoffs(cutoffs);
   if (!ks.ok()) return Fail(ks.status());
 
@@ -142,8 +148,10 @@ int RunEval(const std::vector<std::string>& args) {
                model.embeddings.vocabulary.size(), test_path, train_path);
   const Vocabulary vocabulary = model.embeddings.vocabulary;
   const Recommender recommender = MakeRecommender(std::move(model), *index);
+  const size_t pairs =
+      max_pairs < 0 ? DefaultMaxPairs(vocabulary.size()) : static_cast<size_t>(max_pairs);
   nlohmann::json metrics = EvaluateAndPrint(vocabulary, recommender, *test, *train, *ks,
-                                            tags ? &*tags : nullptr, model_name, threads);
+                                            tags ? &*tags : nullptr, model_name, threads, pairs);
 
   if (db.has_value()) {
     Result<nlohmann::json> test_file = DescribeFile(test_path);

@@ -229,8 +229,10 @@ int RunTrain(const std::vector<std::string>& args) {
     const Recommender candidate(*embeddings, popularity_weight, cooccurrence,
                                 static_cast<float>(cooccurrence_weight), IndexPolicy::kAuto,
                                 layouts);
+    // Both models on a sample of the same size where the catalog is large (DefaultMaxPairs).
+    const size_t max_pairs = DefaultMaxPairs(vocabulary.size());
     nlohmann::json scored = EvaluateAndPrint(vocabulary, candidate, *test, *corpus, ten, nullptr,
-                                             "new model", options.threads);
+                                             "new model", options.threads, max_pairs);
     // The product's headline: next-song HR@10, the "next" way where both models have it.
     std::string ranking = candidate.has_next() ? "next" : "similar";
     nlohmann::json decision = {{"policy", activate}};
@@ -246,7 +248,7 @@ int RunTrain(const std::vector<std::string>& args) {
         const std::string name = "active model " + std::to_string(**active);
         nlohmann::json current_scored =
             EvaluateAndPrint(current_vocabulary, current_recommender, *test, *corpus, ten, nullptr,
-                             name, options.threads);
+                             name, options.threads, max_pairs);
         if (!current_recommender.has_next()) ranking = "similar";
         const double current_hr = current_scored["rankings"][ranking]["hr@10"].get<double>();
         const double candidate_hr = scored["rankings"][ranking]["hr@10"].get<double>();
