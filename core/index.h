@@ -65,23 +65,26 @@ using IndexLayout = std::vector<int32_t>;
 
 // Which index answers a model's searches, chosen when it loads.
 enum class IndexPolicy {
-  kAuto,    // PrunedIndex from kPrunedMinRows rows up, but for cosine rows at levels whose bounds
-            // are scalar code (sse2, neon): FlatIndex
+  kAuto,    // the model's stored graph (HnswIndex) for similar where it has one; else PrunedIndex
+            // from kPrunedMinRows rows up, but for cosine rows at levels whose bounds are scalar
+            // code (sse2, neon): FlatIndex
   kFlat,    // FlatIndex: every row scored
   kPruned,  // PrunedIndex at any size
+  kHnsw,    // as kAuto, with a graph for similar even where the model stored none (built at load)
 };
 
 // Below this many rows, scoring every row costs less than a pruned search and its k-means
 // (bench/search_bench: even at 2,000 rows, 1.4x faster at 4,000, 1.8x at 8,000).
 constexpr size_t kPrunedMinRows = 4096;
 
-// "auto" / "flat" / "pruned" and back; InvalidArgument listing them otherwise.
+// "auto" / "flat" / "pruned" / "hnsw" and back; InvalidArgument listing them otherwise.
 const char* IndexPolicyName(IndexPolicy policy);
 Result<IndexPolicy> ParseIndexPolicy(const std::string& name);
 
-// The index `policy` picks over the rows of `flat` (shared, not copied: a PrunedIndex scores its
-// candidates exactly with the FlatIndex's own arithmetic, so both give identical answers); a
-// PrunedIndex takes `layout` (empty: computes it).
+// The exact index `policy` picks over the rows of `flat` (kHnsw: as kAuto; the graph is the
+// Recommender's), shared, not copied: a PrunedIndex scores its candidates exactly with the
+// FlatIndex's own arithmetic, so both give identical answers. A PrunedIndex takes `layout` (empty:
+// computes it).
 std::shared_ptr<const Index> MakeIndex(std::shared_ptr<const FlatIndex> flat, IndexPolicy policy,
                                        IndexLayout layout = {});
 

@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <cassert>
+#include <chrono>
 #include <cmath>
+#include <numeric>
 
+#include "core/hnsw_index.h"
 #include "core/pruned_index.h"
+#include "core/random.h"
 
 namespace songvec {
 namespace {
@@ -42,29 +46,75 @@ Result<Scoring> ParseScoring(const std::string& name) {
 
 Recommender::Recommender(const Embeddings& embeddings, float next_bias_weight,
                          std::optional<Cooccurrence> cooccurrence, float cooccurrence_weight,
-                         IndexPolicy policy, SearchLayouts layouts)
+                         IndexPolicy policy, StoredSearch search)
     : unit_(std::make_shared<const FlatIndex>(embeddings.input, Similarity::kCosine)),
-      similar_(MakeIndex(unit_, policy, std::move(layouts.similar))),
       cooccurrence_(std::move(cooccurrence)),
       cooccurrence_weight_(cooccurrence_weight) {
+  const bool graph_wanted = policy == IndexPolicy::kHnsw ||
+                            (policy == IndexPolicy::kAuto && !search.similar_graph.empty());
+  if (graph_wanted && search.similar_graph.empty()) {
+    similar_ = std::make_shared<const HnswIndex>(unit_, HnswIndex::Options());
+  } else if (graph_wanted) {
+    Result<std::unique_ptr<HnswIndex>> graph =
+        HnswIndex::Load(unit_, std::as_bytes(std::span(search.similar_graph)));
+    if (graph.ok()) {
+      similar_ = std::move(graph).value();
+    } else {
+      search_warning_ = graph.status().message() + "; similar searched exactly";
+    }
+  }
+  if (similar_ == nullptr) similar_ = MakeIndex(unit_, policy, std::move(search.similar));
   if (embeddings.output.cols() > 0) {
     input_ = embeddings.input;
     next_ = MakeIndex(
         std::make_shared<const FlatIndex>(embeddings.output, Similarity::kDot,
                                           PopularityTerm(embeddings.vocabulary, next_bias_weight)),
-        policy, std::move(layouts.next));
+        policy, std::move(search.next));
   }
 }
 
-SearchLayouts Recommender::Layouts(const Embeddings& embeddings) {
+StoredSearch Recommender::PrepareSearch(const Embeddings& embeddings, int threads,
+                                        GraphRecall* recall, size_t graph_min_songs) {
   // A layout depends on the rows alone, not on the popularity term (any valid layout gives the
   // exact answers; a good one prunes more).
-  SearchLayouts layouts;
-  layouts.similar = PrunedIndex::Layout(FlatIndex(embeddings.input, Similarity::kCosine));
-  if (embeddings.output.cols() > 0) {
-    layouts.next = PrunedIndex::Layout(FlatIndex(embeddings.output, Similarity::kDot));
+  StoredSearch search;
+  const auto unit = std::make_shared<const FlatIndex>(embeddings.input, Similarity::kCosine);
+  if (unit->size() >= graph_min_songs) {
+    const auto started = std::chrono::steady_clock::now();
+    HnswIndex::Options options;
+    options.threads = threads;
+    const HnswIndex graph(unit, options);
+    if (recall != nullptr) {
+      recall->build_seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      // Songs by their plays (cumulative counts, searched), and uniformly.
+      constexpr size_t kQueries = 1000;
+      const std::vector<int64_t>& counts = embeddings.vocabulary.counts();
+      std::vector<double> cumulative(counts.size());
+      std::partial_sum(counts.begin(), counts.end(), cumulative.begin(),
+                       [](double sum, int64_t count) { return sum + static_cast<double>(count); });
+      Random rng(17);
+      std::vector<int32_t> by_plays, uniform;
+      for (size_t q = 0; q < kQueries; ++q) {
+        const double x = rng.UniformDouble() * cumulative.back();
+        by_plays.push_back(static_cast<int32_t>(
+            std::upper_bound(cumulative.begin(), cumulative.end(), x) - cumulative.begin()));
+        uniform.push_back(static_cast<int32_t>(rng.Uniform(static_cast<uint32_t>(unit->size()))));
+      }
+      recall->by_plays = graph.Recall(10, by_plays);
+      recall->uniform = graph.Recall(10, uniform);
+      recall->queries = kQueries;
+    }
+    Result<std::string> bytes = graph.Serialize();
+    // Without a temporary file the graph cannot be kept: similar is then laid out for the exact
+    // search instead (the caller sees the empty graph).
+    if (bytes.ok()) search.similar_graph = std::move(bytes).value();
   }
-  return layouts;
+  if (search.similar_graph.empty()) search.similar = PrunedIndex::Layout(*unit);
+  if (embeddings.output.cols() > 0) {
+    search.next = PrunedIndex::Layout(FlatIndex(embeddings.output, Similarity::kDot));
+  }
+  return search;
 }
 
 std::vector<Neighbor> Recommender::Recommend(Scoring scoring, std::span<const int32_t> positive,

@@ -36,10 +36,22 @@ constexpr float kDefaultCooccurrenceWeight = 10.0f;
 const char* ScoringName(Scoring scoring);
 Result<Scoring> ParseScoring(const std::string& name);
 
-// The PrunedIndex layouts of a model's two scorings (empty: computed when an index needs one).
-struct SearchLayouts {
-  IndexLayout similar;  // the input vectors at unit length
-  IndexLayout next;     // the output vectors
+// What a model stores for its searches, made once when it is trained (Recommender::PrepareSearch)
+// so that loading it builds nothing slow. Empty: made where an index needs it.
+struct StoredSearch {
+  IndexLayout similar;        // PrunedIndex layout of the input vectors at unit length
+  IndexLayout next;           // of the output vectors
+  std::string similar_graph;  // HnswIndex::Serialize() of the unit input vectors
+};
+
+// How well a similar graph finds the exact neighbours: recall@10 against FlatIndex over songs
+// drawn by their plays (the songs users ask about) and over songs drawn uniformly (rare songs,
+// whose barely trained vectors have neighbours that tie to the fifth decimal, weigh as much).
+struct GraphRecall {
+  double by_plays = 0;
+  double uniform = 0;
+  size_t queries = 0;  // of each kind
+  double build_seconds = 0;
 };
 
 // A model ready to answer queries by row. Immutable after construction; thread-safe.
@@ -55,16 +67,23 @@ class Recommender {
   // stood next to the seeds in the training playlists: with `cooccurrence` given, the model is a
   // blend of counting, which knows the pairs it has seen exactly, and the embedding, which ranks
   // what counting has never seen. An `embeddings` without output vectors (0 columns) answers only
-  // kSimilar. `policy` picks the index of each scoring (every one gives the same answers); a
-  // pruned one takes its layout from `layouts`, the model's stored Layouts().
+  // kSimilar. `policy` picks the index of each scoring (the exact ones give the same answers); they
+  // take their layouts and graph from `search`, the model's stored PrepareSearch(). A stored graph
+  // that will not load is left out, said by search_warning(), and similar searched exactly.
   Recommender(const Embeddings& embeddings, float next_bias_weight,
               std::optional<Cooccurrence> cooccurrence = std::nullopt,
               float cooccurrence_weight = 0, IndexPolicy policy = IndexPolicy::kAuto,
-              SearchLayouts layouts = {});
+              StoredSearch search = {});
 
-  // The layouts of `embeddings`' pruned searches, to store with the model (PrunedIndex::Layout;
-  // about 10 s each at a million songs).
-  static SearchLayouts Layouts(const Embeddings& embeddings);
+  // What `embeddings`' searches need stored: the next layout, and for similar a layout, or from
+  // `graph_min_songs` songs up a graph (HnswIndex, linked in by `threads`) and its recall (into
+  // `recall`, may be null). About 10 s per layout and a minute for a graph at a million songs.
+  static constexpr size_t kGraphMinSongs = 200000;
+  static StoredSearch PrepareSearch(const Embeddings& embeddings, int threads, GraphRecall* recall,
+                                    size_t graph_min_songs = kGraphMinSongs);
+
+  // Empty, or why the stored similar graph was left out.
+  const std::string& search_warning() const { return search_warning_; }
 
   size_t size() const { return similar_->size(); }
   bool has_next() const { return next_ != nullptr; }
@@ -87,6 +106,7 @@ class Recommender {
   std::shared_ptr<const Index> next_;      // output vectors, dot + popularity term; may be null
   std::optional<Cooccurrence> cooccurrence_;
   float cooccurrence_weight_;
+  std::string search_warning_;
 };
 
 }  // namespace songvec

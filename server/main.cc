@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
   flags.Add("access-log", &config.access_log, "log every request");
   flags.Add("log-level", &log_level, "debug, info, warn or error");
   flags.Add("index", &index,
-            "search: auto, flat (every song scored) or pruned (bounds); all give the same answers");
+            "search: auto, flat (every song scored), pruned (bounds; the same answers) or hnsw (a "
+            "graph for similar, built at load where the model stored none)");
   Status parsed = flags.Parse(std::vector<std::string>(argv + 1, argv + argc));
   if (parsed.ok() && flags.help_requested()) {
     std::fputs(flags.Help().c_str(), stdout);

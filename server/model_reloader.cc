@@ -115,6 +115,9 @@ Status ModelReloader::CheckNow() {
           recommender.has_next() ? recommender.index(Scoring::kNext).name() : "none",
           IsaName(DefaultIsa()),
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+      if (!recommender.search_warning().empty()) {
+        spdlog::warn("model {}: {}", **active, recommender.search_warning());
+      }
       return Status();
     }
   }

@@ -34,6 +34,7 @@ constexpr const char* kCooccurrenceStarts = "cooccurrence_starts";
 constexpr const char* kCooccurrenceEntries = "cooccurrence_entries";
 constexpr const char* kLayoutSimilar = "layout_similar";
 constexpr const char* kLayoutNext = "layout_next";
+constexpr const char* kGraphSimilar = "graph_similar";
 constexpr size_t kChunkBytes = size_t{16} << 20;
 
 Status NotFoundVersion(int64_t version) {
@@ -66,7 +67,7 @@ float CooccurrenceWeight(const ModelInfo& info) {
 
 Recommender MakeRecommender(StoredModel&& model, IndexPolicy policy) {
   return Recommender(model.embeddings, NextBiasWeight(model.info), std::move(model.cooccurrence),
-                     CooccurrenceWeight(model.info), policy, std::move(model.layouts));
+                     CooccurrenceWeight(model.info), policy, std::move(model.search));
 }
 
 Result<StoredModel> ModelStore::Load(int64_t version) {
@@ -74,8 +75,8 @@ Result<StoredModel> ModelStore::Load(int64_t version) {
   SONGVEC_ASSIGN_OR_RETURN(model.info, Get(version));
   SONGVEC_ASSIGN_OR_RETURN(model.embeddings, LoadEmbeddings(version));
   SONGVEC_ASSIGN_OR_RETURN(model.cooccurrence, LoadCooccurrence(version));
-  for (const auto& [name, layout] : {std::pair{kLayoutSimilar, &model.layouts.similar},
-                                     std::pair{kLayoutNext, &model.layouts.next}}) {
+  for (const auto& [name, layout] : {std::pair{kLayoutSimilar, &model.search.similar},
+                                     std::pair{kLayoutNext, &model.search.next}}) {
     SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> bytes, BlobBytes(version, name));
     if (!bytes.has_value()) continue;
     layout->resize(*bytes / sizeof(int32_t));
@@ -87,11 +88,17 @@ Result<StoredModel> ModelStore::Load(int64_t version) {
                                 std::to_string(model.embeddings.vocabulary.size()) + " songs");
     }
   }
+  SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> graph_bytes, BlobBytes(version, kGraphSimilar));
+  if (graph_bytes.has_value()) {
+    model.search.similar_graph.resize(*graph_bytes);
+    SONGVEC_RETURN_IF_ERROR(ReadBlob(version, kGraphSimilar,
+                                     WritableBytes(std::span<char>(model.search.similar_graph))));
+  }
   return model;
 }
 
 Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embeddings,
-                                   const Cooccurrence* cooccurrence, const SearchLayouts& layouts) {
+                                   const Cooccurrence* cooccurrence, const StoredSearch& search) {
   SONGVEC_ASSIGN_OR_RETURN(
       Statement insert,
       db_.Prepare("INSERT INTO models (algorithm, hyperparameters, trained_on, vocab_size, dim, "
@@ -142,10 +149,14 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
     stored_bytes += static_cast<int64_t>(entries.size());
   }
   for (const auto& [name, layout] :
-       {std::pair{kLayoutSimilar, &layouts.similar}, std::pair{kLayoutNext, &layouts.next}}) {
+       {std::pair{kLayoutSimilar, &search.similar}, std::pair{kLayoutNext, &search.next}}) {
     if (!layout->empty()) {
       SONGVEC_RETURN_IF_ERROR(PutBlob(version, name, Bytes(std::span<const int32_t>(*layout))));
     }
+  }
+  if (!search.similar_graph.empty()) {
+    SONGVEC_RETURN_IF_ERROR(
+        PutBlob(version, kGraphSimilar, Bytes(std::span<const char>(search.similar_graph))));
   }
   SONGVEC_ASSIGN_OR_RETURN(Statement size,
                            db_.Prepare("UPDATE models SET stored_bytes = ? WHERE version = ?"));
@@ -467,7 +478,8 @@ Status ModelStore::ReleaseFreePages() { return db_.Execute("PRAGMA incremental_v
 
 Status ModelStore::SetMetrics(int64_t version, const std::string& metrics_json) {
   SONGVEC_ASSIGN_OR_RETURN(Statement update,
-                           db_.Prepare("UPDATE models SET metrics = ? WHERE version = ?"));
+                           db_.Prepare("UPDATE models SET metrics = json_patch(metrics, ?) "
+                                       "WHERE version = ?"));
   SONGVEC_RETURN_IF_ERROR(update.Bind(1, metrics_json).Bind(2, version).Run());
   SONGVEC_ASSIGN_OR_RETURN(Statement changes, db_.Prepare("SELECT changes()"));
   SONGVEC_ASSIGN_OR_RETURN(bool row, changes.Step());

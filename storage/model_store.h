@@ -43,7 +43,7 @@ struct StoredModel {
   ModelInfo info;
   Embeddings embeddings;
   std::optional<Cooccurrence> cooccurrence;  // blend models only
-  SearchLayouts layouts;  // empty where not stored (models stored before migration 7)
+  StoredSearch search;  // empty where not stored (models stored before migration 7)
 };
 
 // The Recommender of a stored model, with its stored scoring weights, searching with the indexes
@@ -57,11 +57,11 @@ class ModelStore {
   explicit ModelStore(Database& db) : db_(db) {}
 
   // Writes a new version (metadata from `info`, vectors from `embeddings`, for a blend model its
-  // co-occurrence counts, else null, and the search layouts, Recommender::Layouts(embeddings) or
-  // empty ones) and returns its number. Run it and Activate() in one Transaction: a failure or a
-  // kill before Commit leaves no trace and the active model as it was.
+  // co-occurrence counts, else null, and what its searches need, Recommender::PrepareSearch() or
+  // nothing) and returns its number. Run it and Activate() in one Transaction: a failure or a kill
+  // before Commit leaves no trace and the active model as it was.
   Result<int64_t> Insert(const ModelInfo& info, const Embeddings& embeddings,
-                         const Cooccurrence* cooccurrence, const SearchLayouts& layouts = {});
+                         const Cooccurrence* cooccurrence, const StoredSearch& search = {});
 
   // Makes `version` the active model. NotFound if there is no such version.
   Status Activate(int64_t version);
@@ -76,8 +76,9 @@ class ModelStore {
   // have dim floats or rows are missing.
   Result<Embeddings> LoadEmbeddings(int64_t version);
 
-  // Metadata, vectors, (for a blend model) co-occurrence counts and the search layouts of
-  // `version`; Corruption if a stored layout does not lay out the model's rows.
+  // Metadata, vectors, (for a blend model) co-occurrence counts and what the searches of `version`
+  // need; Corruption if a stored layout does not lay out the model's rows. (A damaged graph is the
+  // Recommender's to find: it searches exactly without it.)
   Result<StoredModel> Load(int64_t version);
 
   // The co-occurrence counts of `version`, or nullopt if it is not a blend model.
@@ -97,7 +98,8 @@ class ModelStore {
   // auto-vacuum), so that nightly training with pruning keeps the file's size flat.
   Status ReleaseFreePages();
 
-  // Replaces the metrics JSON of `version`.
+  // Merges `metrics_json` (an object) into the metrics of `version` (SQLite's json_patch, RFC
+  // 7396): its keys replace those stored, the others stay.
   Status SetMetrics(int64_t version, const std::string& metrics_json);
 
  private:

@@ -15,8 +15,7 @@ Result<std::vector<Song>> Parse(const std::string& text, DataFormat format) {
 TEST(Catalog, YesIdsLoseTheirTrailingSpaceAndTitlesTheirEscapes) {
   // As in yes_complete's song_hash.txt: an id with a trailing space, "\/" for "/".
   Result<std::vector<Song>> songs =
-      Parse("0 \tA Song (w\\/ A Guest)\tAn Artist\n\n1\tAC\\/DC Song\tAC\\/DC\n",
-            DataFormat::kYes);
+      Parse("0 \tA Song (w\\/ A Guest)\tAn Artist\n\n1\tAC\\/DC Song\tAC\\/DC\n", DataFormat::kYes);
   ASSERT_TRUE(songs.ok()) << songs.status().message();
   EXPECT_EQ(*songs, (std::vector<Song>{{"0", "A Song (w/ A Guest)", "An Artist"},
                                        {"1", "AC/DC Song", "AC/DC"}}));

@@ -55,18 +55,24 @@ assert next_ > 2 * popularity, (next_, popularity)
 assert tags > random + 0.1, (tags, random)
 PY
 
-step "every index gives the same figures; an unknown one is refused"
-for index in flat pruned; do
+step "every exact index gives the same figures, the graph nearly; an unknown one is refused"
+for index in flat pruned hnsw; do
   "$train" eval --db "$db" --playlists "$data/split/test.txt" --k 10,20 --index "$index" \
     > "$work/eval_$index.out"
 done
 [ "$(grep '^model 1' "$work/eval_flat.out")" = "$(grep '^model 1' "$work/eval.out")" ] &&
   [ "$(grep '^model 1' "$work/eval_pruned.out")" = "$(grep '^model 1' "$work/eval.out")" ] ||
   fail "--index flat and --index pruned score differently"
-if "$train" eval --db "$db" --playlists "$data/split/test.txt" --index hnsw 2> "$work/index.err"; then
-  fail "--index hnsw accepted"
+python3 - "$(grep '^model 1' "$work/eval.out")" "$(grep '^model 1' "$work/eval_hnsw.out")" <<'PY' ||
+import re, sys
+exact, graph = ([float(x) for x in re.findall(r"\d+\.\d+", table)] for table in sys.argv[1:])
+assert len(exact) == len(graph) > 0 and all(abs(a - b) <= 0.01 for a, b in zip(exact, graph)), sys.argv
+PY
+  fail "--index hnsw scores far from the exact search"
+if "$train" eval --db "$db" --playlists "$data/split/test.txt" --index exact 2> "$work/index.err"; then
+  fail "--index exact accepted"
 fi
-grep -q "index: unknown index 'hnsw' (expected auto, flat or pruned)" "$work/index.err" ||
+grep -q "index: unknown index 'exact' (expected auto, flat, pruned or hnsw)" "$work/index.err" ||
   { cat "$work/index.err"; fail "unclear --index error"; }
 
 step "export both matrices, text and binary; scoring the export gives the stored model's figures"
@@ -200,8 +206,8 @@ step "SONGVEC_ISA forces a SIMD level; one that does not exist is refused by bot
 SONGVEC_ISA=scalar "$train" train --playlists "$data/split/train.txt" --songs "$data/song_hash.txt" \
   --db "$work/scalar.db" --epochs 1 > "$work/scalar.out" 2> /dev/null || fail "scalar training"
 grep -q 'songs/s (.* threads, scalar)$' "$work/scalar.out" || fail "the summary does not name the level"
-if "$server" --db "$db" --index hnsw 2> "$work/index.err"; then fail "server: --index hnsw accepted"; fi
-grep -q "index: unknown index 'hnsw'" "$work/index.err" || { cat "$work/index.err"; fail "unclear --index error"; }
+if "$server" --db "$db" --index exact 2> "$work/index.err"; then fail "server: --index exact accepted"; fi
+grep -q "index: unknown index 'exact'" "$work/index.err" || { cat "$work/index.err"; fail "unclear --index error"; }
 for binary in "$train models list --db $db" "$server --db $db"; do
   if SONGVEC_ISA=avx1024 $binary > /dev/null 2> "$work/isa.err"; then fail "SONGVEC_ISA=avx1024 accepted"; fi
   grep -q "SONGVEC_ISA: unknown SIMD level 'avx1024' (expected one of scalar, " "$work/isa.err" ||

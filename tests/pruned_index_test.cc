@@ -299,11 +299,12 @@ TEST(IndexPolicy, AutoPrunesLargeCatalogsAndNamesRoundTrip) {
   EXPECT_STREQ(
       MakeIndex(flat(large, Similarity::kCosine, Isa::kVec128), IndexPolicy::kPruned)->name(),
       "pruned");
-  for (IndexPolicy policy : {IndexPolicy::kAuto, IndexPolicy::kFlat, IndexPolicy::kPruned}) {
+  for (IndexPolicy policy :
+       {IndexPolicy::kAuto, IndexPolicy::kFlat, IndexPolicy::kPruned, IndexPolicy::kHnsw}) {
     EXPECT_EQ(*ParseIndexPolicy(IndexPolicyName(policy)), policy);
   }
-  EXPECT_EQ(ParseIndexPolicy("hnsw").status().message(),
-            "unknown index 'hnsw' (expected auto, flat or pruned)");
+  EXPECT_EQ(ParseIndexPolicy("exact").status().message(),
+            "unknown index 'exact' (expected auto, flat, pruned or hnsw)");
 }
 
 }  // namespace

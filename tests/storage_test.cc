@@ -338,20 +338,22 @@ TEST(ModelStore, ADamagedValueIsReportedWithWhatItHolds) {
       << loaded.status().message();
 }
 
-// The search layouts stored with a model come back; one that does not lay out the model's rows is
-// refused naming it.
-TEST(ModelStore, SearchLayoutsRoundTripAndAreChecked) {
+// What a model's searches need comes back as stored; a layout that does not lay out the model's
+// rows is refused naming it.
+TEST(ModelStore, StoredSearchesRoundTripAndLayoutsAreChecked) {
   Database db = OpenOrDie(":memory:");
   const Embeddings embeddings = RandomEmbeddings(40, 4, 5);
-  const SearchLayouts layouts = Recommender::Layouts(embeddings);
+  StoredSearch search = Recommender::PrepareSearch(embeddings, 1, nullptr);
+  search.similar_graph = "graph bytes";  // stored as they are; the Recommender reads them
   ModelStore models(db);
-  Result<int64_t> version = models.Insert(SomeInfo(), embeddings, nullptr, layouts);
+  Result<int64_t> version = models.Insert(SomeInfo(), embeddings, nullptr, search);
   ASSERT_TRUE(version.ok()) << version.status().message();
   Result<StoredModel> loaded = models.Load(*version);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
-  EXPECT_EQ(loaded->layouts.similar, layouts.similar);
-  EXPECT_EQ(loaded->layouts.next, layouts.next);
-  EXPECT_FALSE(layouts.next.empty());
+  EXPECT_EQ(loaded->search.similar, search.similar);
+  EXPECT_EQ(loaded->search.next, search.next);
+  EXPECT_EQ(loaded->search.similar_graph, "graph bytes");
+  EXPECT_FALSE(search.next.empty());
   ASSERT_TRUE(
       db.Execute("UPDATE model_blobs SET data = zeroblob(length(data)) WHERE name = 'layout_next'")
           .ok());

@@ -70,7 +70,8 @@ int RunEval(const std::vector<std::string>& args) {
                 std::to_string(kSampledEvaluationSongs) + " songs, else " +
                 std::to_string(kDefaultSampledPairs) + ")");
   flags.Add("index", &index_name,
-            "search: auto, flat (every song scored) or pruned (bounds); all give the same answers");
+            "search: auto, flat (every song scored), pruned (bounds; the same answers) or hnsw (a "
+            "graph for similar, built at load where the model stored none)");
   if (auto exit = ParseFlags(flags, args, {"playlists"})) return *exit;
   Result<IndexPolicy> index = ParseIndexPolicy(index_name);
   if (!index.ok()) return Fail(index.status().WithContext("--index"));

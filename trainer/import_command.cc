@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <thread>
 
 #include "core/catalog.h"
 #include "core/word2vec_format.h"
@@ -57,8 +59,11 @@ int RunImport(const std::vector<std::string>& args) {
   if (Status s = CatalogStore(*db).Upsert(catalog, CatalogStore::Tags::kKeep); !s.ok())
     return Fail(s);
   ModelStore models(*db);
-  Result<int64_t> version =
-      models.Insert(info, embeddings, nullptr, Recommender::Layouts(embeddings));
+  Result<int64_t> version = models.Insert(
+      info, embeddings, nullptr,
+      Recommender::PrepareSearch(
+          embeddings, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+          nullptr));
   if (!version.ok()) return Fail(version.status());
   if (activate) {
     if (Status s = models.Activate(*version); !s.ok()) return Fail(s);

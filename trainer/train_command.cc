@@ -12,6 +12,7 @@
 #include "core/catalog.h"
 #include "core/cooccurrence.h"
 #include "core/corpus.h"
+#include "core/hnsw_index.h"
 #include "core/recommender.h"
 #include "core/trainer.h"
 #include "core/vocabulary.h"
@@ -201,9 +202,16 @@ int RunTrain(const std::vector<std::string>& args) {
       Train(encoded, vocabulary, options, ProgressPrinter(options.epochs), 0.5, &summary);
   if (!embeddings.ok()) return Fail(embeddings.status());
   step_seconds();
-  // The searches' layouts, stored with the model so that the server does not cluster at load.
-  SearchLayouts layouts = Recommender::Layouts(*embeddings);
-  spdlog::info("laid out the model's searches in {:.1f} s", step_seconds());
+  // What the searches need, stored with the model so that the server builds nothing slow at load.
+  GraphRecall recall;
+  StoredSearch search = Recommender::PrepareSearch(*embeddings, options.threads, &recall);
+  spdlog::info("prepared the model's searches in {:.1f} s", step_seconds());
+  if (!search.similar_graph.empty()) {
+    spdlog::info(
+        "similar searches a graph (HNSW, built in {:.1f} s): recall@10 {:.4f} over {} songs "
+        "drawn by their plays, {:.4f} over {} drawn uniformly",
+        recall.build_seconds, recall.by_plays, recall.queries, recall.uniform, recall.queries);
+  }
 
   Result<nlohmann::json> playlists_file = DescribeFile(playlists_path);
   if (!playlists_file.ok()) return Fail(playlists_file.status());
@@ -228,7 +236,7 @@ int RunTrain(const std::vector<std::string>& args) {
     const std::vector<size_t> ten = {10};
     const Recommender candidate(*embeddings, popularity_weight, cooccurrence,
                                 static_cast<float>(cooccurrence_weight), IndexPolicy::kAuto,
-                                layouts);
+                                search);
     // Both models on a sample of the same size where the catalog is large (DefaultMaxPairs).
     const size_t max_pairs = DefaultMaxPairs(vocabulary.size());
     nlohmann::json scored = EvaluateAndPrint(vocabulary, candidate, *test, *corpus, ten, nullptr,
@@ -268,6 +276,18 @@ int RunTrain(const std::vector<std::string>& args) {
     scored["test_file"] = *test_file;
     metrics = {{"next_song", scored}, {"activation", decision}};
   }
+  if (!search.similar_graph.empty()) {
+    const HnswIndex::Options graph;
+    metrics["search"] = {{"similar",
+                          {{"index", "hnsw"},
+                           {"links", graph.links},
+                           {"build_candidates", graph.build_candidates},
+                           {"search_candidates", graph.search_candidates},
+                           {"recall@10_by_plays", recall.by_plays},
+                           {"recall@10_uniform", recall.uniform},
+                           {"queries", recall.queries},
+                           {"build_seconds", recall.build_seconds}}}};
+  }
   info.metrics = metrics.dump();
 
   // Catalog, model and activation land together or not at all.
@@ -280,8 +300,8 @@ int RunTrain(const std::vector<std::string>& args) {
     return Fail(s);
   const double catalog_seconds = step_seconds();
   ModelStore models(*db);
-  Result<int64_t> version = models.Insert(
-      info, *embeddings, cooccurrence.has_value() ? &*cooccurrence : nullptr, layouts);
+  Result<int64_t> version =
+      models.Insert(info, *embeddings, cooccurrence.has_value() ? &*cooccurrence : nullptr, search);
   if (!version.ok()) return Fail(version.status());
   if (go_live) {
     if (Status s = models.Activate(*version); !s.ok()) return Fail(s);
