@@ -20,7 +20,13 @@ std::string Unescape(std::string_view text) {
 
 }  // namespace
 
-Result<std::vector<Song>> ParseCatalog(std::istream& in, std::string_view name, DataFormat format) {
+Result<std::vector<Song>> ParseCatalog(std::istream& in, std::string_view name,
+                                       const CorpusFormat& format) {
+  if (DescribesSongs(format.data)) {
+    std::vector<Song> songs;
+    SONGVEC_RETURN_IF_ERROR(ParseCorpus(in, name, format, nullptr, &songs).status());
+    return songs;
+  }
   LineReader reader(in, name);
   std::vector<Song> songs;
   std::unordered_map<std::string, size_t> line_of_id;
@@ -33,7 +39,7 @@ Result<std::vector<Song>> ParseCatalog(std::istream& in, std::string_view name, 
                           std::to_string(fields.size()));
     }
     Song song;
-    if (format == DataFormat::kYes) {
+    if (format.data == DataFormat::kYes) {
       std::string_view id = Trim(fields[0]);
       uint64_t value;
       if (!ParseUint(id, &value)) {
@@ -59,10 +65,31 @@ Result<std::vector<Song>> ParseCatalog(std::istream& in, std::string_view name, 
   return songs;
 }
 
-Result<std::vector<Song>> ReadCatalog(const std::string& path, DataFormat format) {
+Result<std::vector<Song>> ReadCatalog(const std::string& path, const CorpusFormat& format) {
+  if (DescribesSongs(format.data)) {
+    std::vector<Song> songs;
+    SONGVEC_RETURN_IF_ERROR(ReadCorpus(path, format, nullptr, &songs).status());
+    return songs;
+  }
   std::ifstream file;
   SONGVEC_RETURN_IF_ERROR(OpenForReading(path, &file));
   return ParseCatalog(file, path, format);
+}
+
+Status WriteCatalog(std::ostream& out, const std::vector<Song>& songs) {
+  auto field = [&out](const std::string& text) {
+    for (char c : text) out << (c == '\t' || c == '\n' || c == '\r' ? ' ' : c);
+  };
+  for (const Song& song : songs) {
+    out << song.id << '\t';
+    field(song.title);
+    out << '\t';
+    field(song.artist);
+    out << '\n';
+  }
+  out.flush();
+  if (!out) return Status::IoError("writing the catalog failed");
+  return Status();
 }
 
 namespace {

@@ -27,11 +27,16 @@ struct Song {
 // and the data's JSON-style "\/" escapes are turned back into "/" ("w\/ A Guest" becomes "w/ A
 // Guest"). kPlain: the id is taken verbatim and must not contain whitespace; titles are taken as
 // they are. A line without exactly three fields, a bad id or a repeated id is InvalidArgument
-// naming the line.
-Result<std::vector<Song>> ParseCatalog(std::istream& in, std::string_view name, DataFormat format);
+// naming the line. kMpd, kCsv: the songs the playlists in `in` name (ParseCorpus).
+Result<std::vector<Song>> ParseCatalog(std::istream& in, std::string_view name,
+                                       const CorpusFormat& format);
 
-// ParseCatalog on the file at `path`.
-Result<std::vector<Song>> ReadCatalog(const std::string& path, DataFormat format);
+// ParseCatalog on the file at `path` (kMpd: a folder of slices, as ReadCorpus reads it).
+Result<std::vector<Song>> ReadCatalog(const std::string& path, const CorpusFormat& format);
+
+// Writes `songs` in the plain catalog format, so that ParseCatalog(kPlain) reads them back (tabs
+// and line breaks in names become spaces). IoError if the stream fails.
+Status WriteCatalog(std::ostream& out, const std::vector<Song>& songs);
 
 // Tags by song id.
 using SongTags = std::unordered_map<std::string, std::vector<std::string>>;

@@ -1,28 +1,16 @@
 #include "core/corpus.h"
 
+#include <algorithm>
 #include <cassert>
 #include <fstream>
-#include <unordered_map>
 
+#include "core/catalog.h"
+#include "core/playlist_formats.h"
 #include "core/random.h"
 #include "core/text_lines.h"
 
 namespace songvec {
 namespace {
-
-// Longest song id the plain format accepts: ids are identifiers, not text, and a bound keeps a file
-// without line breaks from becoming one giant "song".
-constexpr size_t kMaxSongIdBytes = 512;
-
-void CountPlaylist(size_t songs, CorpusStats* stats) {
-  if (songs == 0) {
-    ++stats->empty_lines;
-  } else if (songs == 1) {
-    ++stats->short_playlists;
-  } else {
-    ++stats->playlists;
-  }
-}
 
 Result<Corpus> ParseYes(LineReader& reader, CorpusStats* stats) {
   std::string_view line;
@@ -63,27 +51,38 @@ Result<Corpus> ParseYes(LineReader& reader, CorpusStats* stats) {
   return corpus;
 }
 
-Result<Corpus> ParsePlain(LineReader& reader, CorpusStats* stats) {
-  Corpus corpus;
-  std::unordered_map<std::string, int32_t> token_of;
-  std::vector<int32_t> playlist;
-  std::string_view line;
-  while (reader.Next(&line)) {
-    playlist.clear();
-    for (std::string_view field : SplitWhitespace(line)) {
-      if (field.size() > kMaxSongIdBytes) {
-        return reader.Error("a song id of " + std::to_string(field.size()) + " bytes (at most " +
-                            std::to_string(kMaxSongIdBytes) + "); is this really a playlist file?");
-      }
-      auto [it, inserted] =
-          token_of.try_emplace(std::string(field), static_cast<int32_t>(corpus.keys.size()));
-      if (inserted) corpus.keys.emplace_back(field);
-      playlist.push_back(it->second);
+// Parses one file of `format` from `in` into `corpus`, whose songs `songs` keeps (null for kYes).
+Status ParseInto(std::istream& in, std::string_view name, const CorpusFormat& format,
+                 SongTable* songs, Corpus* corpus, CorpusStats* stats) {
+  ++stats->files;
+  switch (format.data) {
+    case DataFormat::kYes: {
+      LineReader reader(in, name);
+      Result<Corpus> parsed = ParseYes(reader, stats);
+      if (!parsed.ok()) return parsed.status();
+      *corpus = std::move(parsed).value();
+      stats->lines = reader.line_number();
+      return reader.Finish();
     }
-    CountPlaylist(playlist.size(), stats);
-    if (playlist.size() >= 2) corpus.AddPlaylist(playlist);
+    case DataFormat::kPlain:
+      return ParsePlainPlaylists(in, name, songs, corpus, stats);
+    case DataFormat::kMpd:
+      return ParseMpdSlice(in, name, songs, corpus, stats);
+    case DataFormat::kCsv:
+      return ParseCsvPlaylists(in, name, format.csv, songs, corpus, stats);
   }
-  return corpus;
+  return Status::Internal("unknown format");
+}
+
+// The songs of a finished read, into `songs` if wanted, their unnamed ones counted.
+void FinishSongs(const CorpusFormat& format, SongTable* table, CorpusStats* stats,
+                 std::vector<Song>* songs) {
+  if (!DescribesSongs(format.data)) return;
+  std::vector<Song> described = table->TakeSongs();
+  for (const Song& song : described) {
+    stats->unnamed_songs += song.title.empty() && song.artist.empty() ? 1 : 0;
+  }
+  if (songs != nullptr) *songs = std::move(described);
 }
 
 }  // namespace
@@ -91,8 +90,27 @@ Result<Corpus> ParsePlain(LineReader& reader, CorpusStats* stats) {
 Result<DataFormat> ParseDataFormat(std::string_view name) {
   if (name == "yes") return DataFormat::kYes;
   if (name == "plain") return DataFormat::kPlain;
+  if (name == "mpd") return DataFormat::kMpd;
+  if (name == "csv") return DataFormat::kCsv;
   return Status::InvalidArgument("unknown format '" + std::string(name) +
-                                 "' (expected yes or plain)");
+                                 "' (expected yes, plain, mpd or csv)");
+}
+
+bool DescribesSongs(DataFormat format) {
+  return format == DataFormat::kMpd || format == DataFormat::kCsv;
+}
+
+Result<CsvColumns> ParseCsvColumns(std::string_view text) {
+  const std::vector<std::string_view> names = Split(text, ',');
+  if (names.size() != 4 || std::any_of(names.begin() + 1, names.end(),
+                                       [](std::string_view n) { return Trim(n).empty(); })) {
+    return Status::InvalidArgument(
+        "--csv-columns expects four column names, USER,ARTIST,TRACK,PLAYLIST (USER may be empty), "
+        "got '" +
+        std::string(text) + "'");
+  }
+  return CsvColumns{std::string(Trim(names[0])), std::string(Trim(names[1])),
+                    std::string(Trim(names[2])), std::string(Trim(names[3]))};
 }
 
 void Corpus::AddPlaylist(std::span<const int32_t> songs) {
@@ -100,17 +118,15 @@ void Corpus::AddPlaylist(std::span<const int32_t> songs) {
   offsets.push_back(tokens.size());
 }
 
-Result<Corpus> ParseCorpus(std::istream& in, std::string_view name, DataFormat format,
-                           CorpusStats* stats) {
+Result<Corpus> ParseCorpus(std::istream& in, std::string_view name, const CorpusFormat& format,
+                           CorpusStats* stats, std::vector<Song>* songs) {
   CorpusStats local;
   if (stats == nullptr) stats = &local;
   *stats = CorpusStats();
-  LineReader reader(in, name);
-  Result<Corpus> corpus =
-      format == DataFormat::kYes ? ParseYes(reader, stats) : ParsePlain(reader, stats);
-  if (!corpus.ok()) return corpus;
-  SONGVEC_RETURN_IF_ERROR(reader.Finish());
-  stats->lines = reader.line_number();
+  Corpus corpus;
+  SongTable table(&corpus);
+  SONGVEC_RETURN_IF_ERROR(ParseInto(in, name, format, &table, &corpus, stats));
+  FinishSongs(format, &table, stats, songs);
   return corpus;
 }
 
@@ -140,10 +156,27 @@ Status WriteCorpus(std::ostream& out, const Corpus& corpus, DataFormat format) {
   return Status();
 }
 
-Result<Corpus> ReadCorpus(const std::string& path, DataFormat format, CorpusStats* stats) {
-  std::ifstream file;
-  SONGVEC_RETURN_IF_ERROR(OpenForReading(path, &file));
-  return ParseCorpus(file, path, format, stats);
+Result<Corpus> ReadCorpus(const std::string& path, const CorpusFormat& format, CorpusStats* stats,
+                          std::vector<Song>* songs) {
+  if (format.data != DataFormat::kMpd) {
+    std::ifstream file;
+    SONGVEC_RETURN_IF_ERROR(OpenForReading(path, &file));
+    return ParseCorpus(file, path, format, stats, songs);
+  }
+  // MPD: the slices one after the other, their songs in one table.
+  SONGVEC_ASSIGN_OR_RETURN(std::vector<std::string> files, MpdSliceFiles(path));
+  CorpusStats local;
+  if (stats == nullptr) stats = &local;
+  *stats = CorpusStats();
+  Corpus corpus;
+  SongTable table(&corpus);
+  for (const std::string& slice : files) {
+    std::ifstream file;
+    SONGVEC_RETURN_IF_ERROR(OpenForReading(slice, &file));
+    SONGVEC_RETURN_IF_ERROR(ParseInto(file, slice, format, &table, &corpus, stats));
+  }
+  FinishSongs(format, &table, stats, songs);
+  return corpus;
 }
 
 CorpusSplit SplitCorpus(const Corpus& corpus, double validation_share, double test_share,

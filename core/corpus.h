@@ -8,11 +8,14 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
 
 namespace songvec {
+
+struct Song;
 
 // How playlist and catalog files are laid out (README.md, "Data formats").
 enum class DataFormat {
@@ -20,10 +23,40 @@ enum class DataFormat {
   kYes,
   // One playlist per line, songs as whitespace-separated string ids (e.g. Spotify URIs).
   kPlain,
+  // Spotify's Million Playlist Dataset: a folder of JSON slices (mpd.slice.*.json), songs by
+  // track_uri, named in the same files.
+  kMpd,
+  // CSV rows of (user, artist, track, playlist), such as the #nowplaying dataset's.
+  kCsv,
 };
 
-// "yes" or "plain"; anything else is InvalidArgument.
+// "yes", "plain", "mpd" or "csv"; anything else is InvalidArgument.
 Result<DataFormat> ParseDataFormat(std::string_view name);
+
+// Whether files of `format` name their songs, so that they hold the catalog too (mpd, csv).
+bool DescribesSongs(DataFormat format);
+
+// The header names of a CSV file's columns. A playlist is the rows of one (user, playlist), a song
+// one (artist, track); an empty user: playlists by name alone.
+struct CsvColumns {
+  std::string user = "user_id";
+  std::string artist = "artistname";
+  std::string track = "trackname";
+  std::string playlist = "playlistname";
+};
+
+// "USER,ARTIST,TRACK,PLAYLIST" (USER may be empty); InvalidArgument otherwise.
+Result<CsvColumns> ParseCsvColumns(std::string_view text);
+
+// A format with its options.
+struct CorpusFormat {
+  // A DataFormat is a CorpusFormat with the default options.
+  CorpusFormat(DataFormat data_format = DataFormat::kYes,  // NOLINT(google-explicit-constructor)
+               CsvColumns csv_columns = {})
+      : data(data_format), csv(std::move(csv_columns)) {}
+  DataFormat data;
+  CsvColumns csv;
+};
 
 // Playlists encoded once as contiguous integer tokens: the form training and evaluation read.
 // Immutable once built; safe to share between threads.
@@ -48,21 +81,29 @@ struct CorpusStats {
   size_t lines = 0;            // lines in the file, headers included
   size_t playlists = 0;        // playlists kept (two songs or more)
   size_t short_playlists = 0;  // non-empty playlists dropped for having a single song
-  size_t empty_lines = 0;      // lines without songs
+  size_t empty_lines = 0;      // lines (MPD: playlists) without songs
+  size_t files = 0;            // files read (MPD slices; 1 for the other formats)
+  size_t dropped_rows = 0;     // CSV rows without an artist or a track
+  size_t unnamed_songs = 0;    // MPD, CSV: songs the files give neither a title nor an artist
 };
 
-// Parses playlists from `in`. `name` (usually the path) prefixes error messages, which name the
-// line and the reason ("train.txt:57: song id 80000 is outside 0..75261 declared by the header").
-// Playlists with fewer than two songs are dropped and counted in `stats` (may be null).
-Result<Corpus> ParseCorpus(std::istream& in, std::string_view name, DataFormat format,
-                           CorpusStats* stats);
+// Parses playlists from `in` (kMpd: one slice). `name` (usually the path) prefixes error messages,
+// which name the line (MPD: the playlist) and the reason ("train.txt:57: song id 80000 is outside
+// 0..75261 declared by the header"). Playlists with fewer than two songs are dropped and counted in
+// `stats` (may be null). For formats that DescribesSongs(), `songs` (may be null) receives the song
+// of each key, named as the files name it.
+Result<Corpus> ParseCorpus(std::istream& in, std::string_view name, const CorpusFormat& format,
+                           CorpusStats* stats, std::vector<Song>* songs = nullptr);
 
-// ParseCorpus on the file at `path`; a missing or unreadable file is an IoError naming it.
-Result<Corpus> ReadCorpus(const std::string& path, DataFormat format, CorpusStats* stats);
+// ParseCorpus on the file at `path` (kMpd: a folder of slices, read one at a time, or one slice); a
+// missing or unreadable file is an IoError naming it.
+Result<Corpus> ReadCorpus(const std::string& path, const CorpusFormat& format, CorpusStats* stats,
+                          std::vector<Song>* songs = nullptr);
 
-// Writes `corpus` so that ParseCorpus reads it back. kYes needs keys "0".."n-1" (the key is the id)
-// and writes both header lines (ids, then appearance counts) with every line ended by a space, as
-// yes.com's files are. IoError if the stream fails.
+// Writes `corpus` so that ParseCorpus reads it back: kYes or kPlain (the formats that name songs
+// by id only). kYes needs keys "0".."n-1" (the key is the id) and writes both header lines (ids,
+// then appearance counts) with every line ended by a space, as yes.com's files are. IoError if the
+// stream fails.
 Status WriteCorpus(std::ostream& out, const Corpus& corpus, DataFormat format);
 
 // A corpus divided by playlist.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End to end, as a user runs songvec: train on yes_small, evaluate, export to and import from gensim
 # (text and binary), manage model versions, gate a new model on a test file, split and tune,
-# survive bad input and a killed training run, serve, query over HTTP, shut down on SIGTERM.
+# survive bad input and a killed training run, read MPD slices and CSV rows (made-up fixtures),
+# serve, query over HTTP, shut down on SIGTERM.
 # Usage: end_to_end.sh SONGVEC_TRAIN SONGVEC_SERVER DATA_DIR   (exit 77 = skipped: no data)
 set -euo pipefail
 train=$1 server=$2 data=$3
@@ -200,6 +201,41 @@ if "$train" train --playlists "$work/bad.txt" --songs "$data/song_hash.txt" --db
 fi
 cat "$work/bad.err"
 grep -q "bad.txt:4: expected an integer song id, found 'x'" "$work/bad.err" || fail "unclear error"
+
+step "MPD slices and #nowplaying-style CSV rows train, split and evaluate as they are (made-up fixtures)"
+fixtures=$(cd "$(dirname "$0")/fixtures" && pwd)
+"$train" train --format mpd --playlists "$fixtures/mpd" --db "$work/mpd.db" --epochs 2 \
+  > "$work/mpd.out" 2> "$work/mpd.err" || { cat "$work/mpd.err"; fail "train --format mpd"; }
+grep -q 'mpd: 3 playlists, 10 songs in them (2 slices; dropped 1 single-song playlists, 1 empty ones)' \
+  "$work/mpd.err" || { cat "$work/mpd.err"; fail "the MPD summary"; }
+grep -q '1 songs have neither a track name nor an artist' "$work/mpd.err" || fail "unnamed songs not reported"
+"$train" export --db "$work/mpd.db" --out "$work/mpd.vec" > /dev/null
+grep -q '^spotify:track:fake0000000000000000002 ' "$work/mpd.vec" || fail "MPD songs are not their track_uri"
+"$train" eval --db "$work/mpd.db" --playlists "$fixtures/mpd" > "$work/mpd_eval.out" 2>&1 ||
+  { cat "$work/mpd_eval.out"; fail "eval of an MPD model on MPD slices"; }
+mkdir "$work/broken"
+cp "$fixtures/mpd/mpd.slice.0-2.json" "$work/broken/"
+sed 's/"track_uri": "spotify:track:fake0000000000000000006"/"track_name": "no uri"/' \
+  "$fixtures/mpd/mpd.slice.3-4.json" > "$work/broken/mpd.slice.3-4.json"
+if "$train" train --format mpd --playlists "$work/broken" --db "$work/mpd.db" 2> "$work/broken.err"; then
+  fail "a slice with a track without track_uri was accepted"
+fi
+grep -q "broken/mpd.slice.3-4.json: playlist pid 3: track 1 has no track_uri" "$work/broken.err" ||
+  { cat "$work/broken.err"; fail "unclear MPD error"; }
+[ "$("$train" models list --db "$work/mpd.db" | grep -c '^[ *] *[0-9]')" = 1 ] || fail "the failed run stored a model"
+"$train" split --format csv --playlists "$fixtures/nowplaying.csv" --out "$work/csv" --validation 0 \
+  --test 0.4 --seed 3 > "$work/csv_split.out" || fail "split --format csv"
+grep -q $'^csv:[0-9a-f]\{16\}\tA Song With Two Lines\tMira Okon\xc3\xa9$' "$work/csv/songs.tsv" ||
+  { cat "$work/csv/songs.tsv"; fail "split's catalog of the CSV songs"; }
+"$train" train --format csv --playlists "$fixtures/nowplaying.csv" --db "$work/csv.db" --epochs 2 \
+  > /dev/null 2> "$work/csv.err" || { cat "$work/csv.err"; fail "train --format csv"; }
+grep -q 'dropped 1 rows without an artist or a track' "$work/csv.err" || fail "dropped CSV rows not reported"
+"$train" eval --db "$work/csv.db" --playlists "$fixtures/nowplaying.csv" > /dev/null 2>&1 ||
+  fail "eval of a CSV model takes the model's format"
+if "$train" train --format csv --csv-columns user,artist,track,list --playlists "$fixtures/nowplaying.csv" \
+    --db "$work/csv.db" 2> "$work/csv.err"; then fail "missing CSV columns accepted"; fi
+grep -q "nowplaying.csv:1: no column 'user' in the header (user_id, artistname, trackname, playlistname)" \
+  "$work/csv.err" || { cat "$work/csv.err"; fail "unclear CSV column error"; }
 
 step "SONGVEC_ISA forces a SIMD level; one that does not exist is refused by both binaries"
 # The scalar level, the reference, is on every CPU.

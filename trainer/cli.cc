@@ -6,7 +6,10 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
+
+#include "core/playlist_formats.h"
 
 namespace songvec {
 namespace {
@@ -64,22 +67,50 @@ void ProgressPrinter::operator()(const TrainProgress& p) {
 }
 
 Result<nlohmann::json> DescribeFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return Status::IoError("cannot read " + path);
+  std::error_code error;
+  const bool folder = std::filesystem::is_directory(path, error);
+  std::vector<std::string> files = {path};
+  if (folder) {
+    SONGVEC_ASSIGN_OR_RETURN(files, MpdSliceFiles(path));
+  }
   // FNV-1a, 64 bits: enough to tell whether two runs saw the same bytes.
   uint64_t hash = 14695981039346656037ULL;
   uint64_t bytes = 0;
-  char buffer[1 << 16];
-  while (file.read(buffer, sizeof(buffer)) || file.gcount() > 0) {
-    const auto n = static_cast<size_t>(file.gcount());
-    for (size_t i = 0; i < n; ++i) {
-      hash = (hash ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ULL;
+  std::vector<char> buffer(1 << 16);
+  for (const std::string& name : files) {
+    std::ifstream file(name, std::ios::binary);
+    if (!file) return Status::IoError("cannot read " + name);
+    while (file.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) ||
+           file.gcount() > 0) {
+      const auto n = static_cast<size_t>(file.gcount());
+      for (size_t i = 0; i < n; ++i) {
+        hash = (hash ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ULL;
+      }
+      bytes += n;
     }
-    bytes += n;
   }
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016" PRIx64, hash);
-  return nlohmann::json{{"path", path}, {"bytes", bytes}, {"fnv1a64", hex}};
+  nlohmann::json described = {{"path", path}, {"bytes", bytes}, {"fnv1a64", hex}};
+  if (folder) described["files"] = files.size();
+  return described;
+}
+
+void FormatFlags::AddTo(FlagSet& flags, const std::string& format_help) {
+  flags.Add("format", &name, format_help + ": yes, plain, mpd (a folder of MPD slices) or csv");
+  flags.Add("csv-columns", &csv_columns,
+            "--format csv: the header names of the USER,ARTIST,TRACK,PLAYLIST columns (USER may be "
+            "empty) (default: user_id,artistname,trackname,playlistname)");
+}
+
+Result<CorpusFormat> FormatFlags::Parse() const {
+  Result<DataFormat> data = ParseDataFormat(name);
+  if (!data.ok()) return data.status().WithContext("--format");
+  CorpusFormat format(*data);
+  if (!csv_columns.empty()) {
+    SONGVEC_ASSIGN_OR_RETURN(format.csv, ParseCsvColumns(csv_columns));
+  }
+  return format;
 }
 
 nlohmann::json ModelOptionsToJson(const ModelOptions& options, bool with_threads) {

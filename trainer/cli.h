@@ -43,8 +43,20 @@ class ProgressPrinter {
   double last_printed_ = -1e9;
 };
 
-// {"path", "bytes", "fnv1a64"} of a file: what a model was trained or evaluated on.
+// {"path", "bytes", "fnv1a64"} of a file, or of a folder's MPD slices in order (with "files"): what
+// a model was trained or evaluated on.
 Result<nlohmann::json> DescribeFile(const std::string& path);
+
+// The --format and --csv-columns flags of the commands that read playlists or catalogs.
+struct FormatFlags {
+  std::string name = "yes";
+  std::string csv_columns;  // empty: CsvColumns' defaults
+
+  // Adds both; `format_help` says what --format applies to.
+  void AddTo(FlagSet& flags, const std::string& format_help);
+  // InvalidArgument naming the flag if either is wrong.
+  Result<CorpusFormat> Parse() const;
+};
 
 // Everything that makes a model: how it is trained and how its next scores are weighed.
 struct ModelOptions {

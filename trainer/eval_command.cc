@@ -37,7 +37,9 @@ Result<std::vector<size_t>> ParseCutoffs(const std::string& text) {
 
 int RunEval(const std::vector<std::string>& args) {
   SetUpLogging();
-  std::string db_path, vectors_path, test_path, train_path, format_name, cutoffs = "10";
+  std::string db_path, vectors_path, test_path, train_path, cutoffs = "10";
+  FormatFlags format_flags;
+  format_flags.name.clear();  // the model's
   std::string tags_path, tag_names_path, vectors_format = "word2vec";
   int64_t version = 0;
 
@@ -57,7 +59,7 @@ int RunEval(const std::vector<std::string>& args) {
       "train", &train_path,
       "training playlists, for the baselines' counts (default: the model's own training file; "
       "needed for --vectors and imported models)");
-  flags.Add("format", &format_name, "yes or plain (default: the model's, else yes)");
+  format_flags.AddTo(flags, "the playlists' format (default: the model's, else yes)");
   flags.Add("k", &cutoffs, "cut-offs, comma-separated");
   flags.Add("tags", &tags_path,
             "also measure tag agreement of the 10 nearest neighbours, with these song tags "
@@ -124,13 +126,16 @@ int RunEval(const std::vector<std::string>& args) {
           Status::InvalidArgument("model " + std::to_string(version) +
                                   " was imported: give its training playlists with --train"));
     }
-    if (format_name.empty() && trained_on.contains("format")) {
-      format_name = trained_on["format"].get<std::string>();
+    if (format_flags.name.empty() && trained_on.contains("format")) {
+      format_flags.name = trained_on["format"].get<std::string>();
+      if (format_flags.csv_columns.empty() && trained_on.contains("csv_columns")) {
+        format_flags.csv_columns = trained_on["csv_columns"].get<std::string>();
+      }
     }
     model_name = "model " + std::to_string(version);
   }
-  if (format_name.empty()) format_name = "yes";
-  Result<DataFormat> format = ParseDataFormat(format_name);
+  if (format_flags.name.empty()) format_flags.name = "yes";
+  Result<CorpusFormat> format = format_flags.Parse();
   if (!format.ok()) return Fail(format.status());
 
   Result<Corpus> test = ReadCorpus(test_path, *format, nullptr);
@@ -141,7 +146,7 @@ int RunEval(const std::vector<std::string>& args) {
   }
   std::optional<SongTags> tags;
   if (!tags_path.empty()) {
-    Result<SongTags> read = ReadTags(tags_path, tag_names_path, *format);
+    Result<SongTags> read = ReadTags(tags_path, tag_names_path, format->data);
     if (!read.ok()) return Fail(read.status());
     tags = std::move(read).value();
   }

@@ -15,7 +15,8 @@ namespace songvec {
 
 int RunImport(const std::vector<std::string>& args) {
   SetUpLogging();
-  std::string db_path, vectors_path, vectors_format = "word2vec", songs_path, format_name = "yes";
+  std::string db_path, vectors_path, vectors_format = "word2vec", songs_path;
+  FormatFlags format_flags;
   bool activate = false;
   FlagSet flags("songvec-train import --db FILE --vectors FILE [options]");
   flags.Add("db", &db_path, "database to add the model to (created if missing)");
@@ -23,12 +24,12 @@ int RunImport(const std::vector<std::string>& args) {
             "song vectors trained elsewhere (gensim, fastText .vec, Spark's Word2Vec written out)");
   flags.Add("vectors-format", &vectors_format, "word2vec (text) or word2vec-binary");
   flags.Add("songs", &songs_path, "a catalog to add or update with it");
-  flags.Add("format", &format_name, "the catalog's format: yes or plain");
+  format_flags.AddTo(flags, "the catalog's format (mpd, csv: the songs of those playlists)");
   flags.Add("activate", &activate, "make it the active model");
   if (auto exit = ParseFlags(flags, args, {"db", "vectors"})) return *exit;
   Result<VectorFormat> format = ParseVectorFormat(vectors_format);
   if (!format.ok()) return Fail(format.status());
-  Result<DataFormat> catalog_format = ParseDataFormat(format_name);
+  Result<CorpusFormat> catalog_format = format_flags.Parse();
   if (!catalog_format.ok()) return Fail(catalog_format.status());
 
   // Everything is read and checked before the database is touched.

@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/catalog.h"
 #include "core/corpus.h"
 #include "trainer/cli.h"
 #include "trainer/commands.h"
@@ -10,13 +11,16 @@ namespace songvec {
 
 int RunSplit(const std::vector<std::string>& args) {
   SetUpLogging();
-  std::string playlists_path, out_dir, format_name = "yes";
+  std::string playlists_path, out_dir;
+  FormatFlags format_flags;
   double validation = 0.1, test = 0.1;
   uint64_t seed = 1;
   FlagSet flags("songvec-train split --playlists FILE --out DIR [options]");
   flags.Add("playlists", &playlists_path, "playlists to split");
   flags.Add("out", &out_dir, "folder for train.txt, validation.txt and test.txt");
-  flags.Add("format", &format_name, "yes or plain; the parts are written the same way");
+  format_flags.AddTo(flags,
+                     "the playlists' format; yes and plain parts are written the same way, mpd and "
+                     "csv ones as plain playlists with the catalog they describe in songs.tsv");
   flags.Add("validation", &validation, "share of playlists for validation.txt");
   flags.Add("test", &test, "share of playlists for test.txt");
   flags.Add("seed", &seed, "the same seed splits the same file the same way");
@@ -24,10 +28,14 @@ int RunSplit(const std::vector<std::string>& args) {
   if (!(validation >= 0 && test >= 0 && validation + test < 1)) {
     return Fail(Status::InvalidArgument("--validation and --test must be >= 0 and sum below 1"));
   }
-  Result<DataFormat> format = ParseDataFormat(format_name);
+  Result<CorpusFormat> format = format_flags.Parse();
   if (!format.ok()) return Fail(format.status());
-  Result<Corpus> corpus = ReadCorpus(playlists_path, *format, nullptr);
+  std::vector<Song> songs;
+  Result<Corpus> corpus = ReadCorpus(playlists_path, *format, nullptr, &songs);
   if (!corpus.ok()) return Fail(corpus.status());
+  // Files that name their songs are split into the plain format, their names into a catalog.
+  const bool described = DescribesSongs(format->data);
+  const DataFormat parts_format = described ? DataFormat::kPlain : format->data;
 
   const CorpusSplit split = SplitCorpus(*corpus, validation, test, seed);
   std::error_code error;
@@ -40,10 +48,18 @@ int RunSplit(const std::vector<std::string>& args) {
     const std::string path = (std::filesystem::path(out_dir) / name).string();
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     Status written =
-        out ? WriteCorpus(out, *part, *format) : Status::IoError("cannot write " + path);
+        out ? WriteCorpus(out, *part, parts_format) : Status::IoError("cannot write " + path);
     if (!written.ok()) return Fail(written.WithContext(path));
     std::printf("%s: %zu playlists, %zu songs\n", path.c_str(), part->num_playlists(),
                 part->tokens.size());
+  }
+  if (described) {
+    const std::string path = (std::filesystem::path(out_dir) / "songs.tsv").string();
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    Status written = out ? WriteCatalog(out, songs) : Status::IoError("cannot write " + path);
+    if (!written.ok()) return Fail(written.WithContext(path));
+    std::printf("%s: %zu songs; the parts are plain playlists: train --format plain --songs %s\n",
+                path.c_str(), songs.size(), path.c_str());
   }
   return 0;
 }

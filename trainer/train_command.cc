@@ -66,17 +66,20 @@ int RunTrain(const std::vector<std::string>& args) {
     if (Status s = ModelOptionsFromJson(json, &model); !s.ok())
       return Fail(s.WithContext(config_path));
   }
-  std::string playlists_path, songs_path, db_path, format_name = "yes";
+  std::string playlists_path, songs_path, db_path;
+  FormatFlags format_flags;
   std::string model_name = ArchitectureName(options.architecture);
   std::string tags_path, tag_names_path, next_bias, test_path, activate;
   if (model.next_bias) next_bias = std::to_string(*model.next_bias);
   double& cooccurrence_weight = model.cooccurrence_weight;
-  FlagSet flags("songvec-train train --playlists FILE --songs FILE --db FILE [options]");
+  FlagSet flags("songvec-train train --playlists FILE [--songs FILE] --db FILE [options]");
   flags.Add("config", &config_path, "options file, as tune writes it; flags beside it win");
   flags.Add("playlists", &playlists_path, "training playlists");
-  flags.Add("songs", &songs_path, "song catalog: id<TAB>title<TAB>artist per line");
+  flags.Add("songs", &songs_path,
+            "song catalog: id<TAB>title<TAB>artist per line (not for --format mpd and csv: their "
+            "playlists name their songs)");
   flags.Add("db", &db_path, "SQLite database to store the model in (created if missing)");
-  flags.Add("format", &format_name, "data format of both files: yes or plain");
+  format_flags.AddTo(flags, "data format of the playlists and the catalog");
   flags.Add("tags", &tags_path,
             "song tags: yes.com's tags.txt, or for --format plain song_id<TAB>tag,tag lines");
   flags.Add("tag-names", &tag_names_path, "yes.com's tag_hash.txt (the names of tags.txt's ids)");
@@ -107,10 +110,17 @@ int RunTrain(const std::vector<std::string>& args) {
             "(default: if-better with --test, else always)");
   flags.Add("threads", &options.threads, "worker threads");
   flags.Add("seed", &options.seed, "random seed; one thread + a seed = identical vectors");
-  if (auto exit = ParseFlags(flags, args, {"playlists", "songs", "db"})) return *exit;
+  if (auto exit = ParseFlags(flags, args, {"playlists", "db"})) return *exit;
 
-  Result<DataFormat> format = ParseDataFormat(format_name);
+  Result<CorpusFormat> format = format_flags.Parse();
   if (!format.ok()) return Fail(format.status());
+  const bool described = DescribesSongs(format->data);
+  if (songs_path.empty() != described) {
+    return Fail(Status::InvalidArgument(
+        described ? "--format " + format_flags.name +
+                        " playlists name their songs, so they are the catalog: leave out --songs"
+                  : "--songs is required for --format " + format_flags.name));
+  }
   Result<Architecture> architecture = ParseArchitecture(model_name);
   if (!architecture.ok()) return Fail(architecture.status());
   options.architecture = *architecture;
@@ -138,7 +148,7 @@ int RunTrain(const std::vector<std::string>& args) {
   if (activate == "if-better" && test_path.empty()) {
     return Fail(Status::InvalidArgument("--activate=if-better needs --test"));
   }
-  if (*format == DataFormat::kYes && tags_path.empty() != tag_names_path.empty()) {
+  if (format->data == DataFormat::kYes && tags_path.empty() != tag_names_path.empty()) {
     return Fail(Status::InvalidArgument("--tags and --tag-names go together in the yes format"));
   }
 
@@ -150,10 +160,15 @@ int RunTrain(const std::vector<std::string>& args) {
     step_start = now;
     return seconds;
   };
-  Result<std::vector<Song>> catalog = ReadCatalog(songs_path, *format);
+  CorpusStats stats;
+  std::vector<Song> described_songs;
+  Result<Corpus> corpus = ReadCorpus(playlists_path, *format, &stats, &described_songs);
+  if (!corpus.ok()) return Fail(corpus.status());
+  Result<std::vector<Song>> catalog =
+      described ? std::move(described_songs) : ReadCatalog(songs_path, *format);
   if (!catalog.ok()) return Fail(catalog.status());
   if (!tags_path.empty()) {
-    Result<SongTags> tags = ReadTags(tags_path, tag_names_path, *format);
+    Result<SongTags> tags = ReadTags(tags_path, tag_names_path, format->data);
     if (!tags.ok()) return Fail(tags.status());
     size_t tagged = 0;
     for (Song& song : *catalog) {
@@ -164,20 +179,28 @@ int RunTrain(const std::vector<std::string>& args) {
     }
     spdlog::info("{}: tags for {} of the catalog's {} songs", tags_path, tagged, catalog->size());
   }
-  CorpusStats stats;
-  Result<Corpus> corpus = ReadCorpus(playlists_path, *format, &stats);
-  if (!corpus.ok()) return Fail(corpus.status());
   std::optional<Corpus> test;
   if (!test_path.empty()) {
     Result<Corpus> read = ReadCorpus(test_path, *format, nullptr);
     if (!read.ok()) return Fail(read.status());
     test = std::move(read).value();
   }
+  const std::string read_from = format->data == DataFormat::kMpd
+                                    ? std::to_string(stats.files) + " slices"
+                                    : std::to_string(stats.lines) + " lines";
   spdlog::info(
-      "{}: {} playlists, {} songs in them ({} lines; dropped {} single-song playlists, "
-      "{} empty lines); read with the catalog in {:.1f} s",
-      playlists_path, stats.playlists, corpus->tokens.size(), stats.lines, stats.short_playlists,
+      "{}: {} playlists, {} songs in them ({}; dropped {} single-song playlists, {} empty ones); "
+      "read with the catalog in {:.1f} s",
+      playlists_path, stats.playlists, corpus->tokens.size(), read_from, stats.short_playlists,
       stats.empty_lines, step_seconds());
+  if (stats.dropped_rows > 0) {
+    spdlog::warn("{}: dropped {} rows without an artist or a track", playlists_path,
+                 stats.dropped_rows);
+  }
+  if (described && stats.unnamed_songs > 0) {
+    spdlog::warn("{}: {} songs have neither a track name nor an artist (listed untitled)",
+                 playlists_path, stats.unnamed_songs);
+  }
 
   const Vocabulary vocabulary = Vocabulary::Build(*corpus, options.min_count);
   const Corpus encoded = vocabulary.Encode(*corpus);
@@ -191,8 +214,9 @@ int RunTrain(const std::vector<std::string>& args) {
       "({:.1f} s, co-occurrence counts included)",
       vocabulary.size(), options.min_count, encoded.num_playlists(), encoded.tokens.size(),
       step_seconds());
-  spdlog::info("{}: {} songs", songs_path, catalog->size());
-  ReportMissingFromCatalog(vocabulary, *catalog, songs_path);
+  const std::string& catalog_path = described ? playlists_path : songs_path;
+  spdlog::info("{}: {} songs", catalog_path, catalog->size());
+  ReportMissingFromCatalog(vocabulary, *catalog, catalog_path);
 
   spdlog::info("training {} dim={} window={} negative={} epochs={} threads={} seed={} simd={}",
                model_name, options.dim, options.window, options.negative, options.epochs,
@@ -215,17 +239,21 @@ int RunTrain(const std::vector<std::string>& args) {
 
   Result<nlohmann::json> playlists_file = DescribeFile(playlists_path);
   if (!playlists_file.ok()) return Fail(playlists_file.status());
-  Result<nlohmann::json> songs_file = DescribeFile(songs_path);
+  Result<nlohmann::json> songs_file = DescribeFile(catalog_path);
   if (!songs_file.ok()) return Fail(songs_file.status());
   ModelInfo info;
   info.algorithm = std::string("sgns-") + ArchitectureName(options.architecture) +
                    (cooccurrence.has_value() ? "+cooccurrence" : "");
   info.hyperparameters = ModelOptionsToJson(model, true).dump();
-  info.trained_on =
-      nlohmann::json{{"format", format_name},           {"playlists_file", *playlists_file},
+  nlohmann::json trained_on =
+      nlohmann::json{{"format", format_flags.name},     {"playlists_file", *playlists_file},
                      {"songs_file", *songs_file},       {"playlists", encoded.num_playlists()},
-                     {"tokens", encoded.tokens.size()}, {"simd", IsaName(options.isa)}}
-          .dump();
+                     {"tokens", encoded.tokens.size()}, {"simd", IsaName(options.isa)}};
+  if (format->data == DataFormat::kCsv) {
+    const CsvColumns& c = format->csv;
+    trained_on["csv_columns"] = c.user + "," + c.artist + "," + c.track + "," + c.playlist;
+  }
+  info.trained_on = trained_on.dump();
   info.songvec_version = SONGVEC_VERSION;
   info.training_seconds = summary.seconds;
   info.tokens = summary.tokens;

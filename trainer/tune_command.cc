@@ -100,7 +100,8 @@ double HitRate(const NextSongPairs& pairs, const Ranker& ranker, int threads) {
 
 int RunTune(const std::vector<std::string>& args) {
   SetUpLogging();
-  std::string playlists_path, db_path, format_name = "yes", search = "random", space_text;
+  std::string playlists_path, db_path, search = "random", space_text;
+  FormatFlags format_flags;
   std::string out_path = "best.json";
   int trials = 20;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -110,7 +111,7 @@ int RunTune(const std::vector<std::string>& args) {
   flags.Add("playlists", &playlists_path,
             "training playlists; the validation split is carved from them (never the test file)");
   flags.Add("db", &db_path, "database to record every trial in");
-  flags.Add("format", &format_name, "yes or plain");
+  format_flags.AddTo(flags, "the playlists' format");
   flags.Add("search", &search, "random (--trials draws) or grid (every combination of --space)");
   flags.Add("trials", &trials, "random search: trainings to run");
   flags.Add("space", &space_text,
@@ -130,7 +131,7 @@ int RunTune(const std::vector<std::string>& args) {
   }
   Space space = DefaultSpace();
   if (Status s = ParseSpace(space_text, &space); !s.ok()) return Fail(s);
-  Result<DataFormat> format = ParseDataFormat(format_name);
+  Result<CorpusFormat> format = format_flags.Parse();
   if (!format.ok()) return Fail(format.status());
   Result<Database> db = Database::Open(db_path, Database::Mode::kReadWrite);
   if (!db.ok()) return Fail(db.status());
