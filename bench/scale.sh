@@ -84,6 +84,9 @@ figure "train: wall time" "$train_seconds" s
 figure "train: reading the corpus and catalog" "$(log_seconds 's/.*read with the catalog in \([0-9.]*\) s.*/\1/p')" s
 figure "train: the training loop" "$(sed -n 's/.* tokens in \([0-9.]*\) s,.*/\1/p' "$work/train.out")" s
 figure "train: preparing the searches (layouts, graph)" "$(log_seconds 's/.*prepared the model.s searches in \([0-9.]*\) s.*/\1/p')" s
+figure "train: of which building the similar graph" "$(log_seconds 's/.*HNSW, built in \([0-9.]*\) s.*/\1/p')" s
+figure "similar graph: recall@10, 1000 songs drawn by plays" "$(log_seconds 's/.*recall@10 \([0-9.]*\) over.*/\1/p')" ""
+figure "similar graph: recall@10, 1000 songs drawn uniformly" "$(log_seconds 's/.*their plays, \([0-9.]*\) over.*/\1/p')" ""
 figure "train: writing the catalog" "$(log_seconds 's/.*stored the catalog ([0-9]* songs) in \([0-9.]*\) s.*/\1/p')" s
 figure "train: writing the model" "$(log_seconds 's/.*and model [0-9]* in \([0-9.]*\) s.*/\1/p')" s
 figure "train: peak RSS" "$((train_kib / 1024))" MiB

@@ -222,7 +222,11 @@ std::vector<Neighbor> HnswIndex::Search(std::span<const float> query, size_t k,
   std::vector<float> unit(query.begin(), query.end());
   for (float& x : unit) x *= prepared.factor;
   std::vector<Neighbor> found;
-  for (size_t asked = std::min(k, size());; asked = std::min(2 * asked, size())) {
+  // The graph keeps its ef best candidates however few are asked for: all of them are scored again,
+  // so that rows whose scores the graph's arithmetic and the FlatIndex's round apart (trained
+  // vectors' neighbours often differ in the fifth decimal) are ranked by the FlatIndex's.
+  const size_t least = std::max(k, graph_->ef_);
+  for (size_t asked = std::min(least, size());; asked = std::min(2 * asked, size())) {
     if (asked > kMaxGraphResults) return flat_->Search(query, k, exclude);
     auto results = graph_->searchKnn(unit.data(), asked);
     const bool everything = results.size() >= size();

@@ -44,6 +44,9 @@ void ReportMissingFromCatalog(const Vocabulary& vocabulary, const std::vector<So
   }
 }
 
+// The recall@10 of a similar graph below which train warns.
+constexpr double kGoodRecall = 0.98;
+
 }  // namespace
 
 int RunTrain(const std::vector<std::string>& args) {
@@ -235,6 +238,14 @@ int RunTrain(const std::vector<std::string>& args) {
         "similar searches a graph (HNSW, built in {:.1f} s): recall@10 {:.4f} over {} songs "
         "drawn by their plays, {:.4f} over {} drawn uniformly",
         recall.build_seconds, recall.by_plays, recall.queries, recall.uniform, recall.queries);
+    // Vectors that crowd together (an undertrained model's share one direction) defeat graphs.
+    if (recall.by_plays < kGoodRecall) {
+      spdlog::warn(
+          "the similar graph finds only {:.1f}% of the exact 10 nearest songs of played songs "
+          "(below {:.0f}%): the vectors crowd together; more epochs spread them, and "
+          "songvec-server --index pruned answers similar exactly (slower)",
+          100 * recall.by_plays, 100 * kGoodRecall);
+    }
   }
 
   Result<nlohmann::json> playlists_file = DescribeFile(playlists_path);
