@@ -14,17 +14,16 @@
 namespace songvec {
 namespace {
 
-// Loading a model and warming its caches yield the CPU to request handlers, so that a reload does
-// not slow the answers in flight: `steps` below the thread's priority (Linux gives each thread its
-// own nice value), so that a server started under nice keeps its requests ahead too. A load is
-// bounded work that must end soon (7 s of one core at a million songs): 5 steps, about a quarter of
-// a core against busy request threads, is a swap within 30 s under full load; the warm-up, long
-// and able to wait, goes 10 steps below the loading thread that starts it.
-void YieldToRequests(int steps) {
+// Warming a model's caches yields the CPU to request handlers, so that a warm-up does not slow the
+// answers in flight: 10 below the thread's priority (Linux gives each thread its own nice value),
+// so that a server started under nice keeps its requests ahead too. Loading does not: it is bounded
+// work (7 s of one core at a million songs) that should end soon, and at 5 below it took 53 s under
+// full load (bench/scale.sh), two models resident all the while.
+void YieldToRequests() {
   const auto thread = static_cast<id_t>(gettid());
   errno = 0;
   const int nice = getpriority(PRIO_PROCESS, thread);
-  if (errno == 0) setpriority(PRIO_PROCESS, thread, std::min(nice + steps, 19));
+  if (errno == 0) setpriority(PRIO_PROCESS, thread, std::min(nice + 10, 19));
 }
 
 }  // namespace
@@ -59,7 +58,7 @@ void ModelReloader::Warm(std::shared_ptr<const ModelSnapshot> snapshot) {
   }
   warmer_ = std::thread([this, generation, version,
                          weak = std::weak_ptr<const ModelSnapshot>(snapshot)] {
-    YieldToRequests(10);
+    YieldToRequests();
     const auto started = std::chrono::steady_clock::now();
     for (Scoring scoring : {Scoring::kSimilar, Scoring::kNext}) {
       for (size_t row = 0;; ++row) {
@@ -132,7 +131,6 @@ Status ModelReloader::CheckNow() {
 
 void ModelReloader::Start(std::chrono::milliseconds interval) {
   thread_ = std::thread([this, interval] {
-    YieldToRequests(5);
     std::unique_lock<std::mutex> lock(mu_);
     while (!stopping_) {
       wake_.wait_for(lock, interval, [this] { return stopping_ || triggered_; });
