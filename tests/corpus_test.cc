@@ -4,21 +4,14 @@
 
 #include <sstream>
 
+#include "tests/corpus_testing.h"
+
 namespace songvec {
 namespace {
 
 Result<Corpus> Parse(const std::string& text, DataFormat format, CorpusStats* stats = nullptr) {
   std::istringstream in(text);
   return ParseCorpus(in, "train.txt", format, stats);
-}
-
-std::vector<std::vector<std::string>> Playlists(const Corpus& corpus) {
-  std::vector<std::vector<std::string>> out;
-  for (size_t p = 0; p < corpus.num_playlists(); ++p) {
-    out.emplace_back();
-    for (int32_t token : corpus.playlist(p)) out.back().push_back(corpus.keys[token]);
-  }
-  return out;
 }
 
 TEST(Corpus, ReadsYesFormatWithHeadersTrailingSpacesAndEmptyLines) {

@@ -8,21 +8,13 @@
 
 #include "core/catalog.h"
 #include "core/corpus.h"
+#include "tests/corpus_testing.h"
 
 namespace songvec {
 namespace {
 
 // The made-up MPD slices and CSV rows of tests/fixtures (no real playlist, song or artist).
 const std::string kFixtures = SONGVEC_FIXTURES;
-
-std::vector<std::vector<std::string>> Playlists(const Corpus& corpus) {
-  std::vector<std::vector<std::string>> out;
-  for (size_t p = 0; p < corpus.num_playlists(); ++p) {
-    out.emplace_back();
-    for (int32_t token : corpus.playlist(p)) out.back().push_back(corpus.keys[token]);
-  }
-  return out;
-}
 
 std::string Track(int n) { return "spotify:track:fake000000000000000000" + std::to_string(n); }
 
