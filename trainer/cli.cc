@@ -96,8 +96,10 @@ Result<nlohmann::json> DescribeFile(const std::string& path) {
   return described;
 }
 
-void FormatFlags::AddTo(FlagSet& flags, const std::string& format_help) {
-  flags.Add("format", &name, format_help + ": yes, plain, mpd (a folder of MPD slices) or csv");
+void FormatFlags::AddTo(FlagSet& flags, const std::string& format_help,
+                        const std::string& default_note) {
+  flags.Add("format", &name,
+            format_help + ": yes, plain, mpd (a folder of MPD slices) or csv" + default_note);
   flags.Add("csv-columns", &csv_columns,
             "--format csv: the header names of the USER,ARTIST,TRACK,PLAYLIST columns (USER may be "
             "empty) (default: user_id,artistname,trackname,playlistname)");

@@ -52,8 +52,9 @@ struct FormatFlags {
   std::string name = "yes";
   std::string csv_columns;  // empty: CsvColumns' defaults
 
-  // Adds both; `format_help` says what --format applies to.
-  void AddTo(FlagSet& flags, const std::string& format_help);
+  // Adds both; `format_help` says what --format applies to, `default_note` where its default is
+  // not `name`'s.
+  void AddTo(FlagSet& flags, const std::string& format_help, const std::string& default_note = "");
   // InvalidArgument naming the flag if either is wrong.
   Result<CorpusFormat> Parse() const;
 };

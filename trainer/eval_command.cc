@@ -59,7 +59,7 @@ int RunEval(const std::vector<std::string>& args) {
       "train", &train_path,
       "training playlists, for the baselines' counts (default: the model's own training file; "
       "needed for --vectors and imported models)");
-  format_flags.AddTo(flags, "the playlists' format (default: the model's, else yes)");
+  format_flags.AddTo(flags, "the playlists' format", " (default: the model's, else yes)");
   flags.Add("k", &cutoffs, "cut-offs, comma-separated");
   flags.Add("tags", &tags_path,
             "also measure tag agreement of the 10 nearest neighbours, with these song tags "
