@@ -97,8 +97,10 @@ StoredSearch Recommender::PrepareSearch(const Embeddings& embeddings, int thread
       std::vector<int32_t> by_plays, uniform;
       for (size_t q = 0; q < kQueries; ++q) {
         const double x = rng.UniformDouble() * cumulative.back();
+        // (Counts of 0 everywhere, as vectors imported without them have, draw the last song.)
+        const auto drawn = std::upper_bound(cumulative.begin(), cumulative.end(), x);
         by_plays.push_back(static_cast<int32_t>(
-            std::upper_bound(cumulative.begin(), cumulative.end(), x) - cumulative.begin()));
+            std::min(drawn - cumulative.begin(), static_cast<std::ptrdiff_t>(unit->size()) - 1)));
         uniform.push_back(static_cast<int32_t>(rng.Uniform(static_cast<uint32_t>(unit->size()))));
       }
       recall->by_plays = graph.Recall(10, by_plays);
