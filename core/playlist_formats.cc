@@ -425,13 +425,7 @@ Status ParseCsvPlaylists(std::istream& in, std::string_view name, const CsvColum
 }
 
 std::string CsvSongId(std::string_view artist, std::string_view track) {
-  uint64_t hash = 14695981039346656037ULL;
-  auto add = [&hash](std::string_view text) {
-    for (char c : text) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  };
-  add(artist);
-  add("\x1f");
-  add(track);
+  const uint64_t hash = Fnv1a64(track, Fnv1a64("\x1f", Fnv1a64(artist)));
   char id[21];
   std::snprintf(id, sizeof(id), "csv:%016" PRIx64, hash);
   return id;

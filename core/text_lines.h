@@ -46,6 +46,14 @@ std::string_view Trim(std::string_view text);
 // overflows.
 bool ParseUint(std::string_view text, uint64_t* value);
 
+// 64-bit FNV-1a of `bytes`, continuing from `hash` (the offset basis to start): a stable hash, the
+// same on every machine and run, for ids and for telling whether two runs read the same files.
+constexpr uint64_t kFnv1aBasis = 14695981039346656037ULL;
+inline uint64_t Fnv1a64(std::string_view bytes, uint64_t hash = kFnv1aBasis) {
+  for (char c : bytes) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  return hash;
+}
+
 // Opens `path` for reading, or IoError naming the path and the system's reason.
 Status OpenForReading(const std::string& path, std::ifstream* file);
 

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "core/playlist_formats.h"
+#include "core/text_lines.h"
 
 namespace songvec {
 namespace {
@@ -74,7 +75,7 @@ Result<nlohmann::json> DescribeFile(const std::string& path) {
     SONGVEC_ASSIGN_OR_RETURN(files, MpdSliceFiles(path));
   }
   // FNV-1a, 64 bits: enough to tell whether two runs saw the same bytes.
-  uint64_t hash = 14695981039346656037ULL;
+  uint64_t hash = kFnv1aBasis;
   uint64_t bytes = 0;
   std::vector<char> buffer(1 << 16);
   for (const std::string& name : files) {
@@ -83,9 +84,7 @@ Result<nlohmann::json> DescribeFile(const std::string& path) {
     while (file.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) ||
            file.gcount() > 0) {
       const auto n = static_cast<size_t>(file.gcount());
-      for (size_t i = 0; i < n; ++i) {
-        hash = (hash ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ULL;
-      }
+      hash = Fnv1a64({buffer.data(), n}, hash);
       bytes += n;
     }
   }
