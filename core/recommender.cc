@@ -34,6 +34,18 @@ void AddMean(std::span<const int32_t> seeds, float sign, RowOf row_of, Eigen::Ve
 
 }  // namespace
 
+std::shared_ptr<const FlatIndex> SimilarRows(const Matrix& input) {
+  std::vector<double> sum(static_cast<size_t>(input.cols()), 0.0);
+  for (Eigen::Index r = 0; r < input.rows(); ++r) {
+    for (Eigen::Index c = 0; c < input.cols(); ++c) sum[c] += input(r, c);
+  }
+  Eigen::RowVectorXf mean(input.cols());
+  for (Eigen::Index c = 0; c < input.cols(); ++c) {
+    mean[c] = input.rows() == 0 ? 0.0f : static_cast<float>(sum[c] / static_cast<double>(input.rows()));
+  }
+  return std::make_shared<const FlatIndex>(Matrix(input.rowwise() - mean), Similarity::kCosine);
+}
+
 const char* ScoringName(Scoring scoring) {
   return scoring == Scoring::kSimilar ? "similar" : "next";
 }
@@ -47,7 +59,7 @@ Result<Scoring> ParseScoring(const std::string& name) {
 Recommender::Recommender(const Embeddings& embeddings, float next_bias_weight,
                          std::optional<Cooccurrence> cooccurrence, float cooccurrence_weight,
                          IndexPolicy policy, StoredSearch search)
-    : unit_(std::make_shared<const FlatIndex>(embeddings.input, Similarity::kCosine)),
+    : unit_(SimilarRows(embeddings.input)),
       cooccurrence_(std::move(cooccurrence)),
       cooccurrence_weight_(cooccurrence_weight) {
   const bool graph_wanted = policy == IndexPolicy::kHnsw ||
@@ -74,44 +86,48 @@ Recommender::Recommender(const Embeddings& embeddings, float next_bias_weight,
 }
 
 StoredSearch Recommender::PrepareSearch(const Embeddings& embeddings, int threads,
-                                        GraphRecall* recall, size_t graph_min_songs) {
+                                        GraphRecall* recall, size_t graph_min_songs,
+                                        double graph_min_recall) {
   // A layout depends on the rows alone, not on the popularity term (any valid layout gives the
   // exact answers; a good one prunes more).
   StoredSearch search;
-  const auto unit = std::make_shared<const FlatIndex>(embeddings.input, Similarity::kCosine);
+  const std::shared_ptr<const FlatIndex> unit = SimilarRows(embeddings.input);
+  GraphRecall measured;
   if (unit->size() >= graph_min_songs) {
     const auto started = std::chrono::steady_clock::now();
     HnswIndex::Options options;
     options.threads = threads;
     const HnswIndex graph(unit, options);
-    if (recall != nullptr) {
-      recall->build_seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      // Songs by their plays (cumulative counts, searched), and uniformly.
-      constexpr size_t kQueries = 1000;
-      const std::vector<int64_t>& counts = embeddings.vocabulary.counts();
-      std::vector<double> cumulative(counts.size());
-      std::partial_sum(counts.begin(), counts.end(), cumulative.begin(),
-                       [](double sum, int64_t count) { return sum + static_cast<double>(count); });
-      Random rng(17);
-      std::vector<int32_t> by_plays, uniform;
-      for (size_t q = 0; q < kQueries; ++q) {
-        const double x = rng.UniformDouble() * cumulative.back();
-        // (Counts of 0 everywhere, as vectors imported without them have, draw the last song.)
-        const auto drawn = std::upper_bound(cumulative.begin(), cumulative.end(), x);
-        by_plays.push_back(static_cast<int32_t>(
-            std::min(drawn - cumulative.begin(), static_cast<std::ptrdiff_t>(unit->size()) - 1)));
-        uniform.push_back(static_cast<int32_t>(rng.Uniform(static_cast<uint32_t>(unit->size()))));
-      }
-      recall->by_plays = graph.Recall(10, by_plays);
-      recall->uniform = graph.Recall(10, uniform);
-      recall->queries = kQueries;
+    measured.build_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    // Songs by their plays (cumulative counts, searched), and uniformly.
+    constexpr size_t kQueries = 1000;
+    const std::vector<int64_t>& counts = embeddings.vocabulary.counts();
+    std::vector<double> cumulative(counts.size());
+    std::partial_sum(counts.begin(), counts.end(), cumulative.begin(),
+                     [](double sum, int64_t count) { return sum + static_cast<double>(count); });
+    Random rng(17);
+    std::vector<int32_t> by_plays, uniform;
+    for (size_t q = 0; q < kQueries; ++q) {
+      const double x = rng.UniformDouble() * cumulative.back();
+      // (Counts of 0 everywhere, as vectors imported without them have, draw the last song.)
+      const auto drawn = std::upper_bound(cumulative.begin(), cumulative.end(), x);
+      by_plays.push_back(static_cast<int32_t>(
+          std::min(drawn - cumulative.begin(), static_cast<std::ptrdiff_t>(unit->size()) - 1)));
+      uniform.push_back(static_cast<int32_t>(rng.Uniform(static_cast<uint32_t>(unit->size()))));
     }
-    Result<std::string> bytes = graph.Serialize();
-    // Without a temporary file the graph cannot be kept: similar is then laid out for the exact
-    // search instead (the caller sees the empty graph).
-    if (bytes.ok()) search.similar_graph = std::move(bytes).value();
+    measured.by_plays = graph.Recall(10, by_plays);
+    measured.uniform = graph.Recall(10, uniform);
+    measured.queries = kQueries;
+    if (measured.by_plays >= graph_min_recall) {
+      Result<std::string> bytes = graph.Serialize();
+      // Without a temporary file the graph cannot be kept: similar is then laid out for the
+      // exact search instead.
+      if (bytes.ok()) search.similar_graph = std::move(bytes).value();
+      measured.kept = bytes.ok();
+    }
   }
+  if (recall != nullptr) *recall = measured;
   if (search.similar_graph.empty()) search.similar = PrunedIndex::Layout(*unit);
   if (embeddings.output.cols() > 0) {
     search.next = PrunedIndex::Layout(FlatIndex(embeddings.output, Similarity::kDot));

@@ -25,12 +25,13 @@ Corpus MakeCorpus(const std::vector<std::vector<std::string>>& playlists) {
 
 class EvaluationTest : public ::testing::Test {
  protected:
-  // Five songs in 2-D. From "0" = (1, 0) the cosine order is 1, 4, then 2 and 3... see each test.
+  // Five songs in 2-D whose mean is 0, so that similar's centring (SimilarRows) leaves them as
+  // they are. From "0" = (1, 0) the cosine order is 1, 4, then 2 and 3... see each test.
   EvaluationTest() : vocabulary_({"0", "1", "2", "3", "4"}, {0, 0, 0, 0, 0}), vectors_(5, 2) {
     vectors_ << 1, 0,  //
         0.9f, 0.1f,    //
         0, 1,          //
-        -1, 0,         //
+        -2.4f, -1.6f,  //
         0.5f, 0.5f;
   }
   Vocabulary vocabulary_;
@@ -76,8 +77,8 @@ TEST(SamplePairs, IsReproducibleOrderedAndSaidSo) {
 }
 
 TEST_F(EvaluationTest, CosineMetricsFollowTheDefinitions) {
-  // From 0: 1 (0.994), 4 (0.707), 2 (0), 3 (-1): 4 has rank 2, 3 has rank 4.
-  // From 2: 4 (0.707), 1 (0.110), then 0 and 3 tie at 0 and the lower row wins: 0 has rank 3.
+  // From 0: 1 (0.994), 4 (0.707), 2 (0), 3 (-0.832): 4 has rank 2, 3 has rank 4.
+  // From 2: 4 (0.707), 1 (0.110), 0 (0), 3 (-0.555): 0 has rank 3.
   const Corpus test = MakeCorpus({{"0", "4"}, {"0", "3"}, {"2", "0"}});
   const NextSongPairs pairs = CollectPairs(test, vocabulary_);
   const Recommender recommender(Embeddings{vocabulary_, vectors_, Matrix()}, 0.0f);

@@ -147,8 +147,7 @@ TEST(Recommender, SearchesAStoredGraphOrExactlyWhenItIsDamaged) {
   }
   const Embeddings embeddings{Vocabulary(keys, counts), input, output};
   StoredSearch search;
-  const auto unit = std::make_shared<const FlatIndex>(input, Similarity::kCosine);
-  search.similar_graph = *HnswIndex(unit, HnswIndex::Options()).Serialize();
+  search.similar_graph = *HnswIndex(SimilarRows(input), HnswIndex::Options()).Serialize();
   const Recommender graph(embeddings, 0.5f, std::nullopt, 0, IndexPolicy::kAuto, search);
   EXPECT_STREQ(graph.index(Scoring::kSimilar).name(), "hnsw");
   EXPECT_STREQ(graph.index(Scoring::kNext).name(), "flat");  // 3,000 rows: below kPrunedMinRows
@@ -170,7 +169,8 @@ TEST(Recommender, SearchesAStoredGraphOrExactlyWhenItIsDamaged) {
 }
 
 // From its threshold of songs up (kGraphMinSongs; 400 here), a model stores a graph for similar,
-// with its measured recall, instead of a layout; below, a layout.
+// with its measured recall, instead of a layout; below, or where the graph's recall falls short
+// (kGraphMinRecall; out of reach here), a layout.
 TEST(Recommender, PreparesAGraphForLargeCatalogsOnly) {
   const Matrix rows = GroupedRows(500, 8, 7);
   std::vector<std::string> keys;
@@ -191,10 +191,19 @@ TEST(Recommender, PreparesAGraphForLargeCatalogsOnly) {
   EXPECT_TRUE(large.similar.empty());
   EXPECT_FALSE(large.next.empty());
   EXPECT_EQ(recall.queries, 1000u);
-  EXPECT_GE(recall.by_plays, 0.9);
+  EXPECT_GE(recall.by_plays, kGraphMinRecall);
   EXPECT_GE(recall.uniform, 0.9);
+  EXPECT_TRUE(recall.kept);
   const Recommender recommender(embeddings, 0, std::nullopt, 0, IndexPolicy::kAuto, large);
   EXPECT_STREQ(recommender.index(Scoring::kSimilar).name(), "hnsw") << recommender.search_warning();
+  const StoredSearch short_of_recall =
+      Recommender::PrepareSearch(embeddings, 2, &recall, 400, /*graph_min_recall=*/1.01);
+  EXPECT_TRUE(short_of_recall.similar_graph.empty());
+  EXPECT_FALSE(short_of_recall.similar.empty());
+  EXPECT_EQ(recall.queries, 1000u);
+  EXPECT_FALSE(recall.kept);
+  const Recommender exact(embeddings, 0, std::nullopt, 0, IndexPolicy::kAuto, short_of_recall);
+  EXPECT_STREQ(exact.index(Scoring::kSimilar).name(), "flat");  // 500 rows: below kPrunedMinRows
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "core/random.h"
+
 namespace songvec {
 namespace {
 
@@ -39,17 +41,45 @@ TEST(Recommender, NextScoresInputAgainstOutputPlusWeightedLogCount) {
             (std::vector<int32_t>{1, 0, 2}));
 }
 
-TEST(Recommender, SimilarIsCosineOfTheMeanOfUnitVectorsMinusNegatives) {
+TEST(Recommender, SimilarIsCosineOfCentredVectorsQueriedByTheMeanOfUnitOnesMinusNegatives) {
   const Recommender recommender(ThreeSongs(), 0.0f);
   const int32_t a[] = {0}, b[] = {1};
-  // From a, c (45 degrees) beats b (90 degrees).
+  // Less their mean (2/3, 2/3): a (1, -2)/3, b (-2, 1)/3, c (1, 1)/3. From a, c (cosine
+  // -1/sqrt(10)) beats b (-0.8).
   EXPECT_EQ(Rows(recommender.Recommend(Scoring::kSimilar, a, {}, 2,
                                        [](int32_t row) { return row == 0; })),
             (std::vector<int32_t>{2, 1}));
-  // a minus b points to (1, -1): a itself first, c (orthogonal) second, b last.
+  // a minus b at unit length points to (1, -1): a itself first, c (orthogonal) second, b last.
   std::vector<Neighbor> found = recommender.Recommend(Scoring::kSimilar, a, b, 3, nullptr);
   EXPECT_EQ(Rows(found), (std::vector<int32_t>{0, 2, 1}));
-  EXPECT_NEAR(found[0].score, std::sqrt(0.5), 1e-6);
+  EXPECT_NEAR(found[0].score, 3 / std::sqrt(10.0), 1e-6);
+  EXPECT_NEAR(found[1].score, 0, 1e-6);
+}
+
+// A direction every vector shares (SGNS's anisotropy) neither changes similar's answers nor
+// crowds its scores towards 1.
+TEST(Recommender, SimilarIgnoresADirectionEveryVectorShares) {
+  Random rng(11);
+  std::vector<std::string> keys;
+  for (int r = 0; r < 300; ++r) keys.push_back(std::to_string(r));
+  Embeddings spread{Vocabulary(keys, std::vector<int64_t>(300, 1)), Matrix(300, 8), Matrix()};
+  for (Eigen::Index i = 0; i < spread.input.size(); ++i) {
+    spread.input.data()[i] = rng.UniformFloat() - 0.5f;
+  }
+  Embeddings shifted = spread;
+  shifted.input.rowwise() += Eigen::RowVectorXf::Constant(8, 4.0f);
+  const Recommender plain(spread, 0.0f), crowded(shifted, 0.0f);
+  for (int32_t seed : {0, 7, 123, 299}) {
+    const int32_t seeds[] = {seed};
+    auto skip_seed = [seed](int32_t row) { return row == seed; };
+    const std::vector<Neighbor> expected =
+        plain.Recommend(Scoring::kSimilar, seeds, {}, 10, skip_seed);
+    const std::vector<Neighbor> found =
+        crowded.Recommend(Scoring::kSimilar, seeds, {}, 10, skip_seed);
+    ASSERT_EQ(Rows(found), Rows(expected)) << "seed " << seed;
+    for (size_t i = 0; i < found.size(); ++i) EXPECT_NEAR(found[i].score, expected[i].score, 1e-5);
+    EXPECT_LT(found.back().score, 0.9f);  // the raw cosines of the shifted rows all exceed 0.95
+  }
 }
 
 TEST(Recommender, BlendAddsWeightedLogCooccurrenceOfTheSeeds) {

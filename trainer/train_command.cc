@@ -44,9 +44,6 @@ void ReportMissingFromCatalog(const Vocabulary& vocabulary, const std::vector<So
   }
 }
 
-// The recall@10 of a similar graph below which train warns.
-constexpr double kGoodRecall = 0.98;
-
 }  // namespace
 
 int RunTrain(const std::vector<std::string>& args) {
@@ -233,18 +230,22 @@ int RunTrain(const std::vector<std::string>& args) {
   GraphRecall recall;
   StoredSearch search = Recommender::PrepareSearch(*embeddings, options.threads, &recall);
   spdlog::info("prepared the model's searches in {:.1f} s", step_seconds());
-  if (!search.similar_graph.empty()) {
+  if (recall.queries > 0) {
     spdlog::info(
-        "similar searches a graph (HNSW, built in {:.1f} s): recall@10 {:.4f} over {} songs "
-        "drawn by their plays, {:.4f} over {} drawn uniformly",
+        "similar graph (HNSW, built in {:.1f} s): recall@10 {:.4f} over {} songs drawn by their "
+        "plays, {:.4f} over {} drawn uniformly",
         recall.build_seconds, recall.by_plays, recall.queries, recall.uniform, recall.queries);
-    // Vectors that crowd together (an undertrained model's share one direction) defeat graphs.
-    if (recall.by_plays < kGoodRecall) {
+    if (recall.kept) {
+      spdlog::info("similar searches the graph");
+    } else {
+      // Vectors that crowd together (an undertrained model's tie to the fourth decimal) defeat
+      // graphs.
       spdlog::warn(
           "the similar graph finds only {:.1f}% of the exact 10 nearest songs of played songs "
-          "(below {:.0f}%): the vectors crowd together; more epochs spread them, and "
-          "songvec-server --index pruned answers similar exactly (slower)",
-          100 * recall.by_plays, 100 * kGoodRecall);
+          "(below {:.0f}%), so it is not stored and similar is answered exactly (slower): the "
+          "vectors crowd together, and more epochs spread them; songvec-server --index hnsw "
+          "builds a graph at load anyway",
+          100 * recall.by_plays, 100 * kGraphMinRecall);
     }
   }
 
@@ -315,10 +316,10 @@ int RunTrain(const std::vector<std::string>& args) {
     scored["test_file"] = *test_file;
     metrics = {{"next_song", scored}, {"activation", decision}};
   }
-  if (!search.similar_graph.empty()) {
+  if (recall.queries > 0) {
     const HnswIndex::Options graph;
     metrics["search"] = {{"similar",
-                          {{"index", "hnsw"},
+                          {{"index", recall.kept ? "hnsw" : "pruned"},
                            {"links", graph.links},
                            {"build_candidates", graph.build_candidates},
                            {"search_candidates", graph.search_candidates},
