@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cassert>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <thread>
 #include <unordered_map>
@@ -12,6 +13,12 @@
 
 namespace songvec {
 namespace {
+
+std::string Fixed(double value, int digits) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.*f", digits, value);
+  return text;
+}
 
 // Rows by (count desc, row asc).
 std::vector<int32_t> ByPopularity(const std::vector<int64_t>& counts) {
@@ -117,10 +124,30 @@ std::vector<RankingMetrics> Summarize(const std::vector<uint32_t>& ranks,
       m.hit_rate /= static_cast<double>(n);
       m.mrr /= static_cast<double>(n);
       m.ndcg /= static_cast<double>(n);
+      m.hit_rate_error = std::sqrt(m.hit_rate * (1 - m.hit_rate) / static_cast<double>(n));
     }
     metrics.push_back(m);
   }
   return metrics;
+}
+
+PairedComparison ComparePaired(const std::vector<uint32_t>& first,
+                               const std::vector<uint32_t>& second, size_t k) {
+  assert(first.size() == second.size());
+  PairedComparison c;
+  auto hit = [k](uint32_t rank) { return rank != 0 && rank <= k; };
+  for (size_t i = 0; i < first.size(); ++i) {
+    if (hit(first[i]) && !hit(second[i])) ++c.only_first;
+    if (hit(second[i]) && !hit(first[i])) ++c.only_second;
+  }
+  if (first.empty()) return c;
+  const auto n = static_cast<double>(first.size());
+  c.difference = (static_cast<double>(c.only_first) - static_cast<double>(c.only_second)) / n;
+  // Each pair's difference is -1, 0 or 1: its variance is E[d^2] - E[d]^2.
+  const double variance =
+      static_cast<double>(c.only_first + c.only_second) / n - c.difference * c.difference;
+  c.standard_error = std::sqrt(std::max(0.0, variance) / n);
+  return c;
 }
 
 Ranker ModelRanker(const Recommender& recommender, Scoring scoring) {
@@ -215,8 +242,9 @@ EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommende
   }
   auto add = [&](std::string name, const Ranker& ranker) {
     const std::vector<uint32_t> ranks = RankTargets(report.pairs, ks.back(), ranker, threads);
-    RankingResult result{std::move(name), Summarize(ranks, ks), {}};
+    RankingResult result{std::move(name), Summarize(ranks, ks), {}, {}};
     for (size_t s = 0; s < 3; ++s) result.by_segment[s] = Summarize(ranks, ks, in_segment[s]);
+    result.ranks = ranks;
     report.rankings.push_back(std::move(result));
   };
   add("similar", ModelRanker(recommender, Scoring::kSimilar));
@@ -225,6 +253,53 @@ EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommende
   const Cooccurrence cooccurrence(train, vocabulary);
   add("co-occurrence", CooccurrenceRanker(cooccurrence, counts));
   return report;
+}
+
+std::vector<std::string> EvaluationWarnings(const EvaluationReport& report) {
+  std::vector<std::string> warnings;
+  const size_t scored = report.pairs.pairs.size();
+  if (scored < kFewPairs && !report.rankings.empty()) {
+    const RankingMetrics& first = report.rankings.front().all.front();
+    warnings.push_back("only " + std::to_string(scored) +
+                       " pairs were scored: at HR@" + std::to_string(first.k) +
+                       " one hit moves a figure by " + Fixed(1.0 / static_cast<double>(std::max<size_t>(scored, 1)), 4) +
+                       ", so differences of a few hits mean nothing");
+  }
+  if (report.pairs.total > 0 && report.pairs.coverage() < kLowCoverage) {
+    warnings.push_back("only " + Fixed(100 * report.pairs.coverage(), 1) +
+                       "% of the test pairs have both songs in the model's vocabulary: the "
+                       "figures speak for those alone");
+  }
+  return warnings;
+}
+
+double RandomPairCosine(const Matrix& vectors, size_t pairs, uint64_t seed) {
+  if (vectors.rows() < 2 || pairs == 0) return 0;
+  Random rng(seed);
+  double sum = 0;
+  size_t counted = 0;
+  const auto rows = static_cast<uint32_t>(vectors.rows());
+  while (counted < pairs) {
+    const uint32_t a = rng.Uniform(rows), b = rng.Uniform(rows);
+    if (a == b) continue;
+    const double norms = static_cast<double>(vectors.row(a).norm()) * vectors.row(b).norm();
+    sum += norms > 0 ? vectors.row(a).dot(vectors.row(b)) / norms : 0.0;
+    ++counted;
+  }
+  return sum / static_cast<double>(pairs);
+}
+
+double AscendingShare(const Corpus& corpus, const std::vector<std::string>& name_of_token) {
+  size_t pairs = 0, ascending = 0;
+  for (size_t p = 0; p < corpus.num_playlists(); ++p) {
+    const std::span<const int32_t> playlist = corpus.playlist(p);
+    for (size_t i = 1; i < playlist.size(); ++i) {
+      if (playlist[i] == playlist[i - 1]) continue;
+      ++pairs;
+      ascending += name_of_token[playlist[i - 1]] <= name_of_token[playlist[i]];
+    }
+  }
+  return pairs == 0 ? 0 : static_cast<double>(ascending) / static_cast<double>(pairs);
 }
 
 TagAgreement MeasureTagAgreement(const Recommender& recommender,

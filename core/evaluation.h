@@ -52,6 +52,9 @@ struct RankingMetrics {
   double hit_rate = 0;  // HR@k: share of pairs with r <= k
   double mrr = 0;       // MRR@k: mean of 1/r, 0 beyond k
   double ndcg = 0;      // NDCG@k: mean of 1/log2(r + 1), 0 beyond k
+  // HR@k's standard error, sqrt(HR (1 - HR) / pairs): the pairs taken as independent draws (pairs
+  // of one playlist are not quite, so it is a lower bound).
+  double hit_rate_error = 0;
 };
 
 // A ranking: the best `k` rows for source row `a`, best first, `a` itself never among them.
@@ -68,6 +71,19 @@ std::vector<uint32_t> RankTargets(const NextSongPairs& pairs, size_t max_k, cons
 std::vector<RankingMetrics> Summarize(const std::vector<uint32_t>& ranks,
                                       const std::vector<size_t>& ks,
                                       const std::vector<bool>& selected = {});
+
+// Two rankings' HR@k on the same pairs, pair by pair (a paired comparison: the differences of the
+// two hit indicators, whose spread is much smaller than either HR's when the rankings agree).
+struct PairedComparison {
+  double difference = 0;      // HR@k of the first minus that of the second
+  size_t only_first = 0;      // pairs the first hits within k and the second does not
+  size_t only_second = 0;     // and the other way round
+  double standard_error = 0;  // of `difference`
+  // `difference` in standard errors (0 when both hit the same pairs).
+  double z() const { return standard_error > 0 ? difference / standard_error : 0; }
+};
+PairedComparison ComparePaired(const std::vector<uint32_t>& first,
+                               const std::vector<uint32_t>& second, size_t k);
 
 // Rankers. Each keeps references to its arguments, which must outlive it.
 
@@ -97,6 +113,7 @@ struct RankingResult {
   std::string name;
   std::vector<RankingMetrics> all;
   std::vector<RankingMetrics> by_segment[3];  // indexed by Segment
+  std::vector<uint32_t> ranks;                // RankTargets(), by pair
 };
 
 // A model scored beside both baselines of EVALUATION.md on the same pairs.
@@ -114,6 +131,24 @@ struct EvaluationReport {
 EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommender& recommender,
                                   const Corpus& test, const Corpus& train,
                                   const std::vector<size_t>& ks, int threads, size_t max_pairs = 0);
+
+// Why figures of `report` cannot mean much, one sentence each (none: they can): too few pairs
+// scored for a difference of a few hits to show, or a test file whose songs the model mostly lacks.
+constexpr size_t kFewPairs = 1000;
+constexpr double kLowCoverage = 0.5;
+std::vector<std::string> EvaluationWarnings(const EvaluationReport& report);
+
+// The mean cosine of `pairs` random pairs of distinct rows of `vectors` (seeded): near 1, every
+// vector points one way, the sign of a model that learned little (too little data or training).
+double RandomPairCosine(const Matrix& vectors, size_t pairs, uint64_t seed);
+constexpr double kCrowdedCosine = 0.9;
+
+// The share of consecutive pairs of distinct songs in `corpus`'s playlists whose names, by token
+// (`name_of_token`, e.g. titles), do not decrease: about half for playlists in listening order,
+// near 1 for playlists sorted by name, whose order says nothing about what plays next. 0 for no
+// pairs.
+double AscendingShare(const Corpus& corpus, const std::vector<std::string>& name_of_token);
+constexpr double kSortedShare = 0.9;
 
 // Whether a model's neighbours make sense by a measure independent of playlist order: for every
 // song with tags, its k most similar songs among the songs with tags ("similar" scoring), and the

@@ -55,6 +55,32 @@ assert similar > 5 * 10 / 3167, similar
 assert next_ > 2 * popularity, (next_, popularity)
 assert tags > random + 0.1, (tags, random)
 PY
+grep -Eq '^paired HR@10: model 1 next vs co-occurrence \(baseline\): [+-]0\.[0-9]{4}, [0-9.]+ standard errors \([0-9]+ pairs hit by it alone, [0-9]+ by the baseline alone\): ' \
+  "$work/eval.out" || fail "no paired comparison of next with the co-occurrence baseline"
+
+step "playlists sorted by title, and figures from a few pairs, are called out"
+python3 - "$data/split/train.txt" "$data/song_hash.txt" "$work/sorted.txt" <<'PY'
+import sys
+titles = dict(line.rstrip("\n").split("\t")[:2] for line in open(sys.argv[2], encoding="utf-8"))
+lines = open(sys.argv[1]).read().splitlines()
+with open(sys.argv[3], "w") as out:
+    out.write(lines[0] + "\n")  # the yes.com header line
+    for line in lines[1:]:
+        out.write(" ".join(sorted(line.split(), key=lambda s: titles.get(s, ""))) + " \n")
+PY
+"$train" train --playlists "$work/sorted.txt" --songs "$data/song_hash.txt" --db "$work/sorted.db" \
+  --epochs 1 > /dev/null 2> "$work/sorted.err" || { cat "$work/sorted.err"; fail "train on sorted playlists"; }
+grep -Eq 'sorted.txt: (9[0-9]|100)\.[0-9]% of consecutive songs in the playlists are in ascending order of title \(about 50% in listening order\): the playlists look sorted' \
+  "$work/sorted.err" || { cat "$work/sorted.err"; fail "sorted playlists not called out"; }
+if grep -q 'look sorted' "$work/train.err"; then fail "yes_small's own order called sorted"; fi
+# 20,000 songs in 1,800 playlists, one epoch: the vectors barely leave their shared direction.
+"$train" synth --out "$work/thin" --songs 20000 --playlists 2000 > /dev/null
+"$train" train --playlists "$work/thin/train.txt" --songs "$work/thin/song_hash.txt" --db "$work/thin.db" \
+  --epochs 1 > /dev/null 2> "$work/thin.err" || { cat "$work/thin.err"; fail "train on thin data"; }
+"$train" eval --db "$work/thin.db" --playlists "$work/thin/test.txt" > /dev/null 2>> "$work/thin.err"
+[ "$(grep -c "its song vectors point nearly one way (random pairs' mean cosine 0\.9[0-9]*): it learned little" "$work/thin.err")" = 2 ] ||
+  { cat "$work/thin.err"; fail "train and eval do not both call out crowded vectors"; }
+if grep -q 'point nearly one way' "$work/train.err"; then fail "yes_small's model called crowded"; fi
 
 step "every exact index gives the same figures, the graph nearly; an unknown one is refused"
 for index in flat pruned hnsw; do
@@ -213,6 +239,8 @@ grep -q '1 songs have neither a track name nor an artist' "$work/mpd.err" || fai
 grep -q '^spotify:track:fake0000000000000000002 ' "$work/mpd.vec" || fail "MPD songs are not their track_uri"
 "$train" eval --db "$work/mpd.db" --playlists "$fixtures/mpd" > "$work/mpd_eval.out" 2>&1 ||
   { cat "$work/mpd_eval.out"; fail "eval of an MPD model on MPD slices"; }
+grep -q 'only [0-9]* pairs were scored: at HR@10 one hit moves a figure by' "$work/mpd_eval.out" ||
+  { cat "$work/mpd_eval.out"; fail "figures from a handful of pairs not called out"; }
 mkdir "$work/broken"
 cp "$fixtures/mpd/mpd.slice.0-2.json" "$work/broken/"
 sed 's/"track_uri": "spotify:track:fake0000000000000000006"/"track_name": "no uri"/' \

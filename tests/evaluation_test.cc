@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/random.h"
+
 namespace songvec {
 namespace {
 
@@ -90,6 +92,70 @@ TEST_F(EvaluationTest, CosineMetricsFollowTheDefinitions) {
   EXPECT_DOUBLE_EQ(m[1].hit_rate, 2.0 / 3.0);
   EXPECT_DOUBLE_EQ(m[1].mrr, (1.0 / 2 + 1.0 / 3) / 3);
   EXPECT_DOUBLE_EQ(m[1].ndcg, (1 / std::log2(3.0) + 1 / std::log2(4.0)) / 3);
+}
+
+// HR's standard error is the binomial one; a paired comparison counts the pairs only one ranking
+// hits and takes the spread of the per-pair differences.
+TEST(PairedComparison, CountsDisagreementsAndTheirSpread) {
+  // Ranks (0: beyond max_k). At k = 10 the first hits pairs 0, 2, 3; the second 0, 1.
+  const std::vector<uint32_t> first = {1, 0, 3, 10, 11}, second = {2, 5, 0, 11, 0};
+  const RankingMetrics m = Summarize(first, {10}).front();
+  EXPECT_DOUBLE_EQ(m.hit_rate, 0.6);
+  EXPECT_DOUBLE_EQ(m.hit_rate_error, std::sqrt(0.6 * 0.4 / 5));
+  const PairedComparison c = ComparePaired(first, second, 10);
+  EXPECT_EQ(c.only_first, 2u);
+  EXPECT_EQ(c.only_second, 1u);
+  EXPECT_DOUBLE_EQ(c.difference, 0.2);
+  // Differences (0, -1, 1, 1, 0): mean 0.2, E[d^2] 0.6, variance 0.56.
+  EXPECT_DOUBLE_EQ(c.standard_error, std::sqrt(0.56 / 5));
+  EXPECT_DOUBLE_EQ(c.z(), 0.2 / std::sqrt(0.56 / 5));
+  const PairedComparison same = ComparePaired(first, first, 10);
+  EXPECT_EQ(same.only_first + same.only_second, 0u);
+  EXPECT_EQ(same.z(), 0);
+}
+
+TEST(EvaluationWarnings, NameFewPairsAndLowCoverage) {
+  EvaluationReport report;
+  report.rankings.push_back({"next", {RankingMetrics{10}}, {}, {}});
+  report.pairs.total = 4000;
+  report.pairs.in_vocabulary = 3000;
+  report.pairs.pairs.resize(3000);
+  EXPECT_TRUE(EvaluationWarnings(report).empty());
+  report.pairs.pairs.resize(250);
+  report.pairs.in_vocabulary = 250;
+  const std::vector<std::string> warnings = EvaluationWarnings(report);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[0],
+            "only 250 pairs were scored: at HR@10 one hit moves a figure by 0.0040, so "
+            "differences of a few hits mean nothing");
+  EXPECT_EQ(warnings[1],
+            "only 6.2% of the test pairs have both songs in the model's vocabulary: the figures "
+            "speak for those alone");
+}
+
+TEST(RandomPairCosine, IsNearOneForVectorsThatShareADirection) {
+  Random rng(3);
+  Matrix spread(500, 16), crowded(500, 16);
+  for (Eigen::Index i = 0; i < spread.size(); ++i) {
+    spread.data()[i] = rng.UniformFloat() - 0.5f;
+    crowded.data()[i] = spread.data()[i] * 0.1f + 1.0f;
+  }
+  EXPECT_LT(std::abs(RandomPairCosine(spread, 2000, 1)), 0.05);
+  EXPECT_GT(RandomPairCosine(crowded, 2000, 1), kCrowdedCosine);
+  EXPECT_EQ(RandomPairCosine(spread, 2000, 1), RandomPairCosine(spread, 2000, 1));
+}
+
+TEST(AscendingShare, IsOneForSortedPlaylistsAndSkipsRepeats) {
+  const std::vector<std::string> names = {"a", "b", "c", "d"};
+  Corpus sorted, reversed, mixed;
+  sorted.AddPlaylist(std::vector<int32_t>{0, 1, 1, 3});
+  sorted.AddPlaylist(std::vector<int32_t>{2, 3});
+  reversed.AddPlaylist(std::vector<int32_t>{3, 2, 1, 0});
+  mixed.AddPlaylist(std::vector<int32_t>{0, 2, 1, 3});
+  EXPECT_DOUBLE_EQ(AscendingShare(sorted, names), 1.0);  // 3 pairs: the repeat 1, 1 is skipped
+  EXPECT_DOUBLE_EQ(AscendingShare(reversed, names), 0.0);
+  EXPECT_DOUBLE_EQ(AscendingShare(mixed, names), 2.0 / 3.0);
+  EXPECT_DOUBLE_EQ(AscendingShare(Corpus(), names), 0.0);
 }
 
 TEST_F(EvaluationTest, PopularityRanksByTrainingCountsTiesToTheLowerRow) {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -195,6 +196,21 @@ bool IsBaseline(const RankingResult& ranking) {
   return ranking.name == "popularity" || ranking.name == "co-occurrence";
 }
 
+// Each model ranking against each baseline at the first cut-off, on the same pairs.
+template <typename Visit>
+void ForEachComparison(const EvaluationReport& report, Visit visit) {
+  const size_t k = report.rankings.front().all.front().k;
+  for (const RankingResult& model : report.rankings) {
+    if (IsBaseline(model)) continue;
+    for (const RankingResult& baseline : report.rankings) {
+      if (IsBaseline(baseline)) visit(model, baseline, ComparePaired(model.ranks, baseline.ranks, k));
+    }
+  }
+}
+
+// Differences within this many standard errors are called noise.
+constexpr double kSignificant = 2.0;
+
 nlohmann::json ReportToJson(const EvaluationReport& report) {
   auto metrics = [](const std::vector<RankingMetrics>& all) {
     nlohmann::json out = nlohmann::json::object();
@@ -203,6 +219,7 @@ nlohmann::json ReportToJson(const EvaluationReport& report) {
       out["hr@" + k] = m.hit_rate;
       out["mrr@" + k] = m.mrr;
       out["ndcg@" + k] = m.ndcg;
+      out["hr@" + k + "_error"] = m.hit_rate_error;
     }
     return out;
   };
@@ -215,12 +232,24 @@ nlohmann::json ReportToJson(const EvaluationReport& report) {
   }
   nlohmann::json segments;
   for (size_t s = 0; s < 3; ++s) segments[kSegmentNames[s]] = report.pairs_by_segment[s];
+  nlohmann::json paired = nlohmann::json::array();
+  ForEachComparison(report, [&](const RankingResult& model, const RankingResult& baseline,
+                                const PairedComparison& c) {
+    paired.push_back({{"model", model.name},
+                      {"baseline", baseline.name},
+                      {"k", report.rankings.front().all.front().k},
+                      {"difference", c.difference},
+                      {"standard_error", c.standard_error},
+                      {"only_model", c.only_first},
+                      {"only_baseline", c.only_second}});
+  });
   return {{"pairs", report.pairs.total},
           {"pairs_in_vocabulary", report.pairs.in_vocabulary},
           {"scored_pairs", report.pairs.pairs.size()},
           {"coverage", report.pairs.coverage()},
           {"pairs_by_target_segment", segments},
-          {"rankings", rankings}};
+          {"rankings", rankings},
+          {"paired", paired}};
 }
 
 std::string FormatReport(const EvaluationReport& report, const std::string& model_name) {
@@ -249,6 +278,8 @@ std::string FormatReport(const EvaluationReport& report, const std::string& mode
     std::snprintf(line, sizeof(line), " %9s", (std::string(segment) + "@" + first_k).c_str());
     text += line;
   }
+  std::snprintf(line, sizeof(line), " %9s", ("se(HR@" + first_k + ")").c_str());
+  text += line;
   text += "\n";
   for (const RankingResult& ranking : report.rankings) {
     const std::string name =
@@ -263,13 +294,41 @@ std::string FormatReport(const EvaluationReport& report, const std::string& mode
       std::snprintf(line, sizeof(line), " %9.4f", segment.front().hit_rate);
       text += line;
     }
+    std::snprintf(line, sizeof(line), " %9.4f", ranking.all.front().hit_rate_error);
+    text += line;
     text += "\n";
   }
-  text += "(head/torso/tail@k: HR of the pairs whose next song is in that popularity segment)\n";
+  text += "(head/torso/tail@k: HR of the pairs whose next song is in that popularity segment; "
+          "se(HR@k): its standard error)\n";
+  ForEachComparison(report, [&](const RankingResult& model, const RankingResult& baseline,
+                                const PairedComparison& c) {
+    const std::string model_label = model_name + " " + model.name;
+    const std::string verdict =
+        std::abs(c.z()) < kSignificant
+            ? "within noise"
+            : (c.difference > 0 ? model_label : baseline.name) + " is better";
+    std::snprintf(line, sizeof(line),
+                  "paired HR@%s: %s vs %s (baseline): %+.4f, %.1f standard errors (%zu pairs hit "
+                  "by it alone, %zu by the baseline alone): %s\n",
+                  first_k.c_str(), model_label.c_str(), baseline.name.c_str(), c.difference,
+                  std::abs(c.z()), c.only_first, c.only_second, verdict.c_str());
+    text += line;
+  });
   return text;
 }
 
 }  // namespace
+
+void WarnIfCrowded(const Matrix& input, const std::string& model_name) {
+  const double cosine = RandomPairCosine(input, 1000, 1);
+  if (cosine > kCrowdedCosine) {
+    spdlog::warn(
+        "{}: its song vectors point nearly one way (random pairs' mean cosine {:.3f}): it learned "
+        "little from these playlists (too few of them, or too little training: more --epochs), "
+        "whatever its figures say",
+        model_name, cosine);
+  }
+}
 
 nlohmann::json EvaluateAndPrint(const Vocabulary& vocabulary, const Recommender& recommender,
                                 const Corpus& test, const Corpus& train,
@@ -278,6 +337,7 @@ nlohmann::json EvaluateAndPrint(const Vocabulary& vocabulary, const Recommender&
   const EvaluationReport report =
       EvaluateNextSong(vocabulary, recommender, test, train, ks, threads, max_pairs);
   std::fputs(FormatReport(report, model_name).c_str(), stdout);
+  for (const std::string& warning : EvaluationWarnings(report)) spdlog::warn("{}", warning);
   nlohmann::json metrics = ReportToJson(report);
   if (tags != nullptr) {
     std::vector<std::vector<std::string>> tags_of_row(vocabulary.size());

@@ -152,6 +152,7 @@ int RunEval(const std::vector<std::string>& args) {
   }
   spdlog::info("scoring {} songs on {} against baselines counted in {}",
                model.embeddings.vocabulary.size(), test_path, train_path);
+  WarnIfCrowded(model.embeddings.input, model_name);
   const Vocabulary vocabulary = model.embeddings.vocabulary;
   const Recommender recommender = MakeRecommender(std::move(model), *index);
   const size_t pairs =

@@ -7,11 +7,12 @@
 #include <cstdlib>
 #include <fstream>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "core/catalog.h"
 #include "core/cooccurrence.h"
 #include "core/corpus.h"
+#include "core/evaluation.h"
 #include "core/hnsw_index.h"
 #include "core/recommender.h"
 #include "core/trainer.h"
@@ -25,15 +26,23 @@
 namespace songvec {
 namespace {
 
-// Warns about playlist songs the catalog lacks; they are trained all the same, shown untitled.
-void ReportMissingFromCatalog(const Vocabulary& vocabulary, const std::vector<Song>& catalog,
-                              const std::string& catalog_path) {
-  std::unordered_set<std::string> known;
-  for (const Song& song : catalog) known.insert(song.id);
+// Warns about playlist songs the catalog lacks (trained all the same, shown untitled), and about
+// playlists (`encoded`, by vocabulary row) that look sorted by title: their order, which training
+// and the next scoring learn from, would say nothing about what plays next.
+void CheckAgainstCatalog(const Vocabulary& vocabulary, const Corpus& encoded,
+                         const std::vector<Song>& catalog, const std::string& catalog_path,
+                         const std::string& playlists_path) {
+  std::unordered_map<std::string, const Song*> song_of_id;
+  for (const Song& song : catalog) song_of_id.emplace(song.id, &song);
   size_t missing = 0;
   std::string examples;
+  std::vector<std::string> name_of_row;
+  name_of_row.reserve(vocabulary.size());
   for (const std::string& key : vocabulary.keys()) {
-    if (known.count(key) > 0) continue;
+    auto it = song_of_id.find(key);
+    const bool named = it != song_of_id.end() && !it->second->title.empty();
+    name_of_row.push_back(named ? it->second->title + '\x1f' + it->second->artist : key);
+    if (it != song_of_id.end()) continue;
     if (++missing <= 5) examples += (examples.empty() ? "" : ", ") + key;
   }
   if (missing > 0) {
@@ -41,6 +50,14 @@ void ReportMissingFromCatalog(const Vocabulary& vocabulary, const std::vector<So
         "{} songs of the playlists are not in {} (e.g. {}): trained all the same, served "
         "with an empty title and artist",
         missing, catalog_path, examples);
+  }
+  const double ascending = AscendingShare(encoded, name_of_row);
+  if (ascending > kSortedShare) {
+    spdlog::warn(
+        "{}: {:.1f}% of consecutive songs in the playlists are in ascending order of title (about "
+        "50% in listening order): the playlists look sorted, and their order says little about "
+        "what plays next",
+        playlists_path, 100 * ascending);
   }
 }
 
@@ -216,7 +233,7 @@ int RunTrain(const std::vector<std::string>& args) {
       step_seconds());
   const std::string& catalog_path = described ? playlists_path : songs_path;
   spdlog::info("{}: {} songs", catalog_path, catalog->size());
-  ReportMissingFromCatalog(vocabulary, *catalog, catalog_path);
+  CheckAgainstCatalog(vocabulary, encoded, *catalog, catalog_path, playlists_path);
 
   spdlog::info("training {} dim={} window={} negative={} epochs={} threads={} seed={} simd={}",
                model_name, options.dim, options.window, options.negative, options.epochs,
@@ -225,6 +242,7 @@ int RunTrain(const std::vector<std::string>& args) {
   Result<Embeddings> embeddings =
       Train(encoded, vocabulary, options, ProgressPrinter(options.epochs), 0.5, &summary);
   if (!embeddings.ok()) return Fail(embeddings.status());
+  WarnIfCrowded(embeddings->input, "the model");
   step_seconds();
   // What the searches need, stored with the model so that the server builds nothing slow at load.
   GraphRecall recall;
