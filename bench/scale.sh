@@ -7,15 +7,18 @@
 # enforced.
 #
 # Usage: bench/scale.sh [--songs N] [--playlists N] [--epochs N] [--out DIR] [--work DIR] [--no-build]
+#                       [--binaries DIR]
 #   --songs N      catalog size (default 1000000)
 #   --playlists N  playlists (default 400000; every tenth goes to the test split)
 #   --epochs N     training epochs (default 1)
 #   --out DIR      where scale.md and scale.json go (default bench/results)
 #   --work DIR     keep the corpus and the database here (default: a temporary folder, removed)
 #   --no-build     use the binaries already in build/release
+#   --binaries DIR use the binaries of another build folder as they are (e.g. one configured with
+#                  -DCMAKE_CXX_FLAGS=-march=x86-64-v3, to measure AVX2 beside the default build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-songs=1000000 playlists=400000 epochs=1 out=bench/results work_dir='' build=1
+songs=1000000 playlists=400000 epochs=1 out=bench/results work_dir='' build=1 binaries=build/release
 while [ $# -gt 0 ]; do
   case "$1" in
     --songs) songs=$2; shift 2 ;;
@@ -24,7 +27,8 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --work) work_dir=$2; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --binaries) binaries=$2; build=0; shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scale.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -33,8 +37,8 @@ if [ "$build" = 1 ]; then
   cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DSONGVEC_BUILD_TESTS=OFF > /dev/null
   cmake --build build/release -j"$(nproc)" --target songvec-server songvec-train > /dev/null
 fi
-train=build/release/trainer/songvec-train
-server=build/release/server/songvec-server
+train=$binaries/trainer/songvec-train
+server=$binaries/server/songvec-server
 for b in "$train" "$server"; do
   [ -x "$b" ] || { echo "scale.sh: $b not built (run without --no-build)" >&2; exit 1; }
 done
@@ -80,6 +84,7 @@ rm -f "$db"*
   { tail -20 "$work/train.err"; exit 1; }
 read -r train_seconds train_kib < "$work/train.time"
 log_seconds() { tr '\r' '\n' < "$work/train.err" | sed -n "$1" | tail -1; }
+figure "SIMD level" "$(log_seconds 's/.* simd=\([a-z0-9]*\).*/\1/p')" ""
 figure "train: wall time" "$train_seconds" s
 figure "train: reading the corpus and catalog" "$(log_seconds 's/.*read with the catalog in \([0-9.]*\) s.*/\1/p')" s
 figure "train: the training loop" "$(sed -n 's/.* tokens in \([0-9.]*\) s,.*/\1/p' "$work/train.out")" s
@@ -87,6 +92,7 @@ figure "train: preparing the searches (layouts, graph)" "$(log_seconds 's/.*prep
 figure "train: of which building the similar graph" "$(log_seconds 's/.*HNSW, built in \([0-9.]*\) s.*/\1/p')" s
 figure "similar graph: recall@10, 1000 songs drawn by plays" "$(log_seconds 's/.*recall@10 \([0-9.]*\) over.*/\1/p')" ""
 figure "similar graph: recall@10, 1000 songs drawn uniformly" "$(log_seconds 's/.*their plays, \([0-9.]*\) over.*/\1/p')" ""
+figure "similar searched by" "$(grep -q 'similar searches the graph' "$work/train.err" && echo graph || echo 'exact (pruned): the graph fell short of 0.98')" ""
 figure "train: writing the catalog" "$(log_seconds 's/.*stored the catalog ([0-9]* songs) in \([0-9.]*\) s.*/\1/p')" s
 figure "train: writing the model" "$(log_seconds 's/.*and model [0-9]* in \([0-9.]*\) s.*/\1/p')" s
 figure "train: peak RSS" "$((train_kib / 1024))" MiB
