@@ -195,6 +195,33 @@ Ranker CooccurrenceRanker(const Cooccurrence& cooccurrence, const std::vector<in
   };
 }
 
+Ranker SequentialRulesRanker(const SequentialRules& rules, const std::vector<int64_t>& counts) {
+  return [&rules, &counts, popular = ByPopularity(counts)](int32_t a, size_t k) {
+    // One dense score per row and thread, reset through the rows it touched.
+    thread_local std::vector<float> scores;
+    thread_local std::vector<int32_t> touched;
+    scores.resize(counts.size(), 0.0f);
+    touched.clear();
+    rules.Accumulate(a, 1.0f, &scores, &touched);
+    auto better = [&](int32_t x, int32_t y) {
+      if (scores[x] != scores[y]) return scores[x] > scores[y];
+      if (counts[x] != counts[y]) return counts[x] > counts[y];
+      return x < y;
+    };
+    const size_t n = std::min(k, touched.size());
+    std::partial_sort(touched.begin(), touched.begin() + static_cast<std::ptrdiff_t>(n),
+                      touched.end(), better);
+    std::vector<int32_t> rows(touched.begin(), touched.begin() + static_cast<std::ptrdiff_t>(n));
+    // Then songs with no rule score, by popularity.
+    for (size_t i = 0; i < popular.size() && rows.size() < k; ++i) {
+      const int32_t row = popular[i];
+      if (row != a && scores[row] == 0) rows.push_back(row);
+    }
+    for (int32_t row : touched) scores[row] = 0;
+    return rows;
+  };
+}
+
 std::vector<int64_t> CountsIn(const Corpus& train, const Vocabulary& vocabulary) {
   const std::vector<int32_t> rows = vocabulary.RowsOf(train);
   std::vector<int64_t> counts(vocabulary.size(), 0);
@@ -252,6 +279,8 @@ EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommende
   add("popularity", PopularityRanker(counts));
   const Cooccurrence cooccurrence(train, vocabulary);
   add("co-occurrence", CooccurrenceRanker(cooccurrence, counts));
+  const SequentialRules rules(train, vocabulary);
+  add("sequential rules", SequentialRulesRanker(rules, counts));
   return report;
 }
 

@@ -11,6 +11,7 @@
 #include "core/corpus.h"
 #include "core/index.h"
 #include "core/recommender.h"
+#include "core/sequential_rules.h"
 #include "core/vocabulary.h"
 
 namespace songvec {
@@ -97,6 +98,10 @@ Ranker PopularityRanker(const std::vector<int64_t>& counts);
 // row.
 Ranker CooccurrenceRanker(const Cooccurrence& cooccurrence, const std::vector<int64_t>& counts);
 
+// Sequential rules' scores of the songs after `a` (SequentialRules), best first; ties and songs
+// with no rule score, then by popularity (`counts`), then the lower row.
+Ranker SequentialRulesRanker(const SequentialRules& rules, const std::vector<int64_t>& counts);
+
 // How often each vocabulary song appears in `train` (0 for songs it lacks): the popularity the
 // baselines rank by, taken from the training file so that every model is compared on the same
 // counts.
@@ -121,7 +126,7 @@ struct EvaluationReport {
   NextSongPairs pairs;
   size_t pairs_by_segment[3] = {};
   // The model's "similar" ranking, its "next" ranking when it has output vectors, then the
-  // popularity and co-occurrence baselines.
+  // popularity, co-occurrence and sequential rules baselines.
   std::vector<RankingResult> rankings;
 };
 

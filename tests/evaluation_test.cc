@@ -158,6 +158,35 @@ TEST(AscendingShare, IsOneForSortedPlaylistsAndSkipsRepeats) {
   EXPECT_DOUBLE_EQ(AscendingShare(Corpus(), names), 0.0);
 }
 
+// Rule scores by hand: after within 10 positions at 1/gap^2, before at half that, never across
+// playlists; a song the vocabulary lacks keeps its position.
+TEST(SequentialRules, WeighTheGapForwardAndHalfBackwardWithinAPlaylist) {
+  const Vocabulary vocabulary({"a", "b", "c", "d"}, {3, 2, 2, 1});
+  Corpus train;
+  train.keys = {"a", "b", "x", "c", "d"};  // "x" is not in the vocabulary
+  train.AddPlaylist(std::vector<int32_t>{0, 1, 2, 3});  // a b x c
+  train.AddPlaylist(std::vector<int32_t>{4, 0});        // d a
+  const SequentialRules rules(train, vocabulary);
+  std::vector<float> scores(4, 0.0f);
+  std::vector<int32_t> touched;
+  rules.Accumulate(0, 2.0f, &scores, &touched);
+  // From a: b at gap 1 (1), c at gap 3 (1/9); d before it at gap 1 (0.5); all times 2.
+  EXPECT_FLOAT_EQ(scores[1], 2.0f);
+  EXPECT_FLOAT_EQ(scores[2], 2.0f / 9);
+  EXPECT_FLOAT_EQ(scores[3], 1.0f);
+  EXPECT_EQ(scores[0], 0.0f);
+  EXPECT_EQ(touched, (std::vector<int32_t>{1, 2, 3}));
+  scores.assign(4, 0.0f);
+  touched.clear();
+  rules.Accumulate(3, 1.0f, &scores, &touched);  // d: a right after it; nothing of playlist 1
+  EXPECT_FLOAT_EQ(scores[0], 1.0f);
+  EXPECT_EQ(touched, (std::vector<int32_t>{0}));
+  // Ranked: from c, b (0.5 / 4 = 0.125) and a (0.5 / 9) by score, then d by popularity.
+  const Ranker ranker = SequentialRulesRanker(rules, {3, 2, 2, 1});
+  EXPECT_EQ(ranker(2, 3), (std::vector<int32_t>{1, 0, 3}));
+  EXPECT_EQ(ranker(2, 3), (std::vector<int32_t>{1, 0, 3}));  // the scratch scores were reset
+}
+
 TEST_F(EvaluationTest, PopularityRanksByTrainingCountsTiesToTheLowerRow) {
   const Corpus train = MakeCorpus({{"0", "1", "0", "2"}, {"3", "0", "2"}});
   const std::vector<int64_t> counts = CountsIn(train, vocabulary_);

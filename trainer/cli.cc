@@ -193,7 +193,8 @@ namespace {
 const char* const kSegmentNames[] = {"head", "torso", "tail"};
 
 bool IsBaseline(const RankingResult& ranking) {
-  return ranking.name == "popularity" || ranking.name == "co-occurrence";
+  return ranking.name == "popularity" || ranking.name == "co-occurrence" ||
+         ranking.name == "sequential rules";
 }
 
 // Each model ranking against each baseline at the first cut-off, on the same pairs.

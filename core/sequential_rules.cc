@@ -1,0 +1,51 @@
+#include "core/sequential_rules.h"
+
+#include <cassert>
+#include <limits>
+#include <numeric>
+
+namespace songvec {
+
+SequentialRules::SequentialRules(const Corpus& train, const Vocabulary& vocabulary) {
+  const std::vector<int32_t> row_of_token = vocabulary.RowsOf(train);
+  rows_.reserve(train.tokens.size() + train.num_playlists());
+  starts_.assign(vocabulary.size() + 1, 0);
+  for (size_t p = 0; p < train.num_playlists(); ++p) {
+    for (int32_t token : train.playlist(p)) {
+      const int32_t row = row_of_token[token];
+      rows_.push_back(row);
+      if (row >= 0) ++starts_[row + 1];
+    }
+    rows_.push_back(kEnd);
+  }
+  assert(rows_.size() <= std::numeric_limits<uint32_t>::max());
+  std::partial_sum(starts_.begin(), starts_.end(), starts_.begin());
+  positions_.resize(starts_.back());
+  std::vector<size_t> next(starts_.begin(), starts_.end() - 1);
+  for (size_t i = 0; i < rows_.size(); ++i) {
+    if (rows_[i] >= 0) positions_[next[rows_[i]]++] = static_cast<uint32_t>(i);
+  }
+}
+
+void SequentialRules::Accumulate(int32_t row, float weight, std::vector<float>* scores,
+                                 std::vector<int32_t>* touched) const {
+  auto add = [&](int32_t b, float score) {
+    if (b < 0 || b == row) return;
+    float& s = (*scores)[b];
+    if (s == 0) touched->push_back(b);
+    s += score;
+  };
+  for (size_t o = starts_[row]; o < starts_[row + 1]; ++o) {
+    const size_t at = positions_[o];
+    for (int gap = 1; gap <= kMaxGap && at + gap < rows_.size() && rows_[at + gap] != kEnd; ++gap) {
+      add(rows_[at + gap], weight / static_cast<float>(gap * gap));
+    }
+    for (int gap = 1; gap <= kMaxGap && at >= static_cast<size_t>(gap) &&
+                      rows_[at - gap] != kEnd;
+         ++gap) {
+      add(rows_[at - gap], kBackward * weight / static_cast<float>(gap * gap));
+    }
+  }
+}
+
+}  // namespace songvec
