@@ -45,7 +45,10 @@ struct TrainOptions {
   int64_t min_count = 1;
   // Passes over the corpus. Default: 5.
   int epochs = 5;
-  // Learning rate at the start, decaying linearly to min_alpha at the end. Default: 0.025.
+  // Learning rate at the start, decaying linearly to min_alpha at the end. Above 0 and at most 1:
+  // word2vec.c, gensim and fastText start at 0.025 to 0.1, and on the demo data 0.1 already
+  // diverges; where a rate diverges depends on the data, the window and the negatives, so within
+  // the range a run that diverges is stopped (Train()). Default: 0.025.
   double alpha = 0.025;
   // Default: 0.0001.
   double min_alpha = 0.0001;
@@ -94,8 +97,9 @@ struct TrainSummary {
 // (Vocabulary::Encode). Input vectors start uniform in [-0.5/dim, 0.5/dim), output vectors at zero,
 // as in word2vec.c and gensim. With one thread the result depends only on the inputs and options
 // (bit-identical across runs at one SIMD level); with more, threads race on shared rows by design
-// (Hogwild). Fails with InvalidArgument for bad options or a corpus without a pair of songs to
-// learn from.
+// (Hogwild). Fails with InvalidArgument for bad options, a corpus without a pair of songs to
+// learn from, or a run that diverges (its loss becomes NaN or infinite: it stops there, naming the
+// epoch and the learning rate).
 Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
                          const TrainOptions& options, const ProgressCallback& progress,
                          double progress_interval_seconds, TrainSummary* summary);

@@ -201,6 +201,23 @@ if "$train" train --playlists "$work/bad.txt" --songs "$data/song_hash.txt" --db
 fi
 cat "$work/bad.err"
 grep -q "bad.txt:4: expected an integer song id, found 'x'" "$work/bad.err" || fail "unclear error"
+step "a run that diverges stops, naming the learning rate, and writes nothing"
+models_before=$("$train" models list --db "$db" | grep '^[ *] *[0-9]')
+if "$train" train --playlists "$data/split/train.txt" --songs "$data/song_hash.txt" --db "$db" \
+    --alpha 0.25 --threads 1 2> "$work/diverged.err"; then
+  fail "a diverging run succeeded"
+fi
+tail -n 1 "$work/diverged.err"
+grep -qx 'songvec-train: error: training diverged at epoch 1 (the loss is no longer finite): lower --alpha (now 0.25)' \
+  "$work/diverged.err" || { cat "$work/diverged.err"; fail "unclear divergence error"; }
+[ "$("$train" models list --db "$db" | grep '^[ *] *[0-9]')" = "$models_before" ] ||
+  fail "the diverged run changed the models"
+if "$train" train --playlists "$data/split/train.txt" --songs "$data/song_hash.txt" --db "$db" \
+    --alpha 1.5 2> "$work/alpha.err"; then
+  fail "--alpha 1.5 accepted"
+fi
+grep -qx 'songvec-train: error: --alpha must be above 0 and at most 1' "$work/alpha.err" ||
+  { cat "$work/alpha.err"; fail "unclear --alpha error"; }
 
 step "MPD slices and #nowplaying-style CSV rows train, split and evaluate as they are (made-up fixtures)"
 fixtures=$(cd "$(dirname "$0")/fixtures" && pwd)

@@ -155,9 +155,37 @@ TEST(Trainer, RejectsBadOptionsNamingTheFlag) {
   options.min_alpha = 0.5;
   EXPECT_EQ(options.Validate().message(), "--min-alpha must be between 0 and --alpha");
   options = TrainOptions();
+  options.alpha = 1.5;
+  EXPECT_EQ(options.Validate().message(), "--alpha must be above 0 and at most 1");
+  options = TrainOptions();
   options.sample = -1;
   EXPECT_EQ(options.Validate().message(), "--sample must be at least 0 and below 1");
   EXPECT_TRUE(TrainOptions().Validate().ok());
+}
+
+// Regression: at too high a learning rate the vectors blow up and every score becomes NaN; such a
+// run went on to the end and its NaN vectors were stored and served. It stops, saying where and
+// what to change, at every SIMD level.
+TEST(Trainer, ADivergingRunStopsNamingTheLearningRate) {
+  const SyntheticData data = SmallWorld();
+  for (Isa isa : SupportedIsas()) {
+    for (Architecture architecture : {Architecture::kSkipGram, Architecture::kCbow}) {
+      TrainOptions options = FastOptions();
+      options.architecture = architecture;
+      options.alpha = 1;
+      options.isa = isa;
+      std::vector<TrainProgress> reports;
+      Result<Embeddings> embeddings =
+          TrainOn(data.train, options, [&](const TrainProgress& p) { reports.push_back(p); });
+      ASSERT_FALSE(embeddings.ok()) << IsaName(isa);
+      EXPECT_EQ(
+          embeddings.status().message(),
+          "training diverged at epoch 1 (the loss is no longer finite): lower --alpha (now 1)")
+          << IsaName(isa) << ", " << ArchitectureName(architecture);
+      // It stopped in the first epoch instead of training the other four.
+      for (const TrainProgress& p : reports) EXPECT_LT(p.fraction, 0.25) << IsaName(isa);
+    }
+  }
 }
 
 TEST(Trainer, RefusesACorpusWithNothingToLearn) {
