@@ -10,6 +10,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -246,6 +247,7 @@ Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
 
   double last_loss = 0;
   int64_t last_examples = 0;
+  std::optional<double> mean_loss;  // over the examples of the last interval that had any
   auto report = [&](bool final) {
     TrainProgress p;
     p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -262,10 +264,11 @@ Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
     p.tokens_per_second = p.seconds > 0 ? static_cast<double>(p.tokens) / p.seconds : 0;
     p.alpha = options.alpha - (options.alpha - options.min_alpha) * p.fraction;
     if (examples > last_examples) {
-      p.loss = (loss - last_loss) / static_cast<double>(examples - last_examples);
+      mean_loss = (loss - last_loss) / static_cast<double>(examples - last_examples);
       last_loss = loss;
       last_examples = examples;
     }
+    p.loss = mean_loss;
     p.eta_seconds = p.tokens_per_second > 0
                         ? static_cast<double>(shared.total_tokens - p.tokens) / p.tokens_per_second
                         : 0;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/corpus.h"
@@ -77,7 +78,9 @@ struct TrainProgress {
   double seconds = 0;   // since training started
   double tokens_per_second = 0;
   double alpha = 0;  // current learning rate
-  double loss = 0;   // mean SGNS loss per (context, centre) example since the last report
+  // Mean SGNS loss per (context, centre) example over the examples trained since the last report
+  // that had any (the last known loss); none before the first example.
+  std::optional<double> loss;
   double eta_seconds = 0;
 };
 
@@ -90,7 +93,7 @@ struct TrainSummary {
   int64_t tokens = 0;  // corpus tokens processed over all epochs (before sub-sampling)
   double seconds = 0;
   double tokens_per_second = 0;
-  double loss = 0;  // mean loss per example since the last progress report before the end
+  std::optional<double> loss;  // the last report's loss
 };
 
 // Trains SGNS vectors for `vocabulary` on `corpus`, whose tokens must be rows of `vocabulary`
