@@ -201,6 +201,16 @@ if "$train" train --playlists "$work/bad.txt" --songs "$data/song_hash.txt" --db
 fi
 cat "$work/bad.err"
 grep -q "bad.txt:4: expected an integer song id, found 'x'" "$work/bad.err" || fail "unclear error"
+# A catalog of string ids in the default format says which format it needs.
+printf 's0\tA Title\tAn Artist\n' > "$work/plain_songs.tsv"
+if "$train" train --playlists "$data/split/train.txt" --songs "$work/plain_songs.tsv" \
+    --db "$work/new.db" 2> "$work/bad.err"; then
+  fail "a plain catalog was read as yes.com's"
+fi
+grep -qx "songvec-train: error: $work/plain_songs.tsv:1: expected an integer song id, found 's0' (is this a plain catalog? use --format plain)" \
+  "$work/bad.err" || { cat "$work/bad.err"; fail "the catalog error gives no hint of --format plain"; }
+[ ! -e "$work/new.db" ] || fail "a failed run left a new database behind"
+
 step "a run that diverges stops, naming the learning rate, and writes nothing"
 models_before=$("$train" models list --db "$db" | grep '^[ *] *[0-9]')
 if "$train" train --playlists "$data/split/train.txt" --songs "$data/song_hash.txt" --db "$db" \
