@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <new>
+#include <string>
 #include <utility>
 
 #include "core/isa.h"
@@ -24,6 +26,18 @@ void YieldToRequests() {
   errno = 0;
   const int nice = getpriority(PRIO_PROCESS, thread);
   if (errno == 0) setpriority(PRIO_PROCESS, thread, std::min(nice + 10, 19));
+}
+
+// ModelSnapshot::Load, where a model too large for the memory the server may have fails like any
+// other load (the old model keeps serving) instead of ending the process from this thread.
+Result<std::shared_ptr<const ModelSnapshot>> LoadSnapshot(Database& db, int64_t version,
+                                                          IndexPolicy policy) {
+  try {
+    return ModelSnapshot::Load(db, version, policy);
+  } catch (const std::bad_alloc&) {
+    return Status::Internal("model " + std::to_string(version) +
+                            " needs more memory than the server may have");
+  }
 }
 
 }  // namespace
@@ -97,8 +111,7 @@ Status ModelReloader::CheckNow() {
   if (status.ok() && serving != nullptr && serving->info().version == **active) return Status();
   if (status.ok()) {
     const auto started = std::chrono::steady_clock::now();
-    Result<std::shared_ptr<const ModelSnapshot>> loaded =
-        ModelSnapshot::Load(db_, **active, policy_);
+    Result<std::shared_ptr<const ModelSnapshot>> loaded = LoadSnapshot(db_, **active, policy_);
     status = loaded.status();
     if (loaded.ok()) {
       {
