@@ -514,11 +514,18 @@ void SongService::Neighbors(const httplib::Request& req, httplib::Response& res,
 
 void SongService::Recommend(const httplib::Request& req, httplib::Response& res) const {
   json body;
+  std::string parsing = "the body";  // the top-level field being parsed, to name in an error
   try {
-    body = json::parse(req.body);
+    body = json::parse(req.body, [&parsing](int depth, json::parse_event_t event, json& parsed) {
+      if (event == json::parse_event_t::key && depth == 1) parsing = parsed.get<std::string>();
+      return true;
+    });
   } catch (const json::parse_error& e) {
     return SendBadRequest(res,
                           "the body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception&) {
+    // Valid syntax the parser still refuses: a number beyond a double's range (1e400).
+    return SendBadRequest(res, parsing + " holds a number beyond the range of a double");
   }
   if (!body.is_object()) return SendBadRequest(res, "the body must be a JSON object");
   for (const auto& [key, value] : body.items()) {

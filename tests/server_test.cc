@@ -333,6 +333,10 @@ TEST_F(ServerTest, RecommendRejectsBadBodiesNamingTheField) {
        "integer)"},
       {R"({"positive": ["a1"], "k": "ten"})", "k must be an integer from 1 to 1000"},
       {R"({"positive": ["a1"], "k": 1001})", "k must be an integer from 1 to 1000"},
+      // Regression: numbers that overflow a double were a 500.
+      {R"({"positive": ["1"], "k": 1e400})", "k holds a number beyond the range of a double"},
+      {R"({"positive": [-1e400], "k": 3})", "positive holds a number beyond the range of a double"},
+      {"1e400", "the body holds a number beyond the range of a double"},
       {R"({"positive": ["a1"], "scoring": "best"})", "scoring must be \"next\" or \"similar\""},
       {R"({"positive": ["a1"], "limit": 3})",
        "unknown field 'limit' (expected positive, negative, exclude, k, max_per_artist, scoring, "
