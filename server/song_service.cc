@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string_view>
@@ -76,8 +77,12 @@ std::string ObjectWith(const json& head,
 }
 
 // `score` rounded to six decimals (float precision, without the noise digits of its conversion to
-// double), as nlohmann writes a double: shortest round trip, and a whole number keeps ".0".
+// double), as nlohmann writes a double: shortest round trip, and a whole number keeps ".0". Always
+// a JSON number: loading refuses non-finite vectors, but finite ones large enough can still
+// overflow a score, which is written as float's largest (or lowest) value, and a NaN as the lowest.
 std::string ScoreText(float score) {
+  constexpr float kMax = std::numeric_limits<float>::max();
+  score = score > kMax ? kMax : score >= -kMax ? score : -kMax;
   char text[32];
   const double rounded = std::round(static_cast<double>(score) * 1e6) / 1e6;
   const auto [end, error] = std::to_chars(text, text + sizeof(text), rounded);
