@@ -114,6 +114,7 @@ Status ModelReloader::CheckNow() {
     Result<std::shared_ptr<const ModelSnapshot>> loaded = LoadSnapshot(db_, **active, policy_);
     status = loaded.status();
     if (loaded.ok()) {
+      told_failure_.clear();
       {
         std::lock_guard<std::mutex> lock(mu_);
         retired_ = std::exchange(current_, *loaded);
@@ -135,10 +136,16 @@ Status ModelReloader::CheckNow() {
       return Status();
     }
   }
+  // The server runs on: without a model it is alive but not ready, as with no active model, and
+  // every check tries again (the cause can pass, and an operator's `models activate` of another
+  // version is picked up without a restart). The same failure is logged once.
   metrics_.CountReload(false);
-  spdlog::error("cannot load the active model ({}); {}", status.message(),
-                serving ? "still serving model " + std::to_string(serving->info().version)
-                        : std::string("no model to serve yet"));
+  const std::string failure =
+      "cannot load the active model (" + status.message() + "); " +
+      (serving ? "still serving model " + std::to_string(serving->info().version)
+               : "not ready until a model loads: every reload check tries the active one again");
+  if (failure != told_failure_) spdlog::error("{}", failure);
+  told_failure_ = failure;
   return status;
 }
 

@@ -316,16 +316,23 @@ wait "$trainer_pid" 2>/dev/null || true
 versions | diff "$work/before.txt" - || fail "the killed run changed the models"
 grep -q '^\* 1$' "$work/before.txt" || fail "model 1 should still be active"
 
+# Starts the server on database $1, logging to $2 (more flags after them); sets server_pid and port.
+start_server() {
+  local database=$1 log=$2
+  shift 2
+  "$server" --db "$database" --port 0 "$@" > "$log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$log")
+    [ -n "$port" ] && return 0
+    sleep 0.1
+  done
+  cat "$log"
+  fail "the server did not start"
+}
+
 step "serve and query"
-"$server" --db "$db" --port 0 > "$work/server.log" 2>&1 &
-server_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/server.log")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/server.log"; fail "the server did not start"; }
+start_server "$db" "$work/server.log"
 # The port opens before the model loads: /readyz answers (503 while loading), then turns 200.
 ready=
 for _ in $(seq 100); do
@@ -373,4 +380,40 @@ kill -TERM "$server_pid"
 wait "$server_pid" || fail "the server exited with $?"
 server_pid=
 grep -q 'stopped' "$work/server.log" || fail "no clean shutdown"
+step "a server whose active model fails to load stays up, not ready, and serves the next one activated"
+active=$("$train" models list --db "$db" | awk '$1 == "*" {print $2}')
+other=$("$train" models list --db "$db" | awk '$1 ~ /^[0-9]+$/ {print $1}' | tail -n 1)
+[ -n "$active" ] && [ -n "$other" ] || fail "expected an active and an inactive model"
+# A copy of the database whose active model's input vectors are damaged.
+python3 - "$db" "$work/broken.db" "$active" <<'PY'
+import sqlite3, sys
+source, copy, version = sys.argv[1], sys.argv[2], int(sys.argv[3])
+broken = sqlite3.connect(copy)
+sqlite3.connect(source).backup(broken)
+broken.execute("UPDATE model_blobs SET data = x'00' WHERE model_version = ? AND name = 'input'", (version,))
+broken.commit()
+PY
+start_server "$work/broken.db" "$work/broken.log" --reload-interval 0.1
+refused="cannot load the active model ($work/broken.db: model $active: its input value holds 1 bytes, expected .*); not ready until a model loads: every reload check tries the active one again"
+for _ in $(seq 100); do
+  grep -q "$refused" "$work/broken.log" && break
+  sleep 0.1
+done
+grep -q "$refused" "$work/broken.log" || { cat "$work/broken.log"; fail "the failed load was not logged"; }
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 503 ] ||
+  fail "/readyz without a loadable model"
+sleep 1  # ten more checks, each failing the same way
+kill -0 "$server_pid" || { cat "$work/broken.log"; fail "the server exited"; }
+[ "$(grep -c "$refused" "$work/broken.log")" = 1 ] || { cat "$work/broken.log"; fail "the same failure logged more than once"; }
+"$train" models activate "$other" --db "$work/broken.db" > /dev/null
+for _ in $(seq 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ] && break
+  sleep 0.1
+done
+curl -sf "http://127.0.0.1:$port/healthz" | grep -q "\"model_version\":$other" ||
+  { cat "$work/broken.log"; fail "the server did not load model $other once it was activated"; }
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "the server exited with $?"
+server_pid=
+
 echo "end to end: all good"
