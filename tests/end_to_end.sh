@@ -320,6 +320,7 @@ grep -q '^\* 1$' "$work/before.txt" || fail "model 1 should still be active"
 start_server() {
   local database=$1 log=$2
   shift 2
+  : > "$log"  # there before the first look, which may come before the server's shell opens it
   "$server" --db "$database" --port 0 "$@" > "$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 100); do
