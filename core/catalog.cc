@@ -43,7 +43,8 @@ Result<std::vector<Song>> ParseCatalog(std::istream& in, std::string_view name,
       std::string_view id = Trim(fields[0]);
       uint64_t value;
       if (!ParseUint(id, &value)) {
-        return reader.Error("expected an integer song id, found '" + std::string(fields[0]) + "'");
+        return reader.Error("expected an integer song id, found '" + std::string(fields[0]) +
+                            "' (is this a plain catalog? use --format plain)");
       }
       // Playlists name songs by their number, so "0042" in the catalog is song "42".
       song = {std::to_string(value), Unescape(fields[1]), Unescape(fields[2])};

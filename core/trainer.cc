@@ -5,10 +5,12 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -36,6 +38,9 @@ struct Shared {
   int64_t total_tokens;              // corpus tokens * epochs
   std::atomic<size_t> next_chunk{0};
   std::atomic<int64_t> tokens_done{0};
+  // The epoch in which a playlist's loss first came out NaN or infinite (0: none yet): the run
+  // has diverged, and every thread stops.
+  std::atomic<int> diverged_epoch{0};
 };
 
 // Per-thread counters for progress, padded to their own cache line so threads never share one.
@@ -57,17 +62,21 @@ class Worker {
   void Run() {
     const size_t chunks = s_.chunk_starts.size() - 1;
     const size_t total = chunks * static_cast<size_t>(s_.options.epochs);
-    for (size_t c = s_.next_chunk.fetch_add(1); c < total; c = s_.next_chunk.fetch_add(1)) {
-      counters_.epoch.store(static_cast<int>(c / chunks) + 1, std::memory_order_relaxed);
+    for (size_t c = s_.next_chunk.fetch_add(1); c < total && !Diverged();
+         c = s_.next_chunk.fetch_add(1)) {
+      const int epoch = static_cast<int>(c / chunks) + 1;
+      counters_.epoch.store(epoch, std::memory_order_relaxed);
       const size_t chunk = c % chunks;
-      for (size_t p = s_.chunk_starts[chunk]; p < s_.chunk_starts[chunk + 1]; ++p) {
-        TrainPlaylist(s_.corpus.playlist(p));
+      for (size_t p = s_.chunk_starts[chunk]; p < s_.chunk_starts[chunk + 1] && !Diverged(); ++p) {
+        TrainPlaylist(s_.corpus.playlist(p), epoch);
       }
     }
   }
 
  private:
-  void TrainPlaylist(std::span<const int32_t> playlist) {
+  bool Diverged() const { return s_.diverged_epoch.load(std::memory_order_relaxed) != 0; }
+
+  void TrainPlaylist(std::span<const int32_t> playlist, int epoch) {
     // The learning rate decays linearly with the tokens all threads have processed.
     const int64_t done = s_.tokens_done.load(std::memory_order_relaxed);
     const double progress = static_cast<double>(done) / static_cast<double>(s_.total_tokens);
@@ -84,6 +93,12 @@ class Worker {
                               : s_.options.shared_negatives ? s_.kernels.skip_gram_windows
                                                             : s_.kernels.skip_gram_pairs;
     kernel(sentence_, alpha, s_.model, scratch_);
+    // A NaN or infinite loss means some vector has blown up (the learning rate is too high for
+    // this data): all that follows would be NaN, so the run stops here.
+    if (!std::isfinite(scratch_.loss)) {
+      int none = 0;
+      s_.diverged_epoch.compare_exchange_strong(none, epoch);
+    }
     s_.tokens_done.fetch_add(static_cast<int64_t>(playlist.size()), std::memory_order_relaxed);
     // Only this thread writes its counters; the reporting thread reads them.
     counters_.loss.store(counters_.loss.load(std::memory_order_relaxed) + scratch_.loss,
@@ -131,6 +146,14 @@ std::vector<size_t> ChunkStarts(const Corpus& corpus) {
   return starts;
 }
 
+// What a diverged run says: where, what showed it, and what to change.
+Status DivergedError(int epoch, const char* symptom, double alpha) {
+  char text[160];
+  std::snprintf(text, sizeof(text), "training diverged at epoch %d (%s): lower --alpha (now %g)",
+                epoch, symptom, alpha);
+  return Status::InvalidArgument(text);
+}
+
 }  // namespace
 
 const char* ArchitectureName(Architecture architecture) {
@@ -156,7 +179,7 @@ Status TrainOptions::Validate() const {
   if (!(sample >= 0 && sample < 1)) return out_of_range("--sample", "at least 0 and below 1");
   if (min_count < 1) return out_of_range("--min-count", "at least 1");
   if (epochs < 1 || epochs > 10000) return out_of_range("--epochs", "between 1 and 10000");
-  if (!(alpha > 0 && alpha <= 10)) return out_of_range("--alpha", "above 0 and at most 10");
+  if (!(alpha > 0 && alpha <= 1)) return out_of_range("--alpha", "above 0 and at most 1");
   if (!(min_alpha >= 0 && min_alpha <= alpha)) {
     return out_of_range("--min-alpha", "between 0 and --alpha");
   }
@@ -224,6 +247,7 @@ Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
 
   double last_loss = 0;
   int64_t last_examples = 0;
+  std::optional<double> mean_loss;  // over the examples of the last interval that had any
   auto report = [&](bool final) {
     TrainProgress p;
     p.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -240,10 +264,11 @@ Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
     p.tokens_per_second = p.seconds > 0 ? static_cast<double>(p.tokens) / p.seconds : 0;
     p.alpha = options.alpha - (options.alpha - options.min_alpha) * p.fraction;
     if (examples > last_examples) {
-      p.loss = (loss - last_loss) / static_cast<double>(examples - last_examples);
+      mean_loss = (loss - last_loss) / static_cast<double>(examples - last_examples);
       last_loss = loss;
       last_examples = examples;
     }
+    p.loss = mean_loss;
     p.eta_seconds = p.tokens_per_second > 0
                         ? static_cast<double>(shared.total_tokens - p.tokens) / p.tokens_per_second
                         : 0;
@@ -272,12 +297,19 @@ Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
       }
     }
   }
+  if (shared.diverged_epoch > 0) {
+    return DivergedError(shared.diverged_epoch, "the loss is no longer finite", options.alpha);
+  }
   TrainProgress last = report(true);
   Embeddings embeddings{vocabulary, Matrix(rows, dim), Matrix(rows, dim)};
   for (size_t r = 0; r < rows; ++r) {
     std::copy_n(&input[r * stride], dim, embeddings.input.row(static_cast<Eigen::Index>(r)).data());
     std::copy_n(&output[r * stride], dim,
                 embeddings.output.row(static_cast<Eigen::Index>(r)).data());
+  }
+  // The last playlists' updates are scored by no loss: a vector they blew up shows only here.
+  if (!embeddings.input.allFinite() || !embeddings.output.allFinite()) {
+    return DivergedError(options.epochs, "a vector is not finite", options.alpha);
   }
   if (summary != nullptr) {
     summary->tokens = last.tokens;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/corpus.h"
@@ -45,7 +46,10 @@ struct TrainOptions {
   int64_t min_count = 1;
   // Passes over the corpus. Default: 5.
   int epochs = 5;
-  // Learning rate at the start, decaying linearly to min_alpha at the end. Default: 0.025.
+  // Learning rate at the start, decaying linearly to min_alpha at the end. Above 0 and at most 1:
+  // word2vec.c, gensim and fastText start at 0.025 to 0.1, and on the demo data 0.1 already
+  // diverges; where a rate diverges depends on the data, the window and the negatives, so within
+  // the range a run that diverges is stopped (Train()). Default: 0.025.
   double alpha = 0.025;
   // Default: 0.0001.
   double min_alpha = 0.0001;
@@ -74,7 +78,9 @@ struct TrainProgress {
   double seconds = 0;   // since training started
   double tokens_per_second = 0;
   double alpha = 0;  // current learning rate
-  double loss = 0;   // mean SGNS loss per (context, centre) example since the last report
+  // Mean SGNS loss per (context, centre) example over the examples trained since the last report
+  // that had any (the last known loss); none before the first example.
+  std::optional<double> loss;
   double eta_seconds = 0;
 };
 
@@ -87,15 +93,16 @@ struct TrainSummary {
   int64_t tokens = 0;  // corpus tokens processed over all epochs (before sub-sampling)
   double seconds = 0;
   double tokens_per_second = 0;
-  double loss = 0;  // mean loss per example since the last progress report before the end
+  std::optional<double> loss;  // the last report's loss
 };
 
 // Trains SGNS vectors for `vocabulary` on `corpus`, whose tokens must be rows of `vocabulary`
 // (Vocabulary::Encode). Input vectors start uniform in [-0.5/dim, 0.5/dim), output vectors at zero,
 // as in word2vec.c and gensim. With one thread the result depends only on the inputs and options
 // (bit-identical across runs at one SIMD level); with more, threads race on shared rows by design
-// (Hogwild). Fails with InvalidArgument for bad options or a corpus without a pair of songs to
-// learn from.
+// (Hogwild). Fails with InvalidArgument for bad options, a corpus without a pair of songs to
+// learn from, or a run that diverges (its loss becomes NaN or infinite: it stops there, naming the
+// epoch and the learning rate).
 Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
                          const TrainOptions& options, const ProgressCallback& progress,
                          double progress_interval_seconds, TrainSummary* summary);

@@ -1,5 +1,6 @@
 #include "core/word2vec_format.h"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -9,6 +10,18 @@
 #include "core/text_lines.h"
 
 namespace songvec {
+namespace {
+
+// Makes room in `vectors` for row `row` of the `rows` a header declares. Capacity doubles as rows
+// arrive instead of trusting the header, which a damaged or hostile file sets to anything: 13 bytes
+// of header must not allocate gigabytes.
+void GrowFor(size_t row, uint64_t rows, Matrix* vectors) {
+  if (row < static_cast<size_t>(vectors->rows())) return;
+  const uint64_t capacity = std::min<uint64_t>(std::max<uint64_t>(2 * row, 64), rows);
+  vectors->conservativeResize(static_cast<Eigen::Index>(capacity), vectors->cols());
+}
+
+}  // namespace
 
 Embeddings ToEmbeddings(KeyedVectors vectors) {
   const auto rows = static_cast<size_t>(vectors.vectors.rows());
@@ -48,9 +61,7 @@ Result<KeyedVectors> ReadWord2VecText(std::istream& in, std::string_view name) {
                         std::string(line.substr(0, 80)) + "'");
   }
   KeyedVectors result;
-  // Reserve from the header only as far as it is plausible: a corrupt header must not allocate.
-  result.vectors.resize(static_cast<Eigen::Index>(std::min<uint64_t>(rows, 1 << 20)),
-                        static_cast<Eigen::Index>(dim));
+  result.vectors.resize(0, static_cast<Eigen::Index>(dim));
   std::unordered_map<std::string, size_t> line_of_key;
   size_t row = 0;
   while (reader.Next(&line)) {
@@ -68,10 +79,7 @@ Result<KeyedVectors> ReadWord2VecText(std::istream& in, std::string_view name) {
       return reader.Error("key '" + std::string(fields[0]) + "' already appeared on line " +
                           std::to_string(it->second));
     }
-    if (row == static_cast<size_t>(result.vectors.rows())) {
-      result.vectors.conservativeResize(std::min<Eigen::Index>(2 * row, rows),
-                                        result.vectors.cols());
-    }
+    GrowFor(row, rows, &result.vectors);
     for (size_t c = 0; c < dim; ++c) {
       std::string_view field = fields[c + 1];
       float value;
@@ -125,8 +133,7 @@ Result<KeyedVectors> ReadWord2VecBinary(std::istream& in, std::string_view name)
                         header.substr(0, 80) + "'");
   }
   KeyedVectors result;
-  result.vectors.resize(static_cast<Eigen::Index>(std::min<uint64_t>(rows, 1 << 20)),
-                        static_cast<Eigen::Index>(dim));
+  result.vectors.resize(0, static_cast<Eigen::Index>(dim));
   std::unordered_map<std::string, uint64_t> offset_of_key;
   std::vector<float> values(dim);
   uint64_t offset = header.size() + 1;
@@ -164,10 +171,7 @@ Result<KeyedVectors> ReadWord2VecBinary(std::istream& in, std::string_view name)
       return error(key_offset,
                    "key '" + key + "' already appeared at byte " + std::to_string(it->second));
     }
-    if (row == static_cast<uint64_t>(result.vectors.rows())) {
-      result.vectors.conservativeResize(
-          static_cast<Eigen::Index>(std::min<uint64_t>(2 * row, rows)), result.vectors.cols());
-    }
+    GrowFor(row, rows, &result.vectors);
     std::copy(values.begin(), values.end(),
               result.vectors.row(static_cast<Eigen::Index>(row)).data());
     result.keys.push_back(std::move(key));

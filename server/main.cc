@@ -98,7 +98,8 @@ int main(int argc, char** argv) {
   }
   // The port is open before the model loads: until it can answer, GET /readyz and the model routes
   // answer 503 (a health check sees "not ready", not "connection refused"). The first check runs
-  // at once; without an active model the server serves the first one activated.
+  // at once; without an active model, or with one that fails to load, the server runs on not ready
+  // and serves the first model that loads.
   (*reloader)->Trigger();
   (*reloader)->Start(std::chrono::milliseconds(static_cast<int64_t>(config.reload_seconds * 1000)));
   std::thread signal_thread([&] {

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <new>
+#include <string>
 #include <utility>
 
 #include "core/isa.h"
@@ -24,6 +26,18 @@ void YieldToRequests() {
   errno = 0;
   const int nice = getpriority(PRIO_PROCESS, thread);
   if (errno == 0) setpriority(PRIO_PROCESS, thread, std::min(nice + 10, 19));
+}
+
+// ModelSnapshot::Load, where a model too large for the memory the server may have fails like any
+// other load (the old model keeps serving) instead of ending the process from this thread.
+Result<std::shared_ptr<const ModelSnapshot>> LoadSnapshot(Database& db, int64_t version,
+                                                          IndexPolicy policy) {
+  try {
+    return ModelSnapshot::Load(db, version, policy);
+  } catch (const std::bad_alloc&) {
+    return Status::Internal("model " + std::to_string(version) +
+                            " needs more memory than the server may have");
+  }
 }
 
 }  // namespace
@@ -97,10 +111,10 @@ Status ModelReloader::CheckNow() {
   if (status.ok() && serving != nullptr && serving->info().version == **active) return Status();
   if (status.ok()) {
     const auto started = std::chrono::steady_clock::now();
-    Result<std::shared_ptr<const ModelSnapshot>> loaded =
-        ModelSnapshot::Load(db_, **active, policy_);
+    Result<std::shared_ptr<const ModelSnapshot>> loaded = LoadSnapshot(db_, **active, policy_);
     status = loaded.status();
     if (loaded.ok()) {
+      told_failure_.clear();
       {
         std::lock_guard<std::mutex> lock(mu_);
         retired_ = std::exchange(current_, *loaded);
@@ -122,10 +136,16 @@ Status ModelReloader::CheckNow() {
       return Status();
     }
   }
+  // The server runs on: without a model it is alive but not ready, as with no active model, and
+  // every check tries again (the cause can pass, and an operator's `models activate` of another
+  // version is picked up without a restart). The same failure is logged once.
   metrics_.CountReload(false);
-  spdlog::error("cannot load the active model ({}); {}", status.message(),
-                serving ? "still serving model " + std::to_string(serving->info().version)
-                        : std::string("no model to serve yet"));
+  const std::string failure =
+      "cannot load the active model (" + status.message() + "); " +
+      (serving ? "still serving model " + std::to_string(serving->info().version)
+               : "not ready until a model loads: every reload check tries the active one again");
+  if (failure != told_failure_) spdlog::error("{}", failure);
+  told_failure_ = failure;
   return status;
 }
 

@@ -20,7 +20,8 @@ namespace songvec {
 // Holds the snapshot requests are answered from and swaps in a newly activated model: a request
 // takes the current snapshot once (Current()) and finishes on it, however many swaps happen
 // meanwhile; loading runs on the reloader's own thread and connection, so no request waits for it.
-// A model that fails to load is logged and counted, and the previous one keeps serving.
+// A model that fails to load is logged and counted, and the previous one keeps serving; with no
+// previous one the server stays alive but not ready, and every check tries again.
 class ModelReloader {
  public:
   // Opens its own read-only connection to `db_path`. Counts reloads in `metrics` (which must
@@ -57,6 +58,7 @@ class ModelReloader {
   Metrics& metrics_;
   const IndexPolicy policy_;
   bool told_no_model_ = false;  // used by CheckNow() only
+  std::string told_failure_;    // the load failure logged last; used by CheckNow() only
   std::mutex check_mu_;         // serialises CheckNow()
 
   mutable std::mutex mu_;  // guards the members below

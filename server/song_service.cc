@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string_view>
@@ -76,8 +77,12 @@ std::string ObjectWith(const json& head,
 }
 
 // `score` rounded to six decimals (float precision, without the noise digits of its conversion to
-// double), as nlohmann writes a double: shortest round trip, and a whole number keeps ".0".
+// double), as nlohmann writes a double: shortest round trip, and a whole number keeps ".0". Always
+// a JSON number: loading refuses non-finite vectors, but finite ones large enough can still
+// overflow a score, which is written as float's largest (or lowest) value, and a NaN as the lowest.
 std::string ScoreText(float score) {
+  constexpr float kMax = std::numeric_limits<float>::max();
+  score = score > kMax ? kMax : score >= -kMax ? score : -kMax;
   char text[32];
   const double rounded = std::round(static_cast<double>(score) * 1e6) / 1e6;
   const auto [end, error] = std::to_chars(text, text + sizeof(text), rounded);
@@ -514,11 +519,18 @@ void SongService::Neighbors(const httplib::Request& req, httplib::Response& res,
 
 void SongService::Recommend(const httplib::Request& req, httplib::Response& res) const {
   json body;
+  std::string parsing = "the body";  // the top-level field being parsed, to name in an error
   try {
-    body = json::parse(req.body);
+    body = json::parse(req.body, [&parsing](int depth, json::parse_event_t event, json& parsed) {
+      if (event == json::parse_event_t::key && depth == 1) parsing = parsed.get<std::string>();
+      return true;
+    });
   } catch (const json::parse_error& e) {
     return SendBadRequest(res,
                           "the body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+  } catch (const json::exception&) {
+    // Valid syntax the parser still refuses: a number beyond a double's range (1e400).
+    return SendBadRequest(res, parsing + " holds a number beyond the range of a double");
   }
   if (!body.is_object()) return SendBadRequest(res, "the body must be a JSON object");
   for (const auto& [key, value] : body.items()) {

@@ -41,6 +41,23 @@ Status NotFoundVersion(int64_t version) {
   return Status::NotFound("there is no model version " + std::to_string(version));
 }
 
+// Corruption naming the first song whose vector holds a NaN or an infinity (a damaged file, or
+// vectors imported from a tool that wrote one): served, such a vector ranks and scores as NaN.
+// `model` says which model, for the message.
+Status CheckFinite(const Embeddings& embeddings, const std::string& model) {
+  for (const auto& [name, matrix] :
+       {std::pair{"input", &embeddings.input}, std::pair{"output", &embeddings.output}}) {
+    if (matrix->allFinite()) continue;
+    for (Eigen::Index row = 0; row < matrix->rows(); ++row) {
+      if (matrix->row(row).allFinite()) continue;
+      return Status::Corruption(model + ": the " + name + " vector of song '" +
+                                embeddings.vocabulary.key(static_cast<size_t>(row)) +
+                                "' holds a value that is not a finite number");
+    }
+  }
+  return Status();
+}
+
 }  // namespace
 
 namespace {
@@ -376,6 +393,8 @@ Result<Embeddings> ModelStore::LoadEmbeddings(int64_t version) {
         WritableBytes(std::span<float>(matrix->data(), static_cast<size_t>(matrix->size())))));
   }
   embeddings.vocabulary = Vocabulary(std::move(keys), std::move(counts));
+  SONGVEC_RETURN_IF_ERROR(
+      CheckFinite(embeddings, db_.path() + ": model " + std::to_string(version)));
   return embeddings;
 }
 
@@ -424,6 +443,8 @@ Result<Embeddings> ModelStore::LoadLegacyEmbeddings(const ModelInfo& info) {
                    std::to_string(rows));
   }
   embeddings.vocabulary = Vocabulary(std::move(keys), std::move(counts));
+  SONGVEC_RETURN_IF_ERROR(
+      CheckFinite(embeddings, db_.path() + ": model " + std::to_string(version)));
   return embeddings;
 }
 

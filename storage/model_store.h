@@ -73,7 +73,8 @@ class ModelStore {
   Result<ModelInfo> Get(int64_t version);
 
   // The vocabulary and matrices of `version`; Corruption naming the row if a stored vector does not
-  // have dim floats or rows are missing.
+  // have dim floats or rows are missing, and naming the song if a vector holds a NaN or an
+  // infinity.
   Result<Embeddings> LoadEmbeddings(int64_t version);
 
   // Metadata, vectors, (for a blend model) co-occurrence counts and what the searches of `version`

@@ -25,9 +25,17 @@ TEST(Catalog, YesIdsAreNumbers) {
   Result<std::vector<Song>> songs = Parse("007\tBond\tSpy\n", DataFormat::kYes);
   ASSERT_TRUE(songs.ok());
   EXPECT_EQ((*songs)[0].id, "7");
-  Result<std::vector<Song>> bad = Parse("0\ta\tb\nseven\tBond\tSpy\n", DataFormat::kYes);
+}
+
+// Regression: a catalog of string ids read in the default (yes) format said what it found but not
+// what to do, unlike the playlist reader.
+TEST(Catalog, AStringIdInTheYesFormatPointsToThePlainFormat) {
+  Result<std::vector<Song>> bad = Parse("0\ta\tb\ns0\tBond\tSpy\n", DataFormat::kYes);
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(bad.status().message(), "song_hash.txt:2: expected an integer song id, found 'seven'");
+  EXPECT_EQ(
+      bad.status().message(),
+      "song_hash.txt:2: expected an integer song id, found 's0' (is this a plain catalog? use "
+      "--format plain)");
 }
 
 TEST(Catalog, RejectsALineWithoutThreeFields) {

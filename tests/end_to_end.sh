@@ -168,6 +168,33 @@ grep -q 'byte' "$work/bad.err" || { cat "$work/bad.err"; fail "truncated binary:
 cat "$work/bad.err"
 [ "$("$train" models list --db "$db" | grep -c '^[ *] *[0-9]')" = 3 ] || fail "a rejected import left a model"
 
+step "a header alone allocates nothing; running out of memory ends in a message, not an abort"
+# 1 GB of address space: plenty for these commands, far from the 16 GiB the header once reserved.
+printf '1000000 4096\n' > "$work/header_only.vec"
+for command in import eval; do
+  if (ulimit -v 1000000
+      if [ "$command" = import ]; then
+        exec "$train" import --db "$work/header.db" --vectors "$work/header_only.vec"
+      fi
+      exec "$train" eval --vectors "$work/header_only.vec" --train "$data/split/train.txt" \
+        --playlists "$data/split/test.txt") 2> "$work/memory.err"; then
+    fail "$command accepted a header without rows"
+  else
+    [ $? = 1 ] || { cat "$work/memory.err"; fail "$command of a header without rows exited with $?"; }
+  fi
+  grep -qx "songvec-train: error: $work/header_only.vec: the header declares 1000000 rows but the file has 0" \
+    "$work/memory.err" || { cat "$work/memory.err"; fail "$command: unclear error"; }
+done
+[ ! -e "$work/header.db" ] || fail "a failed import left a database"
+if (ulimit -v 1000000; exec "$train" synth --songs 20000000 --playlists 10 --out "$work/huge") \
+    2> "$work/memory.err"; then
+  fail "20 million songs fit in 1 GB?"
+else
+  [ $? = 1 ] || { cat "$work/memory.err"; fail "out of memory exited with $? (134: an abort)"; }
+fi
+grep -qx 'songvec-train: error: out of memory: synth needs more memory than this process may have (see ulimit -v)' \
+  "$work/memory.err" || { cat "$work/memory.err"; fail "unclear out-of-memory error"; }
+
 step "model versions: list, show, roll back, delete, prune"
 "$train" models list --db "$db" | tee "$work/list.out"
 grep -q '^\* *1 ' "$work/list.out" || fail "model 1 should be active"
@@ -227,6 +254,33 @@ if "$train" train --playlists "$work/bad.txt" --songs "$data/song_hash.txt" --db
 fi
 cat "$work/bad.err"
 grep -q "bad.txt:4: expected an integer song id, found 'x'" "$work/bad.err" || fail "unclear error"
+# A catalog of string ids in the default format says which format it needs.
+printf 's0\tA Title\tAn Artist\n' > "$work/plain_songs.tsv"
+if "$train" train --playlists "$data/split/train.txt" --songs "$work/plain_songs.tsv" \
+    --db "$work/new.db" 2> "$work/bad.err"; then
+  fail "a plain catalog was read as yes.com's"
+fi
+grep -qx "songvec-train: error: $work/plain_songs.tsv:1: expected an integer song id, found 's0' (is this a plain catalog? use --format plain)" \
+  "$work/bad.err" || { cat "$work/bad.err"; fail "the catalog error gives no hint of --format plain"; }
+[ ! -e "$work/new.db" ] || fail "a failed run left a new database behind"
+
+step "a run that diverges stops, naming the learning rate, and writes nothing"
+models_before=$("$train" models list --db "$db" | grep '^[ *] *[0-9]')
+if "$train" train --playlists "$data/split/train.txt" --songs "$data/song_hash.txt" --db "$db" \
+    --alpha 0.25 --threads 1 2> "$work/diverged.err"; then
+  fail "a diverging run succeeded"
+fi
+tail -n 1 "$work/diverged.err"
+grep -qx 'songvec-train: error: training diverged at epoch 1 (the loss is no longer finite): lower --alpha (now 0.25)' \
+  "$work/diverged.err" || { cat "$work/diverged.err"; fail "unclear divergence error"; }
+[ "$("$train" models list --db "$db" | grep '^[ *] *[0-9]')" = "$models_before" ] ||
+  fail "the diverged run changed the models"
+if "$train" train --playlists "$data/split/train.txt" --songs "$data/song_hash.txt" --db "$db" \
+    --alpha 1.5 2> "$work/alpha.err"; then
+  fail "--alpha 1.5 accepted"
+fi
+grep -qx 'songvec-train: error: --alpha must be above 0 and at most 1' "$work/alpha.err" ||
+  { cat "$work/alpha.err"; fail "unclear --alpha error"; }
 
 step "MPD slices and #nowplaying-style CSV rows train, split and evaluate as they are (made-up fixtures)"
 fixtures=$(cd "$(dirname "$0")/fixtures" && pwd)
@@ -290,16 +344,24 @@ wait "$trainer_pid" 2>/dev/null || true
 versions | diff "$work/before.txt" - || fail "the killed run changed the models"
 grep -q '^\* 1$' "$work/before.txt" || fail "model 1 should still be active"
 
+# Starts the server on database $1, logging to $2 (more flags after them); sets server_pid and port.
+start_server() {
+  local database=$1 log=$2
+  shift 2
+  : > "$log"  # there before the first look, which may come before the server's shell opens it
+  "$server" --db "$database" --port 0 "$@" > "$log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 100); do
+    port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$log")
+    [ -n "$port" ] && return 0
+    sleep 0.1
+  done
+  cat "$log"
+  fail "the server did not start"
+}
+
 step "serve and query"
-"$server" --db "$db" --port 0 > "$work/server.log" 2>&1 &
-server_pid=$!
-port=
-for _ in $(seq 100); do
-  port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/server.log")
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || { cat "$work/server.log"; fail "the server did not start"; }
+start_server "$db" "$work/server.log"
 # The port opens before the model loads: /readyz answers (503 while loading), then turns 200.
 ready=
 for _ in $(seq 100); do
@@ -347,4 +409,40 @@ kill -TERM "$server_pid"
 wait "$server_pid" || fail "the server exited with $?"
 server_pid=
 grep -q 'stopped' "$work/server.log" || fail "no clean shutdown"
+step "a server whose active model fails to load stays up, not ready, and serves the next one activated"
+active=$("$train" models list --db "$db" | awk '$1 == "*" {print $2}')
+other=$("$train" models list --db "$db" | awk '$1 ~ /^[0-9]+$/ {print $1}' | tail -n 1)
+[ -n "$active" ] && [ -n "$other" ] || fail "expected an active and an inactive model"
+# A copy of the database whose active model's input vectors are damaged.
+python3 - "$db" "$work/broken.db" "$active" <<'PY'
+import sqlite3, sys
+source, copy, version = sys.argv[1], sys.argv[2], int(sys.argv[3])
+broken = sqlite3.connect(copy)
+sqlite3.connect(source).backup(broken)
+broken.execute("UPDATE model_blobs SET data = x'00' WHERE model_version = ? AND name = 'input'", (version,))
+broken.commit()
+PY
+start_server "$work/broken.db" "$work/broken.log" --reload-interval 0.1
+refused="cannot load the active model ($work/broken.db: model $active: its input value holds 1 bytes, expected .*); not ready until a model loads: every reload check tries the active one again"
+for _ in $(seq 100); do
+  grep -q "$refused" "$work/broken.log" && break
+  sleep 0.1
+done
+grep -q "$refused" "$work/broken.log" || { cat "$work/broken.log"; fail "the failed load was not logged"; }
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 503 ] ||
+  fail "/readyz without a loadable model"
+sleep 1  # ten more checks, each failing the same way
+kill -0 "$server_pid" || { cat "$work/broken.log"; fail "the server exited"; }
+[ "$(grep -c "$refused" "$work/broken.log")" = 1 ] || { cat "$work/broken.log"; fail "the same failure logged more than once"; }
+"$train" models activate "$other" --db "$work/broken.db" > /dev/null
+for _ in $(seq 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz")" = 200 ] && break
+  sleep 0.1
+done
+curl -sf "http://127.0.0.1:$port/healthz" | grep -q "\"model_version\":$other" ||
+  { cat "$work/broken.log"; fail "the server did not load model $other once it was activated"; }
+kill -TERM "$server_pid"
+wait "$server_pid" || fail "the server exited with $?"
+server_pid=
+
 echo "end to end: all good"

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -333,6 +334,10 @@ TEST_F(ServerTest, RecommendRejectsBadBodiesNamingTheField) {
        "integer)"},
       {R"({"positive": ["a1"], "k": "ten"})", "k must be an integer from 1 to 1000"},
       {R"({"positive": ["a1"], "k": 1001})", "k must be an integer from 1 to 1000"},
+      // Regression: numbers that overflow a double were a 500.
+      {R"({"positive": ["1"], "k": 1e400})", "k holds a number beyond the range of a double"},
+      {R"({"positive": [-1e400], "k": 3})", "positive holds a number beyond the range of a double"},
+      {"1e400", "the body holds a number beyond the range of a double"},
       {R"({"positive": ["a1"], "scoring": "best"})", "scoring must be \"next\" or \"similar\""},
       {R"({"positive": ["a1"], "limit": 3})",
        "unknown field 'limit' (expected positive, negative, exclude, k, max_per_artist, scoring, "
@@ -446,6 +451,40 @@ TEST_F(ServerTest, ANewlyActivatedModelIsSwappedInWhileRequestsGoOn) {
         "songvec_requests_total{route=\"/v1/models/{version}\",status=\"404\"} 1\n"}) {
     EXPECT_NE(body.find(line), std::string::npos) << line << "\n" << body;
   }
+}
+
+// Regression: a NaN in a stored vector was served as "score":nan.0 (not JSON) on that song's
+// answers and on every answer that ranked it. Such a model is refused at load, naming the song, and
+// the old one keeps serving.
+TEST_F(ServerTest, AModelWithANonFiniteVectorIsRefusedAndTheOldOneKeepsServing) {
+  Embeddings damaged = TestEmbeddings();
+  damaged.input(1, 2) = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_EQ(StoreModel(db_path_, damaged), 2);
+  const Status status = reloader_->CheckNow();
+  EXPECT_EQ(status.message(), db_path_ +
+                                  ": model 2: the input vector of song 'a2' holds a value that is "
+                                  "not a finite number");
+  EXPECT_EQ(Get("/readyz", 200)["model_version"], 1);
+  const json similar = Get("/v1/songs/a1/similar?k=5", 200);
+  EXPECT_EQ(similar["model_version"], 1);
+  for (const json& result : similar["results"]) EXPECT_TRUE(result["score"].is_number_float());
+}
+
+// A score that overflows float (finite vectors, but huge) is still a JSON number: "inf.0" was not.
+TEST_F(ServerTest, ScoresStayJsonNumbersWhenTheyOverflow) {
+  Embeddings huge = TestEmbeddings();
+  huge.input.row(0).setConstant(1e30f);   // a1
+  huge.output.row(3).setConstant(1e30f);  // b1: a1's input . b1's output overflows to +inf
+  EXPECT_EQ(StoreModel(db_path_, huge), 2);
+  ASSERT_TRUE(reloader_->CheckNow().ok());
+  httplib::Client client("127.0.0.1", port_);
+  auto response = client.Get("/v1/songs/a1/next?k=3");
+  ASSERT_TRUE(response);
+  ASSERT_EQ(response->status, 200) << response->body;
+  const json next = json::parse(response->body, nullptr, false);
+  ASSERT_FALSE(next.is_discarded()) << response->body;
+  EXPECT_EQ(next["results"][0]["id"], "b1");
+  EXPECT_EQ(next["results"][0]["score"], std::numeric_limits<float>::max());
 }
 
 TEST_F(ServerTest, EveryResponseCarriesARequestId) {

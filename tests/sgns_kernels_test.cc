@@ -133,17 +133,22 @@ TEST(SgnsKernels, EveryLevelMatchesTheScalarKernels) {
   }
 }
 
-// A score that is NaN (a diverged run) makes the loss NaN instead of hiding behind a table bin.
+// A score that is NaN or infinite (a diverged run) makes the loss NaN instead of hiding behind a
+// table bin, and its table lookup stays inside the table (a NaN cast to int is INT_MIN: an index
+// taken from it read far outside, and crashed training).
 TEST(SgnsKernels, NonFiniteScoresShowInTheLoss) {
+  constexpr float kInfinity = std::numeric_limits<float>::infinity();
   for (Isa isa : SupportedIsas()) {
     for (const auto& [name, kernel] : kKernels) {
-      Fixture fixture(16, 2, 3);
-      fixture.input[0] = std::numeric_limits<float>::quiet_NaN();
-      fixture.sentence.assign(8, 0);
-      fixture.sentence[3] = 1;
-      SgnsScratch scratch(fixture.Model(), 1);
-      (SgnsKernelsFor(isa).*kernel)(fixture.sentence, 0.05f, fixture.Model(), scratch);
-      EXPECT_TRUE(std::isnan(scratch.loss)) << name << " at " << IsaName(isa);
+      for (float bad : {std::numeric_limits<float>::quiet_NaN(), kInfinity, -kInfinity}) {
+        Fixture fixture(16, 2, 3);
+        fixture.input[0] = bad;
+        fixture.sentence.assign(8, 0);
+        fixture.sentence[3] = 1;
+        SgnsScratch scratch(fixture.Model(), 1);
+        (SgnsKernelsFor(isa).*kernel)(fixture.sentence, 0.05f, fixture.Model(), scratch);
+        EXPECT_TRUE(std::isnan(scratch.loss)) << name << " at " << IsaName(isa) << ", " << bad;
+      }
     }
   }
 }

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "core/random.h"
 #include "storage/catalog_store.h"
@@ -336,6 +337,30 @@ TEST(ModelStore, ADamagedValueIsReportedWithWhatItHolds) {
   EXPECT_NE(loaded.status().message().find("its song ids do not end with a line feed"),
             std::string::npos)
       << loaded.status().message();
+}
+
+// Regression: a NaN or an infinity in a stored vector (a damaged file, an imported model) loaded,
+// and the server answered "score":nan.0, which is not JSON. Loading names the song instead.
+TEST(ModelStore, AVectorThatIsNotFiniteIsCorruptionNamingTheSong) {
+  Database db = OpenOrDie(":memory:");
+  Embeddings embeddings = RandomEmbeddings(5, 8, 1);
+  embeddings.input(3, 2) = std::numeric_limits<float>::quiet_NaN();
+  const int64_t nan_version = Store(db, embeddings);
+  embeddings = RandomEmbeddings(5, 8, 1);
+  embeddings.output(1, 7) = -std::numeric_limits<float>::infinity();
+  const int64_t infinite_version = Store(db, embeddings);
+  for (const auto& [version, message] :
+       {std::pair{nan_version,
+                  ":memory:: model 1: the input vector of song 'song1_3' holds a value that is not "
+                  "a finite number"},
+        std::pair{infinite_version,
+                  ":memory:: model 2: the output vector of song 'song1_1' holds a value that is "
+                  "not a finite number"}}) {
+    Result<StoredModel> loaded = ModelStore(db).Load(version);
+    ASSERT_FALSE(loaded.ok());
+    EXPECT_EQ(loaded.status().code(), Status::Code::kCorruption);
+    EXPECT_EQ(loaded.status().message(), message);
+  }
 }
 
 // What a model's searches need comes back as stored; a layout that does not lay out the model's

@@ -143,8 +143,28 @@ TEST(Trainer, ReportsProgressUpToTheEnd) {
   EXPECT_EQ(last.fraction, 1.0);
   EXPECT_EQ(last.tokens, static_cast<int64_t>(data.train.tokens.size()) * options.epochs);
   EXPECT_NEAR(last.alpha, options.min_alpha, 1e-12);
-  EXPECT_GT(last.loss, 0.0);
+  ASSERT_TRUE(last.loss.has_value());
+  EXPECT_GT(*last.loss, 0.0);
   for (size_t i = 1; i < reports.size(); ++i) EXPECT_GE(reports[i].tokens, reports[i - 1].tokens);
+}
+
+// Regression: a report made before any example was trained gave a loss of 0, which the progress
+// line printed as "loss 0.0000" (it looked like divergence). Here sub-sampling drops all but a
+// handful of songs, so no playlist keeps a pair to train on: there is no loss to report.
+TEST(Trainer, ReportsNoLossBeforeAnExampleIsTrained) {
+  Corpus corpus;
+  corpus.keys = {"a", "b"};
+  for (int p = 0; p < 100; ++p) corpus.AddPlaylist(std::vector<int32_t>{0, 1});
+  TrainOptions options = FastOptions();
+  options.sample = 1e-9;  // keeps about 1 song in 20,000
+  options.epochs = 1;
+  std::vector<TrainProgress> reports;
+  Result<Embeddings> embeddings =
+      TrainOn(corpus, options, [&](const TrainProgress& p) { reports.push_back(p); });
+  ASSERT_TRUE(embeddings.ok()) << embeddings.status().message();
+  ASSERT_FALSE(reports.empty());
+  EXPECT_EQ(reports.back().fraction, 1.0);
+  for (const TrainProgress& p : reports) EXPECT_FALSE(p.loss.has_value()) << *p.loss;
 }
 
 TEST(Trainer, RejectsBadOptionsNamingTheFlag) {
@@ -155,9 +175,37 @@ TEST(Trainer, RejectsBadOptionsNamingTheFlag) {
   options.min_alpha = 0.5;
   EXPECT_EQ(options.Validate().message(), "--min-alpha must be between 0 and --alpha");
   options = TrainOptions();
+  options.alpha = 1.5;
+  EXPECT_EQ(options.Validate().message(), "--alpha must be above 0 and at most 1");
+  options = TrainOptions();
   options.sample = -1;
   EXPECT_EQ(options.Validate().message(), "--sample must be at least 0 and below 1");
   EXPECT_TRUE(TrainOptions().Validate().ok());
+}
+
+// Regression: at too high a learning rate the vectors blow up and every score becomes NaN; such a
+// run went on to the end and its NaN vectors were stored and served. It stops, saying where and
+// what to change, at every SIMD level.
+TEST(Trainer, ADivergingRunStopsNamingTheLearningRate) {
+  const SyntheticData data = SmallWorld();
+  for (Isa isa : SupportedIsas()) {
+    for (Architecture architecture : {Architecture::kSkipGram, Architecture::kCbow}) {
+      TrainOptions options = FastOptions();
+      options.architecture = architecture;
+      options.alpha = 1;
+      options.isa = isa;
+      std::vector<TrainProgress> reports;
+      Result<Embeddings> embeddings =
+          TrainOn(data.train, options, [&](const TrainProgress& p) { reports.push_back(p); });
+      ASSERT_FALSE(embeddings.ok()) << IsaName(isa);
+      EXPECT_EQ(
+          embeddings.status().message(),
+          "training diverged at epoch 1 (the loss is no longer finite): lower --alpha (now 1)")
+          << IsaName(isa) << ", " << ArchitectureName(architecture);
+      // It stopped in the first epoch instead of training the other four.
+      for (const TrainProgress& p : reports) EXPECT_LT(p.fraction, 0.25) << IsaName(isa);
+    }
+  }
 }
 
 TEST(Trainer, RefusesACorpusWithNothingToLearn) {

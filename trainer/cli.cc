@@ -60,10 +60,12 @@ void ProgressPrinter::operator()(const TrainProgress& p) {
   const bool done = p.fraction >= 1.0;
   if (!terminal_ && !done && p.seconds - last_printed_ < 5.0) return;
   last_printed_ = p.seconds;
+  char loss[32] = "-";  // no example trained yet
+  if (p.loss) std::snprintf(loss, sizeof(loss), "%.4f", *p.loss);
   std::fprintf(stderr,
-               "%s%5.1f%%  epoch %d/%d  %9.0f songs/s  lr %.6f  loss %.4f  elapsed %s  ETA %s%s",
+               "%s%5.1f%%  epoch %d/%d  %9.0f songs/s  lr %.6f  loss %s  elapsed %s  ETA %s%s",
                terminal_ ? "\r" : "", 100.0 * p.fraction, p.epoch, epochs_, p.tokens_per_second,
-               p.alpha, p.loss, Duration(p.seconds).c_str(), Duration(p.eta_seconds).c_str(),
+               p.alpha, loss, Duration(p.seconds).c_str(), Duration(p.eta_seconds).c_str(),
                terminal_ && !done ? "" : "\n");
   std::fflush(stderr);
 }

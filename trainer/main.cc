@@ -1,6 +1,7 @@
 // songvec-train: learns song vectors from playlists and keeps them as versioned models in SQLite.
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -54,7 +55,18 @@ int main(int argc, char** argv) {
   }
   const std::vector<std::string> args(argv + 2, argv + argc);
   for (const Command& command : kCommands) {
-    if (command.name == std::string(argv[1])) return command.run(args);
+    if (command.name != std::string(argv[1])) continue;
+    // Data or options too large for the memory this process may have end in a message, not in
+    // std::terminate's abort.
+    try {
+      return command.run(args);
+    } catch (const std::bad_alloc&) {
+      std::fprintf(stderr,
+                   "songvec-train: error: out of memory: %s needs more memory than this process "
+                   "may have (see ulimit -v)\n",
+                   argv[1]);
+      return 1;
+    }
   }
   std::fprintf(stderr, "songvec-train: unknown command '%s'\n\n", argv[1]);
   PrintUsage(stderr);

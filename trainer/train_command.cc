@@ -1,11 +1,16 @@
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 
@@ -59,6 +64,17 @@ void CheckAgainstCatalog(const Vocabulary& vocabulary, const Corpus& encoded,
         "what plays next",
         playlists_path, 100 * ascending);
   }
+}
+
+// IoError unless the folder of `path` (a database that does not exist yet) takes a new file.
+Status CheckCanCreate(const std::string& path) {
+  std::string folder = std::filesystem::path(path).parent_path().string();
+  if (folder.empty()) folder = ".";
+  if (access(folder.c_str(), W_OK) != 0) {
+    return Status::IoError("cannot create database " + path + ": " + folder + ": " +
+                           std::strerror(errno));
+  }
+  return Status();
 }
 
 }  // namespace
@@ -143,9 +159,18 @@ int RunTrain(const std::vector<std::string>& args) {
   options.architecture = *architecture;
   if (Status valid = options.Validate(); !valid.ok()) return Fail(valid);
 
-  // Open the database before the long part, so a bad path fails in a second, not after training.
-  Result<Database> db = Database::Open(db_path, Database::Mode::kReadWrite);
-  if (!db.ok()) return Fail(db.status());
+  // An existing database is opened (and migrated) before the long part, so that a bad one fails in
+  // a second, not after training; a new one is created only to store the model, so that a run that
+  // fails leaves none behind (whether it can be created is checked now).
+  std::optional<Database> db;
+  std::error_code no_file;
+  if (std::filesystem::exists(db_path, no_file)) {
+    Result<Database> opened = Database::Open(db_path, Database::Mode::kReadWrite);
+    if (!opened.ok()) return Fail(opened.status());
+    db = std::move(opened).value();
+  } else if (Status s = CheckCanCreate(db_path); !s.ok()) {
+    return Fail(s);
+  }
 
   if (!next_bias.empty()) {
     char* end = nullptr;
@@ -302,7 +327,7 @@ int RunTrain(const std::vector<std::string>& args) {
     // The product's headline: next-song HR@10, the "next" way where both models have it.
     std::string ranking = candidate.has_next() ? "next" : "similar";
     nlohmann::json decision = {{"policy", activate}};
-    if (activate == "if-better") {
+    if (activate == "if-better" && db) {  // a new database has no active model
       ModelStore models(*db);
       Result<std::optional<int64_t>> active = models.ActiveVersion();
       if (!active.ok()) return Fail(active.status());
@@ -350,6 +375,11 @@ int RunTrain(const std::vector<std::string>& args) {
 
   // Catalog, model and activation land together or not at all.
   step_seconds();
+  if (!db) {
+    Result<Database> created = Database::Open(db_path, Database::Mode::kReadWrite);
+    if (!created.ok()) return Fail(created.status());
+    db = std::move(created).value();
+  }
   Result<Transaction> transaction = Transaction::Begin(*db);
   if (!transaction.ok()) return Fail(transaction.status());
   if (Status s = CatalogStore(*db).Upsert(
