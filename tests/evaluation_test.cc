@@ -182,7 +182,8 @@ TEST(SequentialRules, WeighTheGapForwardAndHalfBackwardWithinAPlaylist) {
   EXPECT_FLOAT_EQ(scores[0], 1.0f);
   EXPECT_EQ(touched, (std::vector<int32_t>{0}));
   // Ranked: from c, b (0.5 / 4 = 0.125) and a (0.5 / 9) by score, then d by popularity.
-  const Ranker ranker = SequentialRulesRanker(rules, {3, 2, 2, 1});
+  const std::vector<int64_t> counts = {3, 2, 2, 1};  // outlives the ranker, which refers to it
+  const Ranker ranker = SequentialRulesRanker(rules, counts);
   EXPECT_EQ(ranker(2, 3), (std::vector<int32_t>{1, 0, 3}));
   EXPECT_EQ(ranker(2, 3), (std::vector<int32_t>{1, 0, 3}));  // the scratch scores were reset
 }
