@@ -293,8 +293,9 @@ std::vector<Neighbor> PrunedIndex::Search(std::span<const float> query, size_t k
   const size_t n = std::min(k, scored.size());
   std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(n), scored.end(),
                     RanksBefore);
-  scored.resize(n);
-  return scored;
+  // A copy of the n best, not `scored` cut down: it keeps the memory of every candidate, and
+  // answers are kept (the server's neighbour caches).
+  return {scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(n)};
 }
 
 }  // namespace songvec
