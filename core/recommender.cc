@@ -62,8 +62,11 @@ Recommender::Recommender(const Embeddings& embeddings, float next_bias_weight,
     : unit_(SimilarRows(embeddings.input)),
       cooccurrence_(std::move(cooccurrence)),
       cooccurrence_weight_(cooccurrence_weight) {
-  const bool graph_wanted = policy == IndexPolicy::kHnsw ||
-                            (policy == IndexPolicy::kAuto && !search.similar_graph.empty());
+  // A stored similar layout beside a graph says the graph fell short of kGraphMinRecall: kAuto
+  // then searches exactly, and only kHnsw the graph.
+  const bool graph_wanted =
+      policy == IndexPolicy::kHnsw || (policy == IndexPolicy::kAuto &&
+                                       !search.similar_graph.empty() && search.similar.empty());
   if (graph_wanted && search.similar_graph.empty()) {
     similar_ = std::make_shared<const HnswIndex>(unit_, HnswIndex::Options());
   } else if (graph_wanted) {
@@ -119,16 +122,14 @@ StoredSearch Recommender::PrepareSearch(const Embeddings& embeddings, int thread
     measured.by_plays = graph.Recall(10, by_plays);
     measured.uniform = graph.Recall(10, uniform);
     measured.queries = kQueries;
-    if (measured.by_plays >= graph_min_recall) {
-      Result<std::string> bytes = graph.Serialize();
-      // Without a temporary file the graph cannot be kept: similar is then laid out for the
-      // exact search instead.
-      if (bytes.ok()) search.similar_graph = std::move(bytes).value();
-      measured.kept = bytes.ok();
-    }
+    // Without a temporary file the graph cannot be kept.
+    Result<std::string> bytes = graph.Serialize();
+    if (bytes.ok()) search.similar_graph = std::move(bytes).value();
+    measured.kept = bytes.ok() && measured.by_plays >= graph_min_recall;
   }
   if (recall != nullptr) *recall = measured;
-  if (search.similar_graph.empty()) search.similar = PrunedIndex::Layout(*unit);
+  // The layout for the exact search, unless the graph is good enough to search instead.
+  if (!measured.kept) search.similar = PrunedIndex::Layout(*unit);
   if (embeddings.output.cols() > 0) {
     search.next = PrunedIndex::Layout(FlatIndex(embeddings.output, Similarity::kDot));
   }

@@ -48,7 +48,7 @@ std::shared_ptr<const FlatIndex> SimilarRows(const Matrix& input);
 // What a model stores for its searches, made once when it is trained (Recommender::PrepareSearch)
 // so that loading it builds nothing slow. Empty: made where an index needs it.
 struct StoredSearch {
-  IndexLayout similar;        // PrunedIndex layout of SimilarRows()
+  IndexLayout similar;        // PrunedIndex layout of SimilarRows(); empty beside a good graph
   IndexLayout next;           // of the output vectors
   std::string similar_graph;  // HnswIndex::Serialize() over SimilarRows()
 };
@@ -61,10 +61,10 @@ struct GraphRecall {
   double uniform = 0;
   size_t queries = 0;  // of each kind; 0: no graph was built
   double build_seconds = 0;
-  bool kept = false;  // by_plays reached the minimum, so the graph is stored
+  bool kept = false;  // by_plays reached the minimum, so kAuto searches the graph
 };
 
-// The recall@10 by plays a similar graph must reach to be stored (and so searched by kAuto).
+// The recall@10 by plays a similar graph must reach to be searched by kAuto.
 constexpr double kGraphMinRecall = 0.98;
 
 // A model ready to answer queries by row. Immutable after construction; thread-safe.
@@ -88,10 +88,11 @@ class Recommender {
               float cooccurrence_weight = 0, IndexPolicy policy = IndexPolicy::kAuto,
               StoredSearch search = {});
 
-  // What `embeddings`' searches need stored: the next layout, and for similar a layout, or from
-  // `graph_min_songs` songs up a graph (HnswIndex, linked in by `threads`) if its recall by plays
-  // (into `recall`, may be null) reaches `graph_min_recall`: below, similar stays exact. About
-  // 10 s per layout and a minute and a half for a graph at a million songs.
+  // What `embeddings`' searches need stored: the next layout, and for similar a layout, and from
+  // `graph_min_songs` songs up a graph (HnswIndex, linked in by `threads`) and its recall (into
+  // `recall`, may be null). Where the graph's recall by plays reaches `graph_min_recall` it takes
+  // the similar layout's place; below, both are stored: kAuto searches exactly, kHnsw the graph.
+  // About 10 s per layout and a minute or more for a graph at a million songs.
   static constexpr size_t kGraphMinSongs = 200000;
   static StoredSearch PrepareSearch(const Embeddings& embeddings, int threads, GraphRecall* recall,
                                     size_t graph_min_songs = kGraphMinSongs,

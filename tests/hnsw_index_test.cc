@@ -196,14 +196,19 @@ TEST(Recommender, PreparesAGraphForLargeCatalogsOnly) {
   EXPECT_TRUE(recall.kept);
   const Recommender recommender(embeddings, 0, std::nullopt, 0, IndexPolicy::kAuto, large);
   EXPECT_STREQ(recommender.index(Scoring::kSimilar).name(), "hnsw") << recommender.search_warning();
+  // A graph short of the recall asked for is stored beside the exact layout: kAuto searches
+  // exactly, kHnsw the stored graph.
   const StoredSearch short_of_recall =
       Recommender::PrepareSearch(embeddings, 2, &recall, 400, /*graph_min_recall=*/1.01);
-  EXPECT_TRUE(short_of_recall.similar_graph.empty());
+  EXPECT_FALSE(short_of_recall.similar_graph.empty());
   EXPECT_FALSE(short_of_recall.similar.empty());
   EXPECT_EQ(recall.queries, 1000u);
   EXPECT_FALSE(recall.kept);
   const Recommender exact(embeddings, 0, std::nullopt, 0, IndexPolicy::kAuto, short_of_recall);
   EXPECT_STREQ(exact.index(Scoring::kSimilar).name(), "flat");  // 500 rows: below kPrunedMinRows
+  const Recommender graph(embeddings, 0, std::nullopt, 0, IndexPolicy::kHnsw, short_of_recall);
+  EXPECT_STREQ(graph.index(Scoring::kSimilar).name(), "hnsw");
+  EXPECT_TRUE(graph.search_warning().empty()) << graph.search_warning();
 }
 
 }  // namespace

@@ -285,9 +285,9 @@ int RunTrain(const std::vector<std::string>& args) {
       // graphs.
       spdlog::warn(
           "the similar graph finds only {:.1f}% of the exact 10 nearest songs of played songs "
-          "(below {:.0f}%), so it is not stored and similar is answered exactly (slower): the "
-          "vectors crowd together, and more epochs spread them; songvec-server --index hnsw "
-          "builds a graph at load anyway",
+          "(below {:.0f}%), so similar is answered exactly (slower): the vectors crowd "
+          "together, and more epochs spread them; songvec-server --index hnsw searches the "
+          "stored graph instead",
           100 * recall.by_plays, 100 * kGraphMinRecall);
     }
   }
