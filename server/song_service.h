@@ -40,7 +40,7 @@ struct ServerConfig {
 //   GET  /healthz, /readyz, /metrics, /openapi.json
 //   GET  /v1/songs?q=            catalog search (SQLite FTS5)
 //   GET  /v1/songs/{id}          one song, with its tags
-//   GET  /v1/songs/{id}/similar  the songs most like it (cosine of input vectors)
+//   GET  /v1/songs/{id}/similar  the songs most like it (cosine of centred input vectors)
 //   GET  /v1/songs/{id}/next     the songs likeliest to follow it (Recommender, kNext)
 //   POST /v1/recommend           continue a playlist: positive, negative and excluded seeds
 //   GET  /v1/models, /v1/models/{version}
