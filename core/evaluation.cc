@@ -268,10 +268,10 @@ EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommende
     ++report.pairs_by_segment[segment];
   }
   auto add = [&](std::string name, const Ranker& ranker) {
-    const std::vector<uint32_t> ranks = RankTargets(report.pairs, ks.back(), ranker, threads);
+    std::vector<uint32_t> ranks = RankTargets(report.pairs, ks.back(), ranker, threads);
     RankingResult result{std::move(name), Summarize(ranks, ks), {}, {}};
     for (size_t s = 0; s < 3; ++s) result.by_segment[s] = Summarize(ranks, ks, in_segment[s]);
-    result.ranks = ranks;
+    result.ranks = std::move(ranks);
     report.rankings.push_back(std::move(result));
   };
   add("similar", ModelRanker(recommender, Scoring::kSimilar));
@@ -289,9 +289,9 @@ std::vector<std::string> EvaluationWarnings(const EvaluationReport& report) {
   const size_t scored = report.pairs.pairs.size();
   if (scored < kFewPairs && !report.rankings.empty()) {
     const RankingMetrics& first = report.rankings.front().all.front();
-    warnings.push_back("only " + std::to_string(scored) +
-                       " pairs were scored: at HR@" + std::to_string(first.k) +
-                       " one hit moves a figure by " + Fixed(1.0 / static_cast<double>(std::max<size_t>(scored, 1)), 4) +
+    warnings.push_back("only " + std::to_string(scored) + " pairs were scored: at HR@" +
+                       std::to_string(first.k) + " one hit moves a figure by " +
+                       Fixed(1.0 / static_cast<double>(std::max<size_t>(scored, 1)), 4) +
                        ", so differences of a few hits mean nothing");
   }
   if (report.pairs.total > 0 && report.pairs.coverage() < kLowCoverage) {

@@ -41,7 +41,8 @@ std::shared_ptr<const FlatIndex> SimilarRows(const Matrix& input) {
   }
   Eigen::RowVectorXf mean(input.cols());
   for (Eigen::Index c = 0; c < input.cols(); ++c) {
-    mean[c] = input.rows() == 0 ? 0.0f : static_cast<float>(sum[c] / static_cast<double>(input.rows()));
+    mean[c] =
+        input.rows() == 0 ? 0.0f : static_cast<float>(sum[c] / static_cast<double>(input.rows()));
   }
   return std::make_shared<const FlatIndex>(Matrix(input.rowwise() - mean), Similarity::kCosine);
 }
@@ -65,8 +66,8 @@ Recommender::Recommender(const Embeddings& embeddings, float next_bias_weight,
   // A stored similar layout beside a graph says the graph fell short of kGraphMinRecall: kAuto
   // then searches exactly, and only kHnsw the graph.
   const bool graph_wanted =
-      policy == IndexPolicy::kHnsw || (policy == IndexPolicy::kAuto &&
-                                       !search.similar_graph.empty() && search.similar.empty());
+      policy == IndexPolicy::kHnsw ||
+      (policy == IndexPolicy::kAuto && !search.similar_graph.empty() && search.similar.empty());
   if (graph_wanted && search.similar_graph.empty()) {
     similar_ = std::make_shared<const HnswIndex>(unit_, HnswIndex::Options());
   } else if (graph_wanted) {

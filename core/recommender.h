@@ -39,10 +39,11 @@ Result<Scoring> ParseScoring(const std::string& name);
 // The rows kSimilar searches: every input vector less the mean of them all, at unit length. SGNS
 // vectors share a common direction (word2vec spaces are anisotropic: Mu and Viswanath 2018,
 // "All-but-the-top"), which crowds every cosine towards 1: on yes_complete random pairs score 0.57
-// on average before and 0.01 after; HR@10 0.0291 -> 0.0302, tag agreement 0.7642 -> 0.7666; removing
-// principal directions as well measured worse. At a million songs the crowding is what defeats
-// pruning (README, "At a million songs"). The mean is summed in double in row order, so every build
-// and SIMD level makes the same rows (a stored graph is checked against them bit for bit).
+// on average before and 0.01 after; HR@10 0.0291 -> 0.0302, tag agreement 0.7642 -> 0.7666;
+// removing principal directions as well measured worse. At a million songs the crowding is what
+// defeats pruning (README, "At a million songs"). The mean is summed in double in row order, so it
+// does not depend on how a build vectorises (a stored graph is checked against these rows bit for
+// bit).
 std::shared_ptr<const FlatIndex> SimilarRows(const Matrix& input);
 
 // What a model stores for its searches, made once when it is trained (Recommender::PrepareSearch)

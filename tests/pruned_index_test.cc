@@ -286,7 +286,8 @@ TEST(PrunedIndex, ManyTiesGoToTheLowerRows) {
 TEST(PrunedIndex, AnAnswerHoldsOnlyItsRows) {
   Matrix vectors(2000, 8);
   for (Eigen::Index r = 0; r < vectors.rows(); ++r) {
-    for (Eigen::Index c = 0; c < 8; ++c) vectors(r, c) = r % 3 == 0 ? 1.0f : 0.1f * static_cast<float>(c + 1);
+    for (Eigen::Index c = 0; c < 8; ++c)
+      vectors(r, c) = r % 3 == 0 ? 1.0f : 0.1f * static_cast<float>(c + 1);
   }
   const Pair dot(vectors, Similarity::kDot, {}, DefaultIsa());
   PrunedIndex::Stats stats;

@@ -206,7 +206,8 @@ void ForEachComparison(const EvaluationReport& report, Visit visit) {
   for (const RankingResult& model : report.rankings) {
     if (IsBaseline(model)) continue;
     for (const RankingResult& baseline : report.rankings) {
-      if (IsBaseline(baseline)) visit(model, baseline, ComparePaired(model.ranks, baseline.ranks, k));
+      if (IsBaseline(baseline))
+        visit(model, baseline, ComparePaired(model.ranks, baseline.ranks, k));
     }
   }
 }
@@ -301,8 +302,9 @@ std::string FormatReport(const EvaluationReport& report, const std::string& mode
     text += line;
     text += "\n";
   }
-  text += "(head/torso/tail@k: HR of the pairs whose next song is in that popularity segment; "
-          "se(HR@k): its standard error)\n";
+  text +=
+      "(head/torso/tail@k: HR of the pairs whose next song is in that popularity segment; "
+      "se(HR@k): its standard error)\n";
   ForEachComparison(report, [&](const RankingResult& model, const RankingResult& baseline,
                                 const PairedComparison& c) {
     const std::string model_label = model_name + " " + model.name;
