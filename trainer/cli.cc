@@ -140,7 +140,10 @@ nlohmann::json ModelOptionsToJson(const ModelOptions& options, bool with_threads
 Status ModelOptionsFromJson(const nlohmann::json& json, ModelOptions* options) {
   if (!json.is_object()) return Status::InvalidArgument("expected a JSON object of options");
   TrainOptions& o = options->train;
-  for (const auto& [key, value] : json.items()) {
+  for (const auto& item : json.items()) {
+    // (Named, not a structured binding: clang 14 cannot capture those in a lambda.)
+    const std::string& key = item.key();
+    const nlohmann::json& value = item.value();
     auto expect = [&](bool ok, const char* what) {
       return ok ? Status()
                 : Status::InvalidArgument("option \"" + key + "\" must be " + what + ", found " +
