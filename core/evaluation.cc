@@ -29,6 +29,17 @@ std::vector<int32_t> ByPopularity(const std::vector<int64_t>& counts) {
   return order;
 }
 
+// Appends to `rows`, up to k of them, the rows of `popular` (ByPopularity) other than `a` that
+// `ranked` (the ranking's scored rows, already in `rows`) does not hold.
+template <typename Ranked>
+void AppendByPopularity(const std::vector<int32_t>& popular, int32_t a, size_t k, Ranked ranked,
+                        std::vector<int32_t>* rows) {
+  for (size_t i = 0; i < popular.size() && rows->size() < k; ++i) {
+    const int32_t row = popular[i];
+    if (row != a && !ranked(row)) rows->push_back(row);
+  }
+}
+
 }  // namespace
 
 NextSongPairs CollectPairs(const Corpus& test, const Vocabulary& vocabulary) {
@@ -165,9 +176,8 @@ Ranker ModelRanker(const Recommender& recommender, Scoring scoring) {
 Ranker PopularityRanker(const std::vector<int64_t>& counts) {
   return [order = ByPopularity(counts)](int32_t a, size_t k) {
     std::vector<int32_t> rows;
-    for (size_t i = 0; i < order.size() && rows.size() < k; ++i) {
-      if (order[i] != a) rows.push_back(order[i]);
-    }
+    AppendByPopularity(
+        order, a, k, [](int32_t) { return false; }, &rows);
     return rows;
   };
 }
@@ -185,12 +195,11 @@ Ranker CooccurrenceRanker(const Cooccurrence& cooccurrence, const std::vector<in
     for (size_t i = 0; i < seen.size() && rows.size() < k; ++i) rows.push_back(seen[i].first);
     // Then songs never seen next to a, by popularity (neighbours lists are sorted by row).
     std::span<const std::pair<int32_t, int32_t>> neighbors = cooccurrence.neighbors(a);
-    for (size_t i = 0; i < popular.size() && rows.size() < k; ++i) {
-      const int32_t row = popular[i];
-      if (row == a) continue;
+    auto seen_next_to_a = [neighbors](int32_t row) {
       auto it = std::lower_bound(neighbors.begin(), neighbors.end(), std::make_pair(row, 0));
-      if (it == neighbors.end() || it->first != row) rows.push_back(row);
-    }
+      return it != neighbors.end() && it->first == row;
+    };
+    AppendByPopularity(popular, a, k, seen_next_to_a, &rows);
     return rows;
   };
 }
@@ -213,10 +222,8 @@ Ranker SequentialRulesRanker(const SequentialRules& rules, const std::vector<int
                       touched.end(), better);
     std::vector<int32_t> rows(touched.begin(), touched.begin() + static_cast<std::ptrdiff_t>(n));
     // Then songs with no rule score, by popularity.
-    for (size_t i = 0; i < popular.size() && rows.size() < k; ++i) {
-      const int32_t row = popular[i];
-      if (row != a && scores[row] == 0) rows.push_back(row);
-    }
+    AppendByPopularity(
+        popular, a, k, [](int32_t row) { return scores[row] != 0; }, &rows);
     for (int32_t row : touched) scores[row] = 0;
     return rows;
   };
