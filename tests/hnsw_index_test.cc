@@ -110,29 +110,24 @@ TEST_F(HnswIndexTest, SerializedGraphsLoadBackAndBadOnesAreRefused) {
   std::string cut = *bytes;
   cut.resize(cut.size() / 2);
   EXPECT_FALSE(HnswIndex::Load(flat_, std::as_bytes(std::span(cut))).ok());
+  // Load() of `graph` over `rows` is refused with a message that says `why`.
+  auto expect_refused = [](std::shared_ptr<const FlatIndex> rows, const std::string& graph,
+                           const std::string& why) {
+    Result<std::unique_ptr<HnswIndex>> refused =
+        HnswIndex::Load(std::move(rows), std::as_bytes(std::span(graph)));
+    ASSERT_FALSE(refused.ok()) << why;
+    EXPECT_NE(refused.status().message().find(why), std::string::npos)
+        << refused.status().message();
+  };
   // A link to a row that does not exist (the first of row 0's, after the 96-byte header and
   // its count), and the graph of other rows as many.
   std::string broken = *bytes;
   std::memset(broken.data() + 100, 0xff, 4);
-  Result<std::unique_ptr<HnswIndex>> linked =
-      HnswIndex::Load(flat_, std::as_bytes(std::span(broken)));
-  ASSERT_FALSE(linked.ok());
-  EXPECT_NE(linked.status().message().find("row 0 has a wrong label or link"), std::string::npos)
-      << linked.status().message();
-  const auto same_size =
-      std::make_shared<const FlatIndex>(GroupedRows(5000, 24, 4), Similarity::kCosine);
-  Result<std::unique_ptr<HnswIndex>> foreign =
-      HnswIndex::Load(same_size, std::as_bytes(std::span(*bytes)));
-  ASSERT_FALSE(foreign.ok());
-  EXPECT_NE(foreign.status().message().find("is not the model's"), std::string::npos)
-      << foreign.status().message();
-  const auto other =
-      std::make_shared<const FlatIndex>(GroupedRows(300, 24, 4), Similarity::kCosine);
-  Result<std::unique_ptr<HnswIndex>> wrong =
-      HnswIndex::Load(other, std::as_bytes(std::span(*bytes)));
-  ASSERT_FALSE(wrong.ok());
-  EXPECT_NE(wrong.status().message().find("holds 5000 rows, the model 300"), std::string::npos)
-      << wrong.status().message();
+  expect_refused(flat_, broken, "row 0 has a wrong label or link");
+  expect_refused(std::make_shared<const FlatIndex>(GroupedRows(5000, 24, 4), Similarity::kCosine),
+                 *bytes, "is not the model's");
+  expect_refused(std::make_shared<const FlatIndex>(GroupedRows(300, 24, 4), Similarity::kCosine),
+                 *bytes, "holds 5000 rows, the model 300");
 }
 
 // The Recommender searches a stored graph for similar (auto), keeps next exact, and a graph that
