@@ -362,7 +362,7 @@ int RunTrain(const std::vector<std::string>& args) {
   if (recall.queries > 0) {
     const HnswIndex::Options graph;
     metrics["search"] = {{"similar",
-                          {{"index", recall.kept ? "hnsw" : "pruned"},
+                          {{"index", recall.kept ? "hnsw" : "exact"},
                            {"links", graph.links},
                            {"build_candidates", graph.build_candidates},
                            {"search_candidates", graph.search_candidates},
