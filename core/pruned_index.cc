@@ -159,8 +159,8 @@ PrunedIndex::PrunedIndex(std::shared_ptr<const FlatIndex> flat, IndexLayout layo
   assert(ValidLayout(order_, size()));
   const RowsView rows = flat_->rows();
   const std::span<const float> bias = flat_->bias();
-  quantized_.emplace(rows, bias, order_, std::span<const float>{}, flat_->isa());
-  // Every block holds rows of one cluster, then padding.
+  // Every block holds rows of one cluster, then padding; its ball is centered on their mean, and
+  // they are coded less it.
   const size_t blocks = order_.size() / kBlockRows;
   Matrix centers(static_cast<Eigen::Index>(blocks), dim());
   std::vector<float> reach(blocks), ball_bias(blocks);
@@ -173,9 +173,10 @@ PrunedIndex::PrunedIndex(std::shared_ptr<const FlatIndex> flat, IndexLayout layo
     reach[b] = ball.reach;
     ball_bias[b] = ball.bias;
   }
+  quantized_.emplace(rows, bias, order_, &centers, std::span<const float>{}, flat_->isa());
   std::vector<int32_t> identity(blocks);
   std::iota(identity.begin(), identity.end(), 0);
-  balls_.emplace(centers, ball_bias, identity, reach, flat_->isa());
+  balls_.emplace(centers, ball_bias, identity, nullptr, reach, flat_->isa());
 }
 
 std::vector<Neighbor> PrunedIndex::Search(std::span<const float> query, size_t k,
@@ -242,23 +243,22 @@ std::vector<Neighbor> PrunedIndex::Search(std::span<const float> query, size_t k
   // it rises.
   std::vector<Neighbor> candidates;
   size_t prune_at = 4 * k + 256;
-  float upper[kChunkBlocks * kBlockRows], center[kChunkBlocks * kBlockRows];
+  float upper[kChunkBlocks * kBlockRows], lower[kChunkBlocks * kBlockRows];
   uint16_t passing[kChunkBlocks];
   auto visit = [&](std::span<const uint32_t> visits) {
     for (size_t first = 0; first < visits.size(); first += kChunkBlocks) {
       const auto chunk = visits.subspan(first, std::min(kChunkBlocks, visits.size() - first));
-      quantized_->Bounds(prepared, chunk, floor, upper, center, passing, nullptr);
+      quantized_->Bounds(prepared, chunk, floor, upper, lower, passing, nullptr);
       if (stats != nullptr) stats->blocks += chunk.size();
       for (size_t j = 0; j < chunk.size(); ++j) {
         for (unsigned mask = passing[j]; mask != 0; mask &= mask - 1) {
           const auto slot = static_cast<size_t>(__builtin_ctz(mask));
           const size_t i = j * kBlockRows + slot;
           if (upper[i] < floor) continue;
-          const size_t position = chunk[j] * kBlockRows + slot;
-          const int32_t row = order_[position];
+          const int32_t row = order_[chunk[j] * kBlockRows + slot];
           if (has_extra(row) || (exclude && exclude(row))) continue;
           candidates.push_back({row, upper[i]});
-          raise_floor(quantized_->Lower(prepared, position, center[i]));
+          raise_floor(lower[i]);
         }
       }
       if (candidates.size() >= prune_at) {
@@ -286,8 +286,11 @@ std::vector<Neighbor> PrunedIndex::Search(std::span<const float> query, size_t k
   visit(visits);
 
   // The candidates still in reach, scored exactly, with the rows with an extra score.
-  for (const Neighbor& c : candidates) {
-    if (c.score >= floor) scored.push_back({c.row, flat_->Score(exact, c.row)});
+  std::erase_if(candidates, [floor](const Neighbor& c) { return c.score < floor; });
+  for (size_t i = 0; i < std::min(kFetchAhead, candidates.size()); ++i) fetch(candidates[i].row);
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (i + kFetchAhead < candidates.size()) fetch(candidates[i + kFetchAhead].row);
+    scored.push_back({candidates[i].row, flat_->Score(exact, candidates[i].row)});
   }
   if (stats != nullptr) stats->scored += scored.size();
   const size_t n = std::min(k, scored.size());

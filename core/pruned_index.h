@@ -19,7 +19,8 @@ namespace songvec {
 // has a ball around its center that bounds its rows' scores. A search bounds every block's ball
 // from int8 codes of the centers, visits the few blocks with the best bounds first, then skips
 // every block whose bound is below the k-th best score found so far, bounds each remaining row's
-// score from below and above from int8 codes (QuantizedRows), and scores exactly, with the
+// score from below and above from int8 codes of its offset from its block's center (QuantizedRows:
+// rows of a tight cluster get tight bounds), and scores exactly, with the
 // FlatIndex's own arithmetic, only the rows whose upper bound reaches the k-th best lower bound.
 // What is skipped cannot be among the k best, so the answer is FlatIndex's: the same rows and
 // scores. Runs at the FlatIndex's SIMD level. Immutable after construction; Search() is

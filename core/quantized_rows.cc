@@ -46,7 +46,7 @@ struct BoundsLevels {
   using Query = QuantizedRows::Query;
   static constexpr auto kScale = QuantizedRows::kScale, kCodeError = QuantizedRows::kCodeError,
                         kNorm = QuantizedRows::kNorm, kBiasUp = QuantizedRows::kBiasUp,
-                        kReach = QuantizedRows::kReach;
+                        kBiasDown = QuantizedRows::kBiasDown, kReach = QuantizedRows::kReach;
 
   static QuantizedRows::BoundsKernel For(Isa isa) {
     switch (isa) {
@@ -76,7 +76,8 @@ struct BoundsLevels {
   }
 
   static void Scalar(const QuantizedRows& q, const Query& query, std::span<const uint32_t> blocks,
-                     float floor, float* upper, float* center, uint16_t* passing, float* best) {
+                     const float* center_up, const float* center_down, float floor, float* upper,
+                     float* lower, uint16_t* passing, float* best) {
     assert(query.groups.size() == q.groups_);
     for (size_t j = 0; j < blocks.size(); ++j) {
       const uint32_t b = blocks[j];
@@ -99,8 +100,13 @@ struct BoundsLevels {
                                      query.norm_weight * q.field(b, kNorm)[i]);
         float up = std::fma(dot, query.scale, error) + q.field(b, kBiasUp)[i];
         if (q.fields_ > kReach) up = std::fma(query.reach_weight, q.field(b, kReach)[i], up);
+        if (center_up != nullptr) up += center_up[j];
         upper[j * kBlockRows + i] = up;
-        if (center != nullptr) center[j * kBlockRows + i] = dot;
+        if (lower != nullptr) {
+          float low = std::fma(dot, query.scale, -error) + q.field(b, kBiasDown)[i];
+          if (center_down != nullptr) low += center_down[j];
+          lower[j * kBlockRows + i] = low;
+        }
         if ((q.present_[b] >> i) & 1) {
           if (up >= floor) mask |= static_cast<uint16_t>(1u << i);
           highest = std::max(highest, up);
@@ -112,32 +118,39 @@ struct BoundsLevels {
   }
 
 #if defined(SONGVEC_X86)
-  // Eight rows' float steps, from their int32 sums: the upper bounds (stored), the dots (stored if
-  // wanted), and the mask of those at or above the floor.
-  SONGVEC_TARGET_AVX2 static SONGVEC_INLINE __m256 Finish8(const QuantizedRows& q,
-                                                           const Query& query, uint32_t b,
-                                                           size_t half, __m256i sums, float* upper,
-                                                           float* center) {
+  // Eight rows' float steps, from their int32 sums: the upper bounds (stored), the lower ones
+  // (stored if wanted), and the mask of those at or above the floor.
+  SONGVEC_TARGET_AVX2 static SONGVEC_INLINE __m256
+  Finish8(const QuantizedRows& q, const Query& query, uint32_t b, size_t half, __m256i sums,
+          const float* center_up, const float* center_down, float* upper, float* lower) {
     const size_t at = 8 * half;  // (no lambda: it would not be compiled for AVX2)
     const __m256 dot =
         _mm256_mul_ps(_mm256_cvtepi32_ps(sums), _mm256_load_ps(q.field(b, kScale) + at));
     const __m256 error = _mm256_fmadd_ps(
         _mm256_set1_ps(query.code_error_weight), _mm256_load_ps(q.field(b, kCodeError) + at),
         _mm256_mul_ps(_mm256_set1_ps(query.norm_weight), _mm256_load_ps(q.field(b, kNorm) + at)));
-    __m256 up = _mm256_add_ps(_mm256_fmadd_ps(dot, _mm256_set1_ps(query.scale), error),
-                              _mm256_load_ps(q.field(b, kBiasUp) + at));
+    const __m256 scale = _mm256_set1_ps(query.scale);
+    __m256 up =
+        _mm256_add_ps(_mm256_fmadd_ps(dot, scale, error), _mm256_load_ps(q.field(b, kBiasUp) + at));
     if (q.fields_ > kReach) {
       up = _mm256_fmadd_ps(_mm256_set1_ps(query.reach_weight),
                            _mm256_load_ps(q.field(b, kReach) + at), up);
     }
+    if (center_up != nullptr) up = _mm256_add_ps(up, _mm256_set1_ps(*center_up));
     _mm256_storeu_ps(upper, up);
-    if (center != nullptr) _mm256_storeu_ps(center, dot);
+    if (lower != nullptr) {
+      __m256 low = _mm256_add_ps(_mm256_fmsub_ps(dot, scale, error),
+                                 _mm256_load_ps(q.field(b, kBiasDown) + at));
+      if (center_down != nullptr) low = _mm256_add_ps(low, _mm256_set1_ps(*center_down));
+      _mm256_storeu_ps(lower, low);
+    }
     return up;
   }
 
   SONGVEC_TARGET_AVX2 static void Avx2(const QuantizedRows& q, const Query& query,
-                                       std::span<const uint32_t> blocks, float floor, float* upper,
-                                       float* center, uint16_t* passing, float* best) {
+                                       std::span<const uint32_t> blocks, const float* center_up,
+                                       const float* center_down, float floor, float* upper,
+                                       float* lower, uint16_t* passing, float* best) {
     assert(query.groups.size() == q.groups_);
     const __m256i ones = _mm256_set1_epi16(1);
     const __m256 threshold = _mm256_set1_ps(floor);
@@ -160,10 +173,12 @@ struct BoundsLevels {
             _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_load_si256(line + 1), codes), ones));
       }
       float* up = upper + j * kBlockRows;
-      float* dot = center == nullptr ? nullptr : center + j * kBlockRows;
-      const __m256 up_low = Finish8(q, query, b, 0, low, up, dot);
-      const __m256 up_high =
-          Finish8(q, query, b, 1, high, up + 8, dot == nullptr ? nullptr : dot + 8);
+      float* low_bounds = lower == nullptr ? nullptr : lower + j * kBlockRows;
+      const float* up_term = center_up == nullptr ? nullptr : center_up + j;
+      const float* down_term = center_down == nullptr ? nullptr : center_down + j;
+      const __m256 up_low = Finish8(q, query, b, 0, low, up_term, down_term, up, low_bounds);
+      const __m256 up_high = Finish8(q, query, b, 1, high, up_term, down_term, up + 8,
+                                     low_bounds == nullptr ? nullptr : low_bounds + 8);
       const unsigned reaching =
           static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(up_low, threshold, _CMP_GE_OQ))) |
           static_cast<unsigned>(_mm256_movemask_ps(_mm256_cmp_ps(up_high, threshold, _CMP_GE_OQ)))
@@ -182,9 +197,10 @@ struct BoundsLevels {
 
 #if defined(SONGVEC_HAS_AVX512)
   SONGVEC_TARGET_AVX512 static void Avx512Vnni(const QuantizedRows& q, const Query& query,
-                                               std::span<const uint32_t> blocks, float floor,
-                                               float* upper, float* center, uint16_t* passing,
-                                               float* best) {
+                                               std::span<const uint32_t> blocks,
+                                               const float* center_up, const float* center_down,
+                                               float floor, float* upper, float* lower,
+                                               uint16_t* passing, float* best) {
     assert(query.groups.size() == q.groups_);
     const __m512i offset = _mm512_set1_epi32(query.offset);
     const __m512 query_scale = _mm512_set1_ps(query.scale);
@@ -214,8 +230,14 @@ struct BoundsLevels {
                                 _mm512_load_ps(fields + 16 * kBiasUp));
       if (q.fields_ > kReach)
         up = _mm512_fmadd_ps(reach_weight, _mm512_load_ps(fields + 16 * kReach), up);
+      if (center_up != nullptr) up = _mm512_add_ps(up, _mm512_set1_ps(center_up[j]));
       _mm512_storeu_ps(upper + j * kBlockRows, up);
-      if (center != nullptr) _mm512_storeu_ps(center + j * kBlockRows, dot);
+      if (lower != nullptr) {
+        __m512 low = _mm512_add_ps(_mm512_fmsub_ps(dot, query_scale, error),
+                                   _mm512_load_ps(fields + 16 * kBiasDown));
+        if (center_down != nullptr) low = _mm512_add_ps(low, _mm512_set1_ps(center_down[j]));
+        _mm512_storeu_ps(lower + j * kBlockRows, low);
+      }
       passing[j] = _mm512_cmp_ps_mask(up, threshold, _CMP_GE_OQ) & q.present_[b];
       if (best != nullptr) best[j] = _mm512_mask_reduce_max_ps(q.present_[b], up);
     }
@@ -252,22 +274,30 @@ QuantizedRows::Ball QuantizedRows::BallAround(const MatrixRef& rows, std::span<c
 }
 
 QuantizedRows::QuantizedRows(const MatrixRef& rows, std::span<const float> bias,
-                             std::span<const int32_t> order, std::span<const float> reach, Isa isa)
+                             std::span<const int32_t> order, const Matrix* centers,
+                             std::span<const float> reach, Isa isa)
     : isa_(isa),
       bounds_(BoundsLevels::For(isa)),
       positions_(order.size()),
       groups_((static_cast<size_t>(rows.cols()) + 3) / 4),
       fields_(reach.empty() ? kReach : kReach + 1),
       lines_(blocks() * (groups_ + fields_), Line{}),
-      bias_down_(positions_, 0.0f),
       present_(blocks(), 0) {
   assert(bias.empty() || bias.size() == static_cast<size_t>(rows.rows()));
   assert(reach.empty() || reach.size() == static_cast<size_t>(rows.rows()));
+  assert(centers == nullptr ||
+         (static_cast<size_t>(centers->rows()) == blocks() && centers->cols() == rows.cols()));
   // Padding positions and dimensions: code 0 (+128).
   for (size_t b = 0; b < blocks(); ++b) {
     for (size_t g = 0; g < groups_; ++g) std::fill_n(block(b)[g].bytes, 64, uint8_t{128});
   }
   const auto dim = static_cast<size_t>(rows.cols());
+  if (centers != nullptr) {
+    centers_ = *centers;
+    magnitude_.assign(blocks(), 0.0f);
+  }
+  std::vector<double> offset(dim);  // the row less its block's center
+  std::vector<float> coded(dim);
   std::vector<int8_t> codes(dim);
   for (size_t p = 0; p < positions_; ++p) {
     if (order[p] < 0) continue;
@@ -276,21 +306,34 @@ QuantizedRows::QuantizedRows(const MatrixRef& rows, std::span<const float> bias,
     const float* row = rows.row(static_cast<Eigen::Index>(r)).data();
     const size_t b = p / kBlockRows, i = p % kBlockRows;
     present_[b] |= static_cast<uint16_t>(1u << i);
-    const float scale = Quantize({row, dim}, 127.0f, codes.data());
-    double error = 0, norm = 0;
+    double norm = 0;
     for (size_t d = 0; d < dim; ++d) {
-      const double residual = double{row[d]} - double{scale} * codes[d];
-      error += residual * residual;
+      offset[d] = double{row[d]} - (centers == nullptr ? 0.0 : double{(*centers)(b, d)});
+      coded[d] = static_cast<float>(offset[d]);
       norm += double{row[d]} * row[d];
+    }
+    const float scale = Quantize(coded, 127.0f, codes.data());
+    double error = 0, offset_norm = 0;
+    for (size_t d = 0; d < dim; ++d) {
+      const double residual = offset[d] - double{scale} * codes[d];
+      error += residual * residual;
+      offset_norm += offset[d] * offset[d];
       block(b)[d / 4].bytes[i * 4 + d % 4] = static_cast<uint8_t>(codes[d] + 128);
     }
     field(b, kScale)[i] = scale;
     field(b, kCodeError)[i] = RoundUp(std::sqrt(error));
-    field(b, kNorm)[i] = RoundUp(std::sqrt(norm));
+    field(b, kNorm)[i] = RoundUp(std::sqrt(offset_norm));
     const double row_bias = bias.empty() ? 0.0 : bias[r];
     field(b, kBiasUp)[i] = BiasUp(row_bias);
-    bias_down_[p] = RoundDown(row_bias - kBiasMargin * std::abs(row_bias));
+    field(b, kBiasDown)[i] = RoundDown(row_bias - kBiasMargin * std::abs(row_bias));
     if (!reach.empty()) field(b, kReach)[i] = reach[r];
+    if (centers != nullptr) {
+      magnitude_[b] = std::max(magnitude_[b], RoundUp(std::sqrt(norm)));
+    }
+  }
+  for (size_t b = 0; b < magnitude_.size(); ++b) {
+    magnitude_[b] = RoundUp(double{magnitude_[b]} +
+                            centers_.row(static_cast<Eigen::Index>(b)).cast<double>().norm());
   }
 }
 
@@ -319,14 +362,40 @@ QuantizedRows::Query QuantizedRows::Prepare(std::span<const float> query, float 
   prepared.norm_weight =
       RoundUp((std::sqrt(error) + DotMargin(query.size()) * std::sqrt(norm)) * f);
   prepared.reach_weight = RoundUp(std::sqrt(norm) * f);
+  // A center's term, factor * fl(q . center), is within DotMargin * ||q|| ||center|| of the real
+  // q . center * factor; the margin also covers the exact score's rounding, relative to ||q||
+  // ||row|| (the bounds of q . (row - center) cover only their own), and the additions.
+  prepared.values =
+      Eigen::Map<const Eigen::VectorXf>(query.data(), static_cast<Eigen::Index>(query.size()));
+  prepared.factor = factor;
+  prepared.center_margin_weight = RoundUp(2 * DotMargin(query.size()) * std::sqrt(norm) * f);
   return prepared;
 }
 
-float QuantizedRows::Lower(const Query& query, size_t position, float center) const {
-  const size_t b = position / kBlockRows, i = position % kBlockRows;
-  const float error =
-      query.code_error_weight * field(b, kCodeError)[i] + query.norm_weight * field(b, kNorm)[i];
-  return (center * query.scale - error) + bias_down_[position];
+void QuantizedRows::Bounds(const Query& query, std::span<const uint32_t> blocks, float floor,
+                           float* upper, float* lower, uint16_t* passing, float* best) const {
+  if (centers_.rows() == 0) {
+    bounds_(*this, query, blocks, nullptr, nullptr, floor, upper, lower, passing, best);
+    return;
+  }
+  // The centers' terms, here for every level alike (so their bounds stay equal bit for bit), a
+  // few blocks at a time.
+  constexpr size_t kTerms = 64;
+  float up[kTerms], down[kTerms];
+  for (size_t first = 0; first < blocks.size(); first += kTerms) {
+    const auto some = blocks.subspan(first, std::min(kTerms, blocks.size() - first));
+    for (size_t j = 0; j < some.size(); ++j) {
+      const double term =
+          double{query.factor} * centers_.row(static_cast<Eigen::Index>(some[j])).dot(query.values);
+      const double margin = double{query.center_margin_weight} * magnitude_[some[j]];
+      up[j] = RoundUp(term + margin);
+      down[j] = RoundDown(term - margin);
+    }
+    const size_t at = first * kBlockRows;
+    bounds_(*this, query, some, up, down, floor, upper + at,
+            lower == nullptr ? nullptr : lower + at, passing + first,
+            best == nullptr ? nullptr : best + first);
+  }
 }
 
 }  // namespace songvec

@@ -13,16 +13,20 @@ namespace songvec {
 // A float matrix's rows as 8-bit codes with one scale per row (code = round(x / scale), scale =
 // max |x| / 127): bounds of every row's score q . row * factor + bias[row] (+ ||q|| * factor *
 // reach[row], for rows that are the centers of balls) for a query q, from a quarter of the floats'
-// memory traffic. The bounds are rigorous (they cover the rounding of the codes, of the query's own
-// codes and of the float arithmetic of both this and an exact score summed in any order), so a
-// search can score exactly only the rows the bounds cannot rule out (PrunedIndex).
+// memory traffic. Where each block of rows has a center (the mean of its rows, near them), a row
+// is coded less its block's center, and its score is q . center, in floats once per block, plus
+// the bound of q . (row - center): the codes' rounding is then relative to the row's distance from
+// the center, not to its length, so near rows get bounds as much tighter as they are near. The
+// bounds are rigorous (they cover the rounding of the codes, of the query's own codes and of the
+// float arithmetic of both this and an exact score summed in any order), so a search can score
+// exactly only the rows the bounds cannot rule out (PrunedIndex).
 //
 // Bounds() is a scalar loop, the reference, at the scalar and 128-bit levels; AVX2 sums 32 code
-// products per vpmaddubsw + vpmaddwd, and AVX-512 VNNI 64 per vpdpbusd. The integer sums are exact
-// and the float steps the same at every level, so every level's bounds are the scalar ones bit for
-// bit, for the same prepared query. (vpmaddubsw saturates 16-bit pair sums, so the AVX2 level codes
-// queries to +-64 instead of +-127: its bounds are as rigorous, a little wider.) Immutable after
-// construction; thread-safe.
+// products per vpmaddubsw + vpmaddwd, and AVX-512 VNNI 64 per vpdpbusd. The integer sums are exact,
+// the centers' terms computed once for every level, and the float steps the same at every level,
+// so every level's bounds are the scalar ones bit for bit, for the same prepared query.
+// (vpmaddubsw saturates 16-bit pair sums, so the AVX2 level codes queries to +-64 instead of
+// +-127: its bounds are as rigorous, a little wider.) Immutable after construction; thread-safe.
 class QuantizedRows {
  public:
   // Rows per block: one AVX-512 register of int32 sums.
@@ -34,9 +38,10 @@ class QuantizedRows {
   // Position p holds row order[p] of `rows`, or is padding, which never passes, where order[p] is
   // -1; so are the positions past order.size() in the last block. `bias`, and `reach` (a ball's
   // radius, which adds ||q|| * factor * (1 + 1e-4) * reach to the upper bound): one per row, or
-  // empty for none. Bounds() runs at `isa`, one of SupportedIsas().
+  // empty for none. `centers`: one row per block, the center its rows are coded from, or null
+  // for none (rows coded as they are). Bounds() runs at `isa`, one of SupportedIsas().
   QuantizedRows(const MatrixRef& rows, std::span<const float> bias, std::span<const int32_t> order,
-                std::span<const float> reach = {}, Isa isa = DefaultIsa());
+                const Matrix* centers, std::span<const float> reach = {}, Isa isa = DefaultIsa());
 
   // Every rounding between a bound and an exact score moves it by at most 2^-24 of the magnitudes
   // involved: of |q . row * factor|, within ||q|| ||row|| factor, by about dim + 8 of them (the
@@ -72,27 +77,25 @@ class QuantizedRows {
     float code_error_weight = 0;   // times a row's code error, plus norm_weight times its norm:
     float norm_weight = 0;         //   the half-width of its bounds
     float reach_weight = 0;        // ||q|| * factor * (1 + 1e-4), rounded up: times a reach
+    Eigen::VectorXf values;        // the query itself, and its factor: for the centers' terms
+    float factor = 0;
+    float center_margin_weight = 0;  // times a block's magnitude: the margin of its center's term
   };
   // The query coded for this level: codes up to +-127, +-64 at AVX2.
   Query Prepare(std::span<const float> query, float factor) const;
 
   // For the positions of `blocks`, the i-th of the j-th block at j * kBlockRows + i: upper >= the
-  // score of the row there, and center its approximate dot product before the query's scale (for
-  // Lower()); passing[j], the mask of the j-th block's positions whose upper bound is >= floor
-  // (never padding), and best[j], their highest upper bound (-infinity for padding only). center
-  // and best may be null: not wanted.
+  // score of the row there >= lower; passing[j], the mask of the j-th block's positions whose
+  // upper bound is >= floor (never padding), and best[j], their highest upper bound (-infinity for
+  // padding only). lower and best may be null: not wanted.
   void Bounds(const Query& query, std::span<const uint32_t> blocks, float floor, float* upper,
-              float* center, uint16_t* passing, float* best) const {
-    bounds_(*this, query, blocks, floor, upper, center, passing, best);
-  }
-  // A lower bound of the score of the row at `position`, from its center.
-  float Lower(const Query& query, size_t position, float center) const;
+              float* lower, uint16_t* passing, float* best) const;
 
  private:
   // A block is one run of 64-byte lines, read front to back as one stream: `groups_` lines of
   // codes + 128 (kBlockRows rows x 4 dimensions each), then one line per field below, kBlockRows
   // floats each.
-  enum Field { kScale, kCodeError, kNorm, kBiasUp, kReach };
+  enum Field { kScale, kCodeError, kNorm, kBiasUp, kBiasDown, kReach };
   struct alignas(64) Line {
     uint8_t bytes[64];
   };
@@ -103,10 +106,12 @@ class QuantizedRows {
   }
   float* field(size_t b, Field f) { return reinterpret_cast<float*>(block(b)[groups_ + f].bytes); }
 
-  // The levels' Bounds(), in quantized_rows.cc.
+  // The levels' Bounds(), in quantized_rows.cc: for the blocks of `blocks`, with their centers'
+  // terms rounded up (center_up) and down (center_down), or both null for rows coded as they are.
   using BoundsKernel = void (*)(const QuantizedRows& rows, const Query& query,
-                                std::span<const uint32_t> blocks, float floor, float* upper,
-                                float* center, uint16_t* passing, float* best);
+                                std::span<const uint32_t> blocks, const float* center_up,
+                                const float* center_down, float floor, float* upper, float* lower,
+                                uint16_t* passing, float* best);
   friend struct BoundsLevels;
 
   Isa isa_;
@@ -114,11 +119,15 @@ class QuantizedRows {
   size_t positions_;
   size_t groups_;  // dimensions / 4, rounded up
   size_t fields_;  // kReach + 1 with reaches, else kReach
-  // Fields, per position: kScale; kCodeError, ||row - scale * codes||, and kNorm, ||row||, both
-  // rounded up; kBiasUp, the bias plus a margin for the rounding of adding it; kReach, if any.
+  // Fields, per position: kScale; kCodeError, ||row - center - scale * codes||, and kNorm,
+  // ||row - center||, both rounded up; kBiasUp and kBiasDown, the bias plus and less a margin for
+  // the rounding of adding it; kReach, if any.
   std::vector<Line> lines_;
-  std::vector<float> bias_down_;   // per position: the bias less that margin
   std::vector<uint16_t> present_;  // per block: the mask of positions that hold a row
+  // With centers: each block's center, and its magnitude, ||center|| plus its rows' largest
+  // norm, rounded up (the margin of its center's term is relative to it).
+  Matrix centers_;
+  std::vector<float> magnitude_;
 };
 
 }  // namespace songvec
