@@ -40,9 +40,46 @@ void AppendByPopularity(const std::vector<int32_t>& popular, int32_t a, size_t k
   }
 }
 
+// A baseline that sums, over the context's songs c weighted by recency, a score of every song
+// `accumulate(c, weight, scores, touched)` adds (SequentialRules::Accumulate's contract); ranks
+// by that sum, then by popularity, then the lower row, never the context's last song.
+template <typename Accumulate>
+Ranker ContextSumRanker(Accumulate accumulate, const std::vector<int64_t>& counts) {
+  return [accumulate, &counts, popular = ByPopularity(counts)](std::span<const int32_t> context,
+                                                               size_t k) {
+    // One dense score per row and thread, reset through the rows it touched.
+    thread_local std::vector<float> scores;
+    thread_local std::vector<int32_t> touched;
+    scores.resize(counts.size(), 0.0f);
+    touched.clear();
+    const std::vector<float> weights = RecencyWeights(context.size());
+    for (size_t i = 0; i < context.size(); ++i) {
+      accumulate(context[i], weights[i], &scores, &touched);
+    }
+    const int32_t a = context.back();
+    std::erase(touched, a);
+    auto better = [&](int32_t x, int32_t y) {
+      if (scores[x] != scores[y]) return scores[x] > scores[y];
+      if (counts[x] != counts[y]) return counts[x] > counts[y];
+      return x < y;
+    };
+    const size_t n = std::min(k, touched.size());
+    std::partial_sort(touched.begin(), touched.begin() + static_cast<std::ptrdiff_t>(n),
+                      touched.end(), better);
+    std::vector<int32_t> rows(touched.begin(), touched.begin() + static_cast<std::ptrdiff_t>(n));
+    // Then songs with no score, by popularity.
+    AppendByPopularity(
+        popular, a, k, [](int32_t row) { return scores[row] != 0; }, &rows);
+    for (int32_t row : touched) scores[row] = 0;
+    scores[a] = 0;
+    return rows;
+  };
+}
+
 }  // namespace
 
-NextSongPairs CollectPairs(const Corpus& test, const Vocabulary& vocabulary) {
+NextSongPairs CollectPairs(const Corpus& test, const Vocabulary& vocabulary, size_t context) {
+  assert(context >= 1);
   const std::vector<int32_t> rows = vocabulary.RowsOf(test);
   NextSongPairs result;
   for (size_t p = 0; p < test.num_playlists(); ++p) {
@@ -51,7 +88,13 @@ NextSongPairs CollectPairs(const Corpus& test, const Vocabulary& vocabulary) {
       if (playlist[i] == playlist[i + 1]) continue;
       ++result.total;
       const int32_t a = rows[playlist[i]], b = rows[playlist[i + 1]];
-      if (a >= 0 && b >= 0) result.pairs.emplace_back(a, b);
+      if (a < 0 || b < 0) continue;
+      result.pairs.emplace_back(a, b);
+      if (context == 1) continue;
+      std::vector<int32_t>& so_far = result.contexts.emplace_back();
+      for (size_t j = i + 1 - std::min(context, i + 1); j <= i; ++j) {
+        if (rows[playlist[j]] >= 0) so_far.push_back(rows[playlist[j]]);
+      }
     }
   }
   result.in_vocabulary = result.pairs.size();
@@ -72,24 +115,36 @@ void SamplePairs(size_t max_pairs, uint64_t seed, NextSongPairs* pairs) {
   index.resize(max_pairs);
   std::sort(index.begin(), index.end());
   std::vector<std::pair<int32_t, int32_t>> kept;
+  std::vector<std::vector<int32_t>> kept_contexts;
   kept.reserve(max_pairs);
-  for (size_t i : index) kept.push_back(pairs->pairs[i]);
+  for (size_t i : index) {
+    kept.push_back(pairs->pairs[i]);
+    if (!pairs->contexts.empty()) kept_contexts.push_back(std::move(pairs->contexts[i]));
+  }
   pairs->pairs = std::move(kept);
+  pairs->contexts = std::move(kept_contexts);
 }
 
 std::vector<uint32_t> RankTargets(const NextSongPairs& pairs, size_t max_k, const Ranker& ranker,
                                   int threads) {
   assert(threads >= 1);
-  // Pairs grouped by source, so that each source is ranked once.
+  assert(pairs.contexts.empty() || pairs.contexts.size() == pairs.pairs.size());
+  // Groups of pairs ranked by one call: without contexts the pairs of one source, so that each
+  // source is ranked once; with them, runs of pairs in order (each its own context).
   std::vector<size_t> order(pairs.pairs.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t x, size_t y) { return pairs.pairs[x].first < pairs.pairs[y].first; });
   std::vector<size_t> group_starts;
-  for (size_t i = 0; i < order.size(); ++i) {
-    if (i == 0 || pairs.pairs[order[i]].first != pairs.pairs[order[i - 1]].first) {
-      group_starts.push_back(i);
+  if (pairs.contexts.empty()) {
+    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      return pairs.pairs[x].first < pairs.pairs[y].first;
+    });
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (i == 0 || pairs.pairs[order[i]].first != pairs.pairs[order[i - 1]].first) {
+        group_starts.push_back(i);
+      }
     }
+  } else {
+    for (size_t i = 0; i < order.size(); ++i) group_starts.push_back(i);
   }
   group_starts.push_back(order.size());
 
@@ -98,8 +153,12 @@ std::vector<uint32_t> RankTargets(const NextSongPairs& pairs, size_t max_k, cons
   std::atomic<size_t> next_group{0};
   auto work = [&] {
     for (size_t g = next_group++; g + 1 < group_starts.size(); g = next_group++) {
-      const int32_t a = pairs.pairs[order[group_starts[g]]].first;
-      const std::vector<int32_t> top = ranker(a, max_k);
+      const size_t first = order[group_starts[g]];
+      const int32_t source[] = {pairs.pairs[first].first};
+      const std::vector<int32_t> top =
+          ranker(pairs.contexts.empty() ? std::span<const int32_t>(source)
+                                        : std::span<const int32_t>(pairs.contexts[first]),
+                 max_k);
       for (size_t i = group_starts[g]; i < group_starts[g + 1]; ++i) {
         auto it = std::find(top.begin(), top.end(), pairs.pairs[order[i]].second);
         if (it != top.end()) rank[order[i]] = static_cast<uint32_t>(it - top.begin() + 1);
@@ -162,10 +221,11 @@ PairedComparison ComparePaired(const std::vector<uint32_t>& first,
 }
 
 Ranker ModelRanker(const Recommender& recommender, Scoring scoring) {
-  return [&recommender, scoring](int32_t a, size_t k) {
-    const int32_t seed[] = {a};
-    std::vector<Neighbor> neighbors =
-        recommender.Recommend(scoring, seed, {}, k, [a](int32_t row) { return row == a; });
+  return [&recommender, scoring](std::span<const int32_t> context, size_t k) {
+    const int32_t a = context.back();
+    std::vector<Neighbor> neighbors = recommender.Recommend(
+        scoring, context, {}, k, [a](int32_t row) { return row == a; },
+        RecencyWeights(context.size()));
     std::vector<int32_t> rows;
     rows.reserve(neighbors.size());
     for (const Neighbor& n : neighbors) rows.push_back(n.row);
@@ -174,59 +234,32 @@ Ranker ModelRanker(const Recommender& recommender, Scoring scoring) {
 }
 
 Ranker PopularityRanker(const std::vector<int64_t>& counts) {
-  return [order = ByPopularity(counts)](int32_t a, size_t k) {
+  return [order = ByPopularity(counts)](std::span<const int32_t> context, size_t k) {
     std::vector<int32_t> rows;
     AppendByPopularity(
-        order, a, k, [](int32_t) { return false; }, &rows);
+        order, context.back(), k, [](int32_t) { return false; }, &rows);
     return rows;
   };
 }
 
 Ranker CooccurrenceRanker(const Cooccurrence& cooccurrence, const std::vector<int64_t>& counts) {
-  return [&cooccurrence, &counts, popular = ByPopularity(counts)](int32_t a, size_t k) {
-    std::vector<std::pair<int32_t, int32_t>> seen(cooccurrence.neighbors(a).begin(),
-                                                  cooccurrence.neighbors(a).end());
-    std::sort(seen.begin(), seen.end(), [&](const auto& x, const auto& y) {
-      if (x.second != y.second) return x.second > y.second;
-      if (counts[x.first] != counts[y.first]) return counts[x.first] > counts[y.first];
-      return x.first < y.first;
-    });
-    std::vector<int32_t> rows;
-    for (size_t i = 0; i < seen.size() && rows.size() < k; ++i) rows.push_back(seen[i].first);
-    // Then songs never seen next to a, by popularity (neighbours lists are sorted by row).
-    std::span<const std::pair<int32_t, int32_t>> neighbors = cooccurrence.neighbors(a);
-    auto seen_next_to_a = [neighbors](int32_t row) {
-      auto it = std::lower_bound(neighbors.begin(), neighbors.end(), std::make_pair(row, 0));
-      return it != neighbors.end() && it->first == row;
-    };
-    AppendByPopularity(popular, a, k, seen_next_to_a, &rows);
-    return rows;
+  auto accumulate = [&cooccurrence](int32_t c, float weight, std::vector<float>* scores,
+                                    std::vector<int32_t>* touched) {
+    for (const auto& [row, count] : cooccurrence.neighbors(c)) {
+      float& s = (*scores)[row];
+      if (s == 0) touched->push_back(row);
+      s += weight * static_cast<float>(count);
+    }
   };
+  return ContextSumRanker(accumulate, counts);
 }
 
 Ranker SequentialRulesRanker(const SequentialRules& rules, const std::vector<int64_t>& counts) {
-  return [&rules, &counts, popular = ByPopularity(counts)](int32_t a, size_t k) {
-    // One dense score per row and thread, reset through the rows it touched.
-    thread_local std::vector<float> scores;
-    thread_local std::vector<int32_t> touched;
-    scores.resize(counts.size(), 0.0f);
-    touched.clear();
-    rules.Accumulate(a, 1.0f, &scores, &touched);
-    auto better = [&](int32_t x, int32_t y) {
-      if (scores[x] != scores[y]) return scores[x] > scores[y];
-      if (counts[x] != counts[y]) return counts[x] > counts[y];
-      return x < y;
-    };
-    const size_t n = std::min(k, touched.size());
-    std::partial_sort(touched.begin(), touched.begin() + static_cast<std::ptrdiff_t>(n),
-                      touched.end(), better);
-    std::vector<int32_t> rows(touched.begin(), touched.begin() + static_cast<std::ptrdiff_t>(n));
-    // Then songs with no rule score, by popularity.
-    AppendByPopularity(
-        popular, a, k, [](int32_t row) { return scores[row] != 0; }, &rows);
-    for (int32_t row : touched) scores[row] = 0;
-    return rows;
-  };
+  return ContextSumRanker(
+      [&rules](int32_t c, float weight, std::vector<float>* scores, std::vector<int32_t>* touched) {
+        rules.Accumulate(c, weight, scores, touched);
+      },
+      counts);
 }
 
 std::vector<int64_t> CountsIn(const Corpus& train, const Vocabulary& vocabulary) {
@@ -258,15 +291,21 @@ std::vector<Segment> SegmentsByPopularity(const std::vector<int64_t>& counts) {
   return segments;
 }
 
+Baselines::Baselines(const Corpus& train, const Vocabulary& vocabulary)
+    : counts(CountsIn(train, vocabulary)),
+      cooccurrence(train, vocabulary),
+      rules(train, vocabulary) {}
+
 EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommender& recommender,
-                                  const Corpus& test, const Corpus& train,
-                                  const std::vector<size_t>& ks, int threads, size_t max_pairs) {
+                                  const Corpus& test, const Baselines& baselines,
+                                  const std::vector<size_t>& ks, int threads, size_t max_pairs,
+                                  size_t context) {
   assert(!ks.empty() && std::is_sorted(ks.begin(), ks.end()));
   EvaluationReport report;
-  report.pairs = CollectPairs(test, vocabulary);
+  report.context = context;
+  report.pairs = CollectPairs(test, vocabulary, context);
   SamplePairs(max_pairs, 1, &report.pairs);
-  const std::vector<int64_t> counts = CountsIn(train, vocabulary);
-  const std::vector<Segment> segment_of_row = SegmentsByPopularity(counts);
+  const std::vector<Segment> segment_of_row = SegmentsByPopularity(baselines.counts);
   std::vector<bool> in_segment[3];
   for (auto& selected : in_segment) selected.resize(report.pairs.pairs.size());
   for (size_t i = 0; i < report.pairs.pairs.size(); ++i) {
@@ -283,11 +322,9 @@ EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommende
   };
   add("similar", ModelRanker(recommender, Scoring::kSimilar));
   if (recommender.has_next()) add("next", ModelRanker(recommender, Scoring::kNext));
-  add("popularity", PopularityRanker(counts));
-  const Cooccurrence cooccurrence(train, vocabulary);
-  add("co-occurrence", CooccurrenceRanker(cooccurrence, counts));
-  const SequentialRules rules(train, vocabulary);
-  add("sequential rules", SequentialRulesRanker(rules, counts));
+  add("popularity", PopularityRanker(baselines.counts));
+  add("co-occurrence", CooccurrenceRanker(baselines.cooccurrence, baselines.counts));
+  add("sequential rules", SequentialRulesRanker(baselines.rules, baselines.counts));
   return report;
 }
 

@@ -18,12 +18,16 @@ namespace songvec {
 
 // Next-song prediction exactly as ../shared/EVALUATION.md defines it: for every consecutive pair
 // (a, b), a != b, of the test playlists with both songs in the vocabulary, every vocabulary song
-// but a is ranked and r is b's rank.
+// but a is ranked and r is b's rank. Given one song, a (the one-song protocol), or the playlist so
+// far, up to a (continuation: "Metric: continuation").
 
 // The test pairs, as vocabulary rows.
 struct NextSongPairs {
   std::vector<std::pair<int32_t, int32_t>> pairs;  // (a, b) with both in the vocabulary (scored)
-  size_t total = 0;                                // all consecutive pairs with a != b
+  // Continuation only (else empty): each pair's playlist so far, its last `context` songs with
+  // those outside the vocabulary dropped, most recent (a) last.
+  std::vector<std::vector<int32_t>> contexts;
+  size_t total = 0;          // all consecutive pairs with a != b
   size_t in_vocabulary = 0;  // pairs with both songs in the vocabulary: pairs, unless sampled
   double coverage() const {
     return total == 0 ? 0 : static_cast<double>(in_vocabulary) / static_cast<double>(total);
@@ -31,8 +35,9 @@ struct NextSongPairs {
   bool sampled() const { return pairs.size() < in_vocabulary; }
 };
 
-// Collects the pairs of `test` (keys matched against `vocabulary` by external id).
-NextSongPairs CollectPairs(const Corpus& test, const Vocabulary& vocabulary);
+// Collects the pairs of `test` (keys matched against `vocabulary` by external id), each given its
+// last `context` songs (1: the one-song protocol, no contexts).
+NextSongPairs CollectPairs(const Corpus& test, const Vocabulary& vocabulary, size_t context = 1);
 
 // Keeps `max_pairs` of the pairs, drawn uniformly without replacement (the same seed keeps the
 // same ones) and in their order; all of them if there are no more, or if `max_pairs` is 0.
@@ -58,12 +63,13 @@ struct RankingMetrics {
   double hit_rate_error = 0;
 };
 
-// A ranking: the best `k` rows for source row `a`, best first, `a` itself never among them.
-// Must be safe to call from several threads at once.
-using Ranker = std::function<std::vector<int32_t>(int32_t a, size_t k)>;
+// A ranking: the best `k` rows for `context` (at least one row, most recent last; one-song: {a}),
+// best first, its last row, a, never among them. Must be safe to call from several threads at once.
+using Ranker = std::function<std::vector<int32_t>(std::span<const int32_t> context, size_t k)>;
 
-// The 1-based rank of each pair's target under `ranker`, or 0 if it is not within `max_k`. Each
-// distinct source is ranked once; `threads` (>= 1) share the sources, and never change the ranks.
+// The 1-based rank of each pair's target under `ranker`, or 0 if it is not within `max_k`. Without
+// contexts each distinct source is ranked once; `threads` (>= 1) share the work, and never change
+// the ranks.
 std::vector<uint32_t> RankTargets(const NextSongPairs& pairs, size_t max_k, const Ranker& ranker,
                                   int threads);
 
@@ -88,18 +94,19 @@ PairedComparison ComparePaired(const std::vector<uint32_t>& first,
 
 // Rankers. Each keeps references to its arguments, which must outlive it.
 
-// A model's own ranking under `scoring`, with a as the single seed.
+// A model's own ranking under `scoring`, the context's songs its seeds, weighted by recency
+// (RecencyWeights), as POST /v1/recommend's `playlist` is.
 Ranker ModelRanker(const Recommender& recommender, Scoring scoring);
 
 // Popularity: by count, most frequent first; ties to the lower row.
 Ranker PopularityRanker(const std::vector<int64_t>& counts);
 
-// Co-occurrence counts first; ties and songs never seen next to `a` by `counts`, then the lower
-// row.
+// The sum over the context's songs c, weighted kRecencyDecay^age(c), of how often a song stood
+// right next to c (`cooccurrence`), best first; ties and songs never seen next to the context, by
+// popularity (`counts`), then the lower row.
 Ranker CooccurrenceRanker(const Cooccurrence& cooccurrence, const std::vector<int64_t>& counts);
 
-// Sequential rules' scores of the songs after `a` (SequentialRules), best first; ties and songs
-// with no rule score, then by popularity (`counts`), then the lower row.
+// The same sum of sequential rules' scores of the songs after each c (SequentialRules).
 Ranker SequentialRulesRanker(const SequentialRules& rules, const std::vector<int64_t>& counts);
 
 // How often each vocabulary song appears in `train` (0 for songs it lacks): the popularity the
@@ -121,8 +128,17 @@ struct RankingResult {
   std::vector<uint32_t> ranks;                // RankTargets(), by pair
 };
 
-// A model scored beside both baselines of EVALUATION.md on the same pairs.
+// What the baselines count in the training playlists, once for both protocols.
+struct Baselines {
+  Baselines(const Corpus& train, const Vocabulary& vocabulary);
+  std::vector<int64_t> counts;  // CountsIn(train, vocabulary)
+  Cooccurrence cooccurrence;
+  SequentialRules rules;
+};
+
+// A model scored beside the baselines of EVALUATION.md on the same pairs.
 struct EvaluationReport {
+  size_t context = 1;  // the songs a ranking is given: 1, the one-song protocol; more, continuation
   NextSongPairs pairs;
   size_t pairs_by_segment[3] = {};
   // The model's "similar" ranking, its "next" ranking when it has output vectors, then the
@@ -130,12 +146,14 @@ struct EvaluationReport {
   std::vector<RankingResult> rankings;
 };
 
-// Evaluates `recommender` (whose rows are `vocabulary`'s) on `test`, with the baselines' counts and
-// the segments taken from `train`, at the cut-offs `ks` (ascending), using `threads` threads, on
-// `max_pairs` of the pairs (SamplePairs, seed 1; 0: all).
+// Evaluates `recommender` (whose rows are `vocabulary`'s) on `test`, beside `baselines` (counted
+// in the training playlists, as are the segments), at the cut-offs `ks` (ascending), using
+// `threads` threads, on `max_pairs` of the pairs (SamplePairs, seed 1; 0: all), each ranking
+// given the last `context` songs of the playlist so far (1: the one-song protocol).
 EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommender& recommender,
-                                  const Corpus& test, const Corpus& train,
-                                  const std::vector<size_t>& ks, int threads, size_t max_pairs = 0);
+                                  const Corpus& test, const Baselines& baselines,
+                                  const std::vector<size_t>& ks, int threads, size_t max_pairs = 0,
+                                  size_t context = 1);
 
 // Why figures of `report` cannot mean much, one sentence each (none: they can): too few pairs
 // scored for a difference of a few hits to show, or a test file whose songs the model mostly lacks.

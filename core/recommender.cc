@@ -22,17 +22,29 @@ std::vector<float> PopularityTerm(const Vocabulary& vocabulary, float weight) {
   return bias;
 }
 
-// Adds `sign` / seeds.size() times each seed's row of `index` (or of `matrix`) to `query`.
+// Adds sign times the mean of the seeds' rows of `index` (or of `matrix`), weighted by `weights`
+// (empty: equal), to `query`.
 template <typename RowOf>
-void AddMean(std::span<const int32_t> seeds, float sign, RowOf row_of, Eigen::VectorXf* query) {
-  for (int32_t seed : seeds) {
-    std::span<const float> row = row_of(seed);
-    *query += (sign / static_cast<float>(seeds.size())) *
+void AddMean(std::span<const int32_t> seeds, float sign, std::span<const float> weights,
+             RowOf row_of, Eigen::VectorXf* query) {
+  const float total = std::accumulate(weights.begin(), weights.end(), 0.0f);
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    std::span<const float> row = row_of(seeds[i]);
+    const float share =
+        weights.empty() ? sign / static_cast<float>(seeds.size()) : sign * weights[i] / total;
+    *query += share *
               Eigen::Map<const Eigen::VectorXf>(row.data(), static_cast<Eigen::Index>(row.size()));
   }
 }
 
 }  // namespace
+
+std::vector<float> RecencyWeights(size_t n) {
+  std::vector<float> weights(n);
+  float weight = 1;
+  for (size_t i = n; i-- > 0; weight *= kRecencyDecay) weights[i] = weight;
+  return weights;
+}
 
 std::shared_ptr<const FlatIndex> SimilarRows(const Matrix& input) {
   std::vector<double> sum(static_cast<size_t>(input.cols()), 0.0);
@@ -139,27 +151,31 @@ StoredSearch Recommender::PrepareSearch(const Embeddings& embeddings, int thread
 
 std::vector<Neighbor> Recommender::Recommend(Scoring scoring, std::span<const int32_t> positive,
                                              std::span<const int32_t> negative, size_t k,
-                                             const RowFilter& exclude) const {
-  assert(!positive.empty());
+                                             const RowFilter& exclude,
+                                             std::span<const float> weights) const {
+  assert(!positive.empty() && (weights.empty() || weights.size() == positive.size()));
   Eigen::VectorXf query = Eigen::VectorXf::Zero(similar_->dim());
   if (scoring == Scoring::kSimilar) {
     auto unit_row = [this](int32_t row) { return unit_->row(row); };
-    AddMean(positive, 1.0f, unit_row, &query);
-    AddMean(negative, -1.0f, unit_row, &query);
+    AddMean(positive, 1.0f, weights, unit_row, &query);
+    AddMean(negative, -1.0f, {}, unit_row, &query);
     return similar_->Search({query.data(), static_cast<size_t>(query.size())}, k, exclude);
   }
   assert(has_next());
   auto input_row = [this](int32_t row) {
     return std::span<const float>(input_.row(row).data(), static_cast<size_t>(input_.cols()));
   };
-  AddMean(positive, 1.0f, input_row, &query);
-  AddMean(negative, -1.0f, input_row, &query);
+  AddMean(positive, 1.0f, weights, input_row, &query);
+  AddMean(negative, -1.0f, {}, input_row, &query);
   // The co-occurrence term, by row; a row next to several seeds sums their terms in seed order.
   std::vector<Neighbor> extra;
   if (cooccurrence_.has_value()) {
-    const float weight = cooccurrence_weight_ / static_cast<float>(positive.size());
-    for (int32_t seed : positive) {
-      for (const auto& [row, count] : cooccurrence_->neighbors(seed)) {
+    const float total = std::accumulate(weights.begin(), weights.end(), 0.0f);
+    for (size_t i = 0; i < positive.size(); ++i) {
+      const float weight = weights.empty()
+                               ? cooccurrence_weight_ / static_cast<float>(positive.size())
+                               : cooccurrence_weight_ * weights[i] / total;
+      for (const auto& [row, count] : cooccurrence_->neighbors(positive[i])) {
         extra.push_back({row, weight * std::log1p(static_cast<float>(count))});
       }
     }

@@ -16,6 +16,14 @@
 
 namespace songvec {
 
+// A playlist so far as seeds (../shared/EVALUATION.md, "Metric: continuation"): its last
+// kDefaultContext songs unless told, the song `age` songs before the last weighted
+// kRecencyDecay^age.
+constexpr size_t kDefaultContext = 10;
+constexpr float kRecencyDecay = 0.5f;
+// The weights of n seeds in playlist order, most recent last: ..., 0.25, 0.5, 1.
+std::vector<float> RecencyWeights(size_t n);
+
 // The two ways a model scores candidates for a set of seed songs.
 enum class Scoring {
   // "Songs like these": cosine between input vectors less their mean (SimilarRows), what the book
@@ -110,11 +118,14 @@ class Recommender {
   }
 
   // The k best rows for the seeds, best first, skipping `exclude` (the seeds are not skipped unless
-  // `exclude` says so). The query is the mean of the positive seeds' vectors minus the mean of the
-  // negative ones (which may be empty). Needs a non-empty `positive`, and has_next() for kNext.
+  // `exclude` says so). The query is the mean of the positive seeds' vectors, weighted by
+  // `weights` (one per positive seed, > 0; empty: equal), minus the mean of the negative ones
+  // (which may be empty); a blend's co-occurrence term is weighted alike. Needs a non-empty
+  // `positive`, and has_next() for kNext.
   std::vector<Neighbor> Recommend(Scoring scoring, std::span<const int32_t> positive,
                                   std::span<const int32_t> negative, size_t k,
-                                  const RowFilter& exclude) const;
+                                  const RowFilter& exclude,
+                                  std::span<const float> weights = {}) const;
 
  private:
   Matrix input_;                           // the queries of kNext, as trained

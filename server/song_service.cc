@@ -197,14 +197,15 @@ std::vector<Neighbor> Filter(const ModelSnapshot& model, const std::vector<Neigh
   return kept;
 }
 
-// Rows [offset, offset + k) of the ranking for the seeds, skipping `exclude` (which must skip the
-// seeds), with at most `max_per_artist` songs per artist (0: no limit). A single seed is answered
+// Rows [offset, offset + k) of the ranking for the seeds (`weights`: one per positive seed, or
+// empty for equal), skipping `exclude`, with at most `max_per_artist` songs per artist (0: no
+// limit). A single seed is answered
 // from the model's neighbour cache when its depth holds enough rows that pass; otherwise, and with
 // several seeds, the ranking is computed, asking for more rows until enough pass.
 std::vector<Neighbor> Rank(const ModelSnapshot& model, Scoring scoring,
                            std::span<const int32_t> positive, std::span<const int32_t> negative,
-                           size_t k, size_t offset, size_t max_per_artist,
-                           const RowFilter& exclude) {
+                           size_t k, size_t offset, size_t max_per_artist, const RowFilter& exclude,
+                           std::span<const float> weights = {}) {
   const size_t wanted = offset + k;
   const Recommender& recommender = model.recommender();
   std::vector<Neighbor> kept;
@@ -219,7 +220,7 @@ std::vector<Neighbor> Rank(const ModelSnapshot& model, Scoring scoring,
   }
   for (size_t asked = wanted; !answered; asked = std::min(asked * 4, recommender.size())) {
     const std::vector<Neighbor> ranked =
-        recommender.Recommend(scoring, positive, negative, asked, exclude);
+        recommender.Recommend(scoring, positive, negative, asked, exclude, weights);
     kept = Filter(model, ranked, wanted, max_per_artist, [](int32_t) { return false; });
     answered = kept.size() == wanted || ranked.size() < asked || asked >= recommender.size();
   }
@@ -534,19 +535,21 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
   }
   if (!body.is_object()) return SendBadRequest(res, "the body must be a JSON object");
   for (const auto& [key, value] : body.items()) {
-    static const std::unordered_set<std::string> known = {
-        "positive", "negative", "exclude", "k", "max_per_artist", "scoring", "tag"};
+    static const std::unordered_set<std::string> known = {"positive", "playlist", "negative",
+                                                          "exclude",  "k",        "max_per_artist",
+                                                          "scoring",  "tag",      "repeats"};
     if (known.count(key) == 0) {
       return SendBadRequest(res, "unknown field '" + key +
-                                     "' (expected positive, negative, exclude, k, "
-                                     "max_per_artist, scoring, tag)");
+                                     "' (expected positive, playlist, negative, exclude, k, "
+                                     "max_per_artist, scoring, tag, repeats)");
     }
   }
-  // The three id lists, as strings (an integer id is read as its decimal digits).
-  std::vector<std::string> lists[3];
-  const char* list_names[3] = {"positive", "negative", "exclude"};
+  // The id lists, as strings (an integer id is read as its decimal digits).
+  enum List { kPositive, kNegative, kExclude, kPlaylist, kLists };
+  std::vector<std::string> lists[kLists];
+  const char* list_names[kLists] = {"positive", "negative", "exclude", "playlist"};
   size_t total_ids = 0;
-  for (int l = 0; l < 3; ++l) {
+  for (int l = 0; l < kLists; ++l) {
     if (!body.contains(list_names[l])) continue;
     const json& list = body[list_names[l]];
     if (!list.is_array()) {
@@ -554,7 +557,8 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
     }
     total_ids += list.size();
     if (total_ids > kMaxIdsPerBody) {
-      return SendBadRequest(res, "at most 500 song ids in positive, negative and exclude together");
+      return SendBadRequest(
+          res, "at most 500 song ids in positive, playlist, negative and exclude together");
     }
     for (size_t i = 0; i < list.size(); ++i) {
       std::string id;
@@ -571,7 +575,17 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
       lists[l].push_back(std::move(id));
     }
   }
-  if (lists[0].empty()) return SendBadRequest(res, "positive needs at least one song id");
+  if (lists[kPositive].empty() == lists[kPlaylist].empty()) {
+    return SendBadRequest(res, lists[kPositive].empty()
+                                   ? "give positive or playlist: at least one song id"
+                                   : "give positive or playlist, not both");
+  }
+  bool repeats = false;
+  if (body.contains("repeats")) {
+    if (!body["repeats"].is_boolean()) return SendBadRequest(res, "repeats must be true or false");
+    if (lists[kPlaylist].empty()) return SendBadRequest(res, "repeats goes with playlist");
+    repeats = body["repeats"].get<bool>();
+  }
   auto integer_field = [&](const char* name, int64_t min, int64_t max, int64_t fallback,
                            int64_t* value) {
     *value = fallback;
@@ -612,37 +626,57 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
   if (scoring == Scoring::kNext && !model.recommender().has_next()) {
     return SendCannotScoreNext(res, model, "ask for \"scoring\": \"similar\"");
   }
-  // Ids the model does not know are reported, not fatal, unless no positive one is left.
+  // Ids the model does not know are reported, not fatal, unless no seed is left. A playlist's
+  // seeds are the songs of its last kDefaultContext entries, weighted by recency, as `eval`'s
+  // continuation gives them; all of its songs are excluded.
   json unknown = json::array();
-  std::vector<int32_t> rows[3];
-  for (int l = 0; l < 3; ++l) {
-    for (const std::string& id : lists[l]) {
-      const int32_t index = model.Find(id);
+  std::vector<int32_t> rows[kLists], playlist_seeds;
+  const size_t first_seed =
+      lists[kPlaylist].size() - std::min(lists[kPlaylist].size(), kDefaultContext);
+  for (int l = 0; l < kLists; ++l) {
+    for (size_t i = 0; i < lists[l].size(); ++i) {
+      const int32_t index = model.Find(lists[l][i]);
       if (index < 0 || static_cast<size_t>(index) >= model.model_songs()) {
-        unknown.push_back(id);
+        unknown.push_back(lists[l][i]);
       } else {
         rows[l].push_back(index);
+        if (l == kPlaylist && i >= first_seed) playlist_seeds.push_back(index);
       }
     }
   }
-  if (rows[0].empty()) {
+  const bool by_playlist = lists[kPositive].empty();
+  const std::vector<int32_t>& seeds = by_playlist ? playlist_seeds : rows[kPositive];
+  if (seeds.empty()) {
     std::string ids;
-    for (const std::string& id : lists[0]) ids += (ids.empty() ? "" : ", ") + id;
+    for (size_t i = by_playlist ? first_seed : 0;
+         i < lists[by_playlist ? kPlaylist : kPositive].size(); ++i) {
+      ids += (ids.empty() ? "" : ", ") + lists[by_playlist ? kPlaylist : kPositive][i];
+    }
     return SendError(res, 404, "not_found",
-                     "none of the positive songs is known to model " +
-                         std::to_string(model.info().version) + ": " + ids);
+                     std::string("none of the ") +
+                         (by_playlist ? "playlist's last songs" : "positive songs") +
+                         " is known to model " + std::to_string(model.info().version) + ": " + ids);
   }
-  // At most 500 rows: a sorted vector is the quickest to ask.
+  // At most 500 rows: a sorted vector is the quickest to ask. With repeats, of the playlist only
+  // its last song is never recommended.
   std::vector<int32_t> excluded;
-  for (const auto& list : rows) excluded.insert(excluded.end(), list.begin(), list.end());
+  for (int l = 0; l < kLists; ++l) {
+    if (l == kPlaylist && repeats) {
+      excluded.push_back(seeds.back());
+    } else {
+      excluded.insert(excluded.end(), rows[l].begin(), rows[l].end());
+    }
+  }
   std::sort(excluded.begin(), excluded.end());
+  const std::vector<float> weights =
+      by_playlist ? RecencyWeights(seeds.size()) : std::vector<float>();
   auto exclude = [&](int32_t row) {
     return std::binary_search(excluded.begin(), excluded.end(), row) ||
            (!tag.empty() && !HasTag(model.song(row), tag));
   };
   const std::vector<Neighbor> neighbors =
-      Rank(model, scoring, rows[0], rows[1], static_cast<size_t>(k), 0,
-           static_cast<size_t>(max_per_artist), exclude);
+      Rank(model, scoring, seeds, rows[kNegative], static_cast<size_t>(k), 0,
+           static_cast<size_t>(max_per_artist), exclude, weights);
   SendJson(res, 200,
            ObjectWith({{"model_version", model.info().version},
                        {"scoring", ScoringName(scoring)},

@@ -35,25 +35,36 @@ step "evaluate on the test split"
 "$train" eval --db "$db" --playlists "$data/split/test.txt" --k 10,20 \
   --tags "$data/tags.txt" --tag-names "$data/tag_hash.txt" > "$work/eval.out"
 cat "$work/eval.out"
-# Rows: "<name> HR@10 MRR@10 NDCG@10 HR@20 ..."; the model's names are "model 1 similar|next".
-similar_hr=$(awk '/^model 1 similar/ {print $4}' "$work/eval.out")
-next_hr=$(awk '/^model 1 next/ {print $4}' "$work/eval.out")
-pop_hr=$(awk '/^popularity/ {print $3}' "$work/eval.out")
-cooc_hr=$(awk '/^co-occurrence/ {print $3}' "$work/eval.out")
+# Rows: "<name> HR@10 MRR@10 NDCG@10 HR@20 ..."; the model's names are "model 1 similar|next". The
+# one-song table comes first, then the continuation one (the same rows) after its "continuation" line.
+one_song() { awk '/^continuation/ {exit} '"$1" "$work/eval.out"; }
+continuation() { awk '/^continuation/ {on = 1} on && '"$1" "$work/eval.out"; }
+similar_hr=$(one_song '/^model 1 similar/ {print $4}')
+next_hr=$(one_song '/^model 1 next/ {print $4}')
+pop_hr=$(one_song '/^popularity/ {print $3}')
+cooc_hr=$(one_song '/^co-occurrence/ {print $3}')
+grep -Eq '^continuation \(the playlist so far: its last 10 songs, weighted 0\.5\^age\): [0-9]+ pairs' \
+  "$work/eval.out" || fail "no continuation table"
+next_so_far=$(continuation '/^model 1 next/ {print $4}')
+rules_so_far=$(continuation '/^sequential rules \(baseline\)/ {print $4}')
 tags_share=$(awk '/^tag agreement/ {print $3}' "$work/eval.out")
 random_share=$(awk '/^tag agreement/ {print $(NF-4)}' "$work/eval.out")
-for v in "$similar_hr" "$next_hr" "$pop_hr" "$cooc_hr" "$tags_share" "$random_share"; do
+for v in "$similar_hr" "$next_hr" "$pop_hr" "$cooc_hr" "$tags_share" "$random_share" \
+  "$next_so_far" "$rules_so_far"; do
   [ -n "$v" ] || fail "eval did not print every figure"
 done
 # Ranking 3167 songs at random hits the next song 10/3167 = 0.3% of the time; a trained model must
 # do far better, "next" must beat recommending the hits, and neighbours share tags more often than
 # random pairs. (The bars against the baselines are measured on yes_complete: README, "Quality".)
-python3 - "$similar_hr" "$next_hr" "$pop_hr" "$tags_share" "$random_share" <<'PY' || fail "the model ranks no better than chance"
+# Given the playlist so far, both rank above the hits too.
+python3 - "$similar_hr" "$next_hr" "$pop_hr" "$tags_share" "$random_share" "$next_so_far" \
+  "$rules_so_far" <<'PY' || fail "the model ranks no better than chance"
 import sys
-similar, next_, popularity, tags, random = map(float, sys.argv[1:])
+similar, next_, popularity, tags, random, next_so_far, rules_so_far = map(float, sys.argv[1:])
 assert similar > 5 * 10 / 3167, similar
 assert next_ > 2 * popularity, (next_, popularity)
 assert tags > random + 0.1, (tags, random)
+assert next_so_far > 2 * popularity and rules_so_far > 2 * popularity, (next_so_far, rules_so_far)
 PY
 grep -Eq '^paired HR@10: model 1 next vs co-occurrence \(baseline\): [+-]0\.[0-9]{4}, [0-9.]+ standard errors \([0-9]+ pairs hit by it alone, [0-9]+ by the baseline alone\): ' \
   "$work/eval.out" || fail "no paired comparison of next with the co-occurrence baseline"
@@ -376,6 +387,8 @@ curl -sf "http://127.0.0.1:$port/v1/songs/0/similar?k=5" > "$work/similar.json"
 curl -sf "http://127.0.0.1:$port/v1/songs/0/next?k=5" > "$work/next.json"
 curl -sf "http://127.0.0.1:$port/v1/songs/0/similar?k=5&tag=rock" > "$work/rock.json"
 curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/songs/999999/similar" > "$work/unknown.code"
+curl -sf -H 'Content-Type: application/json' -d '{"playlist": ["0", "1", "2"], "k": 5}' \
+  "http://127.0.0.1:$port/v1/recommend" > "$work/playlist.json"
 python3 - "$work" "$data" <<'PY' || fail "unexpected answers"
 import json, sys
 work, data = sys.argv[1:]
@@ -401,6 +414,9 @@ assert next_["scoring"] == "next" and len(next_["results"]) == 5, next_
 assert [r["id"] for r in next_["results"]] != [r["id"] for r in results]
 rock = json.load(open(work + "/rock.json"))["results"]
 assert len(rock) == 5 and all("rock" in r["tags"] for r in rock), rock
+continued = json.load(open(work + "/playlist.json"))
+assert len(continued["results"]) == 5, continued
+assert not {"0", "1", "2"} & {r["id"] for r in continued["results"]}, continued
 print("songs like", song["title"] + ":", [(r["title"], r["artist"]) for r in results])
 PY
 

@@ -25,6 +25,11 @@ Corpus MakeCorpus(const std::vector<std::vector<std::string>>& playlists) {
   return corpus;
 }
 
+// `ranker`'s answer for `context` (most recent last).
+std::vector<int32_t> Rank(const Ranker& ranker, std::vector<int32_t> context, size_t k) {
+  return ranker(context, k);
+}
+
 class EvaluationTest : public ::testing::Test {
  protected:
   // Five songs in 2-D whose mean is 0, so that similar's centring (SimilarRows) leaves them as
@@ -47,6 +52,21 @@ TEST_F(EvaluationTest, CollectsConsecutiveDistinctPairsAndCoverage) {
   EXPECT_EQ(pairs.total, 3u);
   EXPECT_EQ(pairs.pairs, (std::vector<std::pair<int32_t, int32_t>>{{0, 4}, {4, 3}}));
   EXPECT_DOUBLE_EQ(pairs.coverage(), 2.0 / 3.0);
+}
+
+// Continuation gives each pair the playlist so far: its last `context` songs, those outside the
+// vocabulary dropped, most recent (a) last; the pairs are the one-song protocol's.
+TEST_F(EvaluationTest, ContinuationGivesEachPairThePlaylistSoFar) {
+  const Corpus test = MakeCorpus({{"0", "1", "x", "2", "2", "3", "4"}, {"4", "0"}});
+  const NextSongPairs one = CollectPairs(test, vocabulary_);
+  const NextSongPairs so_far = CollectPairs(test, vocabulary_, 3);
+  EXPECT_TRUE(one.contexts.empty());
+  EXPECT_EQ(so_far.pairs, one.pairs);
+  EXPECT_EQ(so_far.total, one.total);
+  EXPECT_EQ(so_far.pairs,
+            (std::vector<std::pair<int32_t, int32_t>>{{0, 1}, {2, 3}, {3, 4}, {4, 0}}));
+  // (0,1): just 0. (2,3): the last 3 positions are x 2 2, x dropped. (3,4): 2 2 3. (4,0): 4.
+  EXPECT_EQ(so_far.contexts, (std::vector<std::vector<int32_t>>{{0}, {2, 2}, {2, 2, 3}, {4}}));
 }
 
 // A sample keeps the asked number of pairs, the same ones for a seed, in their order; coverage
@@ -73,6 +93,16 @@ TEST(SamplePairs, IsReproducibleOrderedAndSaidSo) {
     SamplePairs(keep, 1, &whole);
     EXPECT_EQ(whole.pairs, all.pairs);
     EXPECT_FALSE(whole.sampled());
+  }
+  // Contexts travel with their pairs.
+  NextSongPairs with_contexts = all;
+  for (const auto& [a, b] : all.pairs) with_contexts.contexts.push_back({b, a});
+  SamplePairs(100, 1, &with_contexts);
+  EXPECT_EQ(with_contexts.pairs, sample.pairs);
+  ASSERT_EQ(with_contexts.contexts.size(), 100u);
+  for (size_t i = 0; i < 100; ++i) {
+    EXPECT_EQ(with_contexts.contexts[i],
+              (std::vector<int32_t>{sample.pairs[i].second, sample.pairs[i].first}));
   }
   EXPECT_EQ(DefaultMaxPairs(kSampledEvaluationSongs), 0u);
   EXPECT_EQ(DefaultMaxPairs(kSampledEvaluationSongs + 1), kDefaultSampledPairs);
@@ -163,7 +193,7 @@ TEST(AscendingShare, IsOneForSortedPlaylistsAndSkipsRepeats) {
 TEST(SequentialRules, WeighTheGapForwardAndHalfBackwardWithinAPlaylist) {
   const Vocabulary vocabulary({"a", "b", "c", "d"}, {3, 2, 2, 1});
   Corpus train;
-  train.keys = {"a", "b", "x", "c", "d"};  // "x" is not in the vocabulary
+  train.keys = {"a", "b", "x", "c", "d"};               // "x" is not in the vocabulary
   train.AddPlaylist(std::vector<int32_t>{0, 1, 2, 3});  // a b x c
   train.AddPlaylist(std::vector<int32_t>{4, 0});        // d a
   const SequentialRules rules(train, vocabulary);
@@ -184,8 +214,9 @@ TEST(SequentialRules, WeighTheGapForwardAndHalfBackwardWithinAPlaylist) {
   // Ranked: from c, b (0.5 / 4 = 0.125) and a (0.5 / 9) by score, then d by popularity.
   const std::vector<int64_t> counts = {3, 2, 2, 1};  // outlives the ranker, which refers to it
   const Ranker ranker = SequentialRulesRanker(rules, counts);
-  EXPECT_EQ(ranker(2, 3), (std::vector<int32_t>{1, 0, 3}));
-  EXPECT_EQ(ranker(2, 3), (std::vector<int32_t>{1, 0, 3}));  // the scratch scores were reset
+  EXPECT_EQ(Rank(ranker, {2}, 3), (std::vector<int32_t>{1, 0, 3}));
+  EXPECT_EQ(Rank(ranker, {2}, 3),
+            (std::vector<int32_t>{1, 0, 3}));  // the scratch scores were reset
 }
 
 TEST_F(EvaluationTest, PopularityRanksByTrainingCountsTiesToTheLowerRow) {
@@ -193,8 +224,8 @@ TEST_F(EvaluationTest, PopularityRanksByTrainingCountsTiesToTheLowerRow) {
   const std::vector<int64_t> counts = CountsIn(train, vocabulary_);
   EXPECT_EQ(counts, (std::vector<int64_t>{3, 1, 2, 1, 0}));
   const Ranker ranker = PopularityRanker(counts);
-  EXPECT_EQ(ranker(0, 10), (std::vector<int32_t>{2, 1, 3, 4}));
-  EXPECT_EQ(ranker(2, 2), (std::vector<int32_t>{0, 1}));
+  EXPECT_EQ(Rank(ranker, {0}, 10), (std::vector<int32_t>{2, 1, 3, 4}));
+  EXPECT_EQ(Rank(ranker, {2}, 2), (std::vector<int32_t>{0, 1}));
 }
 
 TEST_F(EvaluationTest, CooccurrenceRanksNeighboursThenPopularity) {
@@ -205,10 +236,64 @@ TEST_F(EvaluationTest, CooccurrenceRanksNeighboursThenPopularity) {
   const Cooccurrence cooccurrence(train, vocabulary_);
   const std::vector<int64_t> counts = CountsIn(train, vocabulary_);
   const Ranker ranker = CooccurrenceRanker(cooccurrence, counts);
-  EXPECT_EQ(ranker(0, 10), (std::vector<int32_t>{2, 1, 3, 4}));
+  EXPECT_EQ(Rank(ranker, {0}, 10), (std::vector<int32_t>{2, 1, 3, 4}));
   // 4 stood only next to itself, which does not count: everything comes by popularity.
-  EXPECT_EQ(ranker(4, 10), (std::vector<int32_t>{0, 2, 1, 3}));
-  EXPECT_EQ(ranker(3, 1), (std::vector<int32_t>{0}));
+  EXPECT_EQ(Rank(ranker, {4}, 10), (std::vector<int32_t>{0, 2, 1, 3}));
+  EXPECT_EQ(Rank(ranker, {3}, 1), (std::vector<int32_t>{0}));
+}
+
+// The baselines given a context sum each song's counts weighted 0.5^age, rank the other context
+// songs too, never the last one.
+TEST_F(EvaluationTest, BaselinesSumTheContextWeightedByRecency) {
+  // Next to 0: 1 (twice), 3. Next to 2: 3 (three times), 4. Next to 1: 0 (twice).
+  const Corpus train = MakeCorpus({{"1", "0", "1"}, {"2", "3", "2", "3"}, {"3", "0"}, {"2", "4"}});
+  const Cooccurrence cooccurrence(train, vocabulary_);
+  const std::vector<int64_t> counts = CountsIn(train, vocabulary_);
+  const Ranker ranker = CooccurrenceRanker(cooccurrence, counts);
+  // Context 2 then 0 (0 last, weight 1; 2 weight 0.5): 1 scores 2, 3 scores 1 + 1.5 = 2.5,
+  // 4 scores 0.5, 2 scores 0 but is a context song ranked by popularity like the rest.
+  EXPECT_EQ(Rank(ranker, {2, 0}, 10), (std::vector<int32_t>{3, 1, 4, 2}));
+  // Context 0 then 2: 3 scores 3 + 0.5 = 3.5, 4 and 1 tie at 1 (1 is more played), 0 scores
+  // nothing and comes by popularity; never 2 itself.
+  EXPECT_EQ(Rank(ranker, {0, 2}, 10), (std::vector<int32_t>{3, 1, 4, 0}));
+
+  // Sequential rules over a context: a b c, d a. From context {b, c}: c's rules (b before it at
+  // gap 1: 0.5, a before at gap 2: 0.125) weigh 1, b's (c after at 1, a before at 1: 0.5) 0.5.
+  const Vocabulary letters({"a", "b", "c", "d"}, {2, 1, 1, 1});
+  Corpus rules_train;
+  rules_train.keys = {"a", "b", "c", "d"};
+  rules_train.AddPlaylist(std::vector<int32_t>{0, 1, 2});
+  rules_train.AddPlaylist(std::vector<int32_t>{3, 0});
+  const SequentialRules rules(rules_train, letters);
+  const std::vector<int64_t> letter_counts = {2, 1, 1, 1};
+  const Ranker rules_ranker = SequentialRulesRanker(rules, letter_counts);
+  // a: 0.125 + 0.5 * 0.5 = 0.375; b: 0.5 (from c); c itself never; d: by popularity.
+  EXPECT_EQ(Rank(rules_ranker, {1, 2}, 10), (std::vector<int32_t>{1, 0, 3}));
+}
+
+// The model given a context is the Recommender given the context's songs with recency weights:
+// from {4, 0} the query is 0.5 u4 + u0 (u: unit vectors), and each score its cosine.
+TEST_F(EvaluationTest, TheModelGivenAContextWeighsItsSongsByRecency) {
+  const Recommender recommender(Embeddings{vocabulary_, vectors_, Matrix()}, 0.0f);
+  const Ranker ranker = ModelRanker(recommender, Scoring::kSimilar);
+  const std::vector<int32_t> context = {4, 0};
+  const std::vector<float> weights = RecencyWeights(2);
+  EXPECT_EQ(weights, (std::vector<float>{0.5f, 1.0f}));
+  EXPECT_EQ(RecencyWeights(3), (std::vector<float>{0.25f, 0.5f, 1.0f}));
+  const std::vector<Neighbor> found = recommender.Recommend(
+      Scoring::kSimilar, context, {}, 4, [](int32_t row) { return row == 0; }, weights);
+  std::vector<int32_t> rows;
+  for (const Neighbor& n : found) rows.push_back(n.row);
+  EXPECT_EQ(Rank(ranker, context, 4), rows);
+  EXPECT_EQ(rows, (std::vector<int32_t>{1, 4, 2, 3}));
+  auto unit = [this](int row) {
+    const Eigen::Vector2d v = vectors_.row(row).transpose().cast<double>();
+    return Eigen::Vector2d(v / v.norm());
+  };
+  const Eigen::Vector2d weighted = 0.5 * unit(4) + unit(0), equal = unit(4) + unit(0);
+  const double cosine = weighted.dot(unit(1)) / weighted.norm();
+  EXPECT_NEAR(found[0].score, cosine, 1e-6);
+  EXPECT_GT(std::abs(cosine - equal.dot(unit(1)) / equal.norm()), 0.01);  // the weights matter
 }
 
 TEST_F(EvaluationTest, ThreadsDoNotChangeTheFigures) {

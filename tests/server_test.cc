@@ -323,12 +323,64 @@ TEST_F(ServerTest, RecommendContinuesAPlaylist) {
   EXPECT_EQ(body["results"][0]["id"], "a3");
 }
 
+// An ordered playlist weighs its songs by recency (the last weighs most), as eval's continuation
+// does: the same two songs lead to the cluster of whichever came last. Its songs do not come back
+// unless repeats are asked for (then all but the last may); only its last 10 songs are seeds.
+TEST_F(ServerTest, RecommendContinuesAnOrderedPlaylistFromItsLastSongsMost) {
+  json body =
+      Post("/v1/recommend", R"({"playlist": ["b1", "a1"], "k": 5, "scoring": "similar"})", 200);
+  ASSERT_EQ(body["results"].size(), 4u);  // 6 songs but the playlist's two
+  auto metal = [](const json& song) { return song["id"] == "a2" || song["id"] == "a3"; };
+  auto hip_hop = [](const json& song) {
+    return song["id"] == "b2" || song["id"] == "spotify:track:b3";
+  };
+  EXPECT_TRUE(metal(body["results"][0])) << body.dump();
+  body = Post("/v1/recommend", R"({"playlist": ["a1", "b1"], "k": 5, "scoring": "similar"})", 200);
+  ASSERT_EQ(body["results"].size(), 4u);
+  EXPECT_TRUE(hip_hop(body["results"][0])) << body.dump();
+  for (const json& song : body["results"]) {
+    EXPECT_NE(song["id"], "a1");
+    EXPECT_NE(song["id"], "b1");
+  }
+  // With repeats, a1 may come back (last, as the hip-hop query's farthest); b1, playing, never.
+  body = Post("/v1/recommend",
+              R"({"playlist": ["a1", "b1"], "k": 5, "scoring": "similar", "repeats": true})", 200);
+  ASSERT_EQ(body["results"].size(), 5u);
+  EXPECT_TRUE(hip_hop(body["results"][0])) << body.dump();
+  bool a1_back = false;
+  for (const json& song : body["results"]) {
+    EXPECT_NE(song["id"], "b1");
+    a1_back = a1_back || song["id"] == "a1";
+  }
+  EXPECT_TRUE(a1_back);
+  // a1 then ten hip-hop entries: a1 is no seed (the query is hip-hop), and still excluded.
+  json playlist = {{"playlist", {"a1"}}, {"k", 5}, {"scoring", "similar"}};
+  for (int i = 0; i < 10; ++i) playlist["playlist"].push_back(i % 2 == 0 ? "b2" : "nope");
+  body = Post("/v1/recommend", playlist.dump(), 200);
+  EXPECT_EQ(body["unknown"].size(), 5u);
+  ASSERT_EQ(body["results"].size(), 4u);
+  EXPECT_TRUE(hip_hop(body["results"][0]) || body["results"][0]["id"] == "b1") << body.dump();
+  EXPECT_FALSE(metal(body["results"][0])) << body.dump();
+  for (const json& song : body["results"]) EXPECT_NE(song["id"], "a1");
+  // Known songs only before the last 10 entries: no seed.
+  json stale = {{"playlist", {"a1"}}};
+  for (int i = 0; i < 10; ++i) stale["playlist"].push_back("x" + std::to_string(i));
+  EXPECT_EQ(ErrorMessage(Post("/v1/recommend", stale.dump(), 404), "not_found"),
+            "none of the playlist's last songs is known to model 1: x0, x1, x2, x3, x4, x5, x6, "
+            "x7, x8, x9");
+}
+
 TEST_F(ServerTest, RecommendRejectsBadBodiesNamingTheField) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"{", "the body is not valid JSON (at byte 2)"},
       {"[1]", "the body must be a JSON object"},
       {R"({"positive": "a1"})", "positive must be an array of song ids"},
-      {R"({"positive": []})", "positive needs at least one song id"},
+      {R"({"positive": []})", "give positive or playlist: at least one song id"},
+      {R"({"k": 3})", "give positive or playlist: at least one song id"},
+      {R"({"positive": ["a1"], "playlist": ["b1"]})", "give positive or playlist, not both"},
+      {R"({"playlist": "a1"})", "playlist must be an array of song ids"},
+      {R"({"playlist": ["a1"], "repeats": 1})", "repeats must be true or false"},
+      {R"({"positive": ["a1"], "repeats": true})", "repeats goes with playlist"},
       {R"({"positive": ["a1", 2.5]})",
        "positive[1] must be a song id: a string of 1 to 512 printable characters (or an "
        "integer)"},
@@ -340,8 +392,8 @@ TEST_F(ServerTest, RecommendRejectsBadBodiesNamingTheField) {
       {"1e400", "the body holds a number beyond the range of a double"},
       {R"({"positive": ["a1"], "scoring": "best"})", "scoring must be \"next\" or \"similar\""},
       {R"({"positive": ["a1"], "limit": 3})",
-       "unknown field 'limit' (expected positive, negative, exclude, k, max_per_artist, scoring, "
-       "tag)"},
+       "unknown field 'limit' (expected positive, playlist, negative, exclude, k, max_per_artist, "
+       "scoring, tag, repeats)"},
   };
   for (const auto& [body, message] : cases) {
     EXPECT_EQ(ErrorMessage(Post("/v1/recommend", body, 400), "bad_request"), message) << body;
@@ -349,7 +401,7 @@ TEST_F(ServerTest, RecommendRejectsBadBodiesNamingTheField) {
   json many = {{"positive", json::array()}};
   for (int i = 0; i < 501; ++i) many["positive"].push_back("a1");
   EXPECT_EQ(ErrorMessage(Post("/v1/recommend", many.dump(), 400), "bad_request"),
-            "at most 500 song ids in positive, negative and exclude together");
+            "at most 500 song ids in positive, playlist, negative and exclude together");
   EXPECT_EQ(ErrorMessage(Post("/v1/recommend", R"({"positive": ["x", "y"]})", 404), "not_found"),
             "none of the positive songs is known to model 1: x, y");
   const std::string huge = R"({"positive": ["a1"], "pad": ")" + std::string(70000, 'x') + "\"}";

@@ -261,11 +261,16 @@ nlohmann::json ReportToJson(const EvaluationReport& report) {
 
 std::string FormatReport(const EvaluationReport& report, const std::string& model_name) {
   char line[512];
+  const std::string protocol =
+      report.context == 1 ? "next-song prediction"
+                          : "continuation (the playlist so far: its last " +
+                                std::to_string(report.context) + " songs, weighted 0.5^age)";
   std::snprintf(line, sizeof(line),
-                "next-song prediction: %zu pairs, %zu scored (coverage %.2f%%); targets in the "
-                "head/torso/tail of popularity: %zu/%zu/%zu\n",
-                report.pairs.total, report.pairs.in_vocabulary, 100.0 * report.pairs.coverage(),
-                report.pairs_by_segment[0], report.pairs_by_segment[1], report.pairs_by_segment[2]);
+                "%s: %zu pairs, %zu scored (coverage %.2f%%); targets in the head/torso/tail of "
+                "popularity: %zu/%zu/%zu\n",
+                protocol.c_str(), report.pairs.total, report.pairs.in_vocabulary,
+                100.0 * report.pairs.coverage(), report.pairs_by_segment[0],
+                report.pairs_by_segment[1], report.pairs_by_segment[2]);
   std::string text = line;
   if (report.pairs.sampled()) {
     std::snprintf(line, sizeof(line),
@@ -341,12 +346,21 @@ void WarnIfCrowded(const Matrix& input, const std::string& model_name) {
 nlohmann::json EvaluateAndPrint(const Vocabulary& vocabulary, const Recommender& recommender,
                                 const Corpus& test, const Corpus& train,
                                 const std::vector<size_t>& ks, const SongTags* tags,
-                                const std::string& model_name, int threads, size_t max_pairs) {
+                                const std::string& model_name, int threads, size_t max_pairs,
+                                size_t context) {
+  const Baselines baselines(train, vocabulary);
   const EvaluationReport report =
-      EvaluateNextSong(vocabulary, recommender, test, train, ks, threads, max_pairs);
+      EvaluateNextSong(vocabulary, recommender, test, baselines, ks, threads, max_pairs);
   std::fputs(FormatReport(report, model_name).c_str(), stdout);
   for (const std::string& warning : EvaluationWarnings(report)) spdlog::warn("{}", warning);
   nlohmann::json metrics = ReportToJson(report);
+  if (context > 1) {
+    const EvaluationReport continuation =
+        EvaluateNextSong(vocabulary, recommender, test, baselines, ks, threads, max_pairs, context);
+    std::fputs(FormatReport(continuation, model_name).c_str(), stdout);
+    metrics["continuation"] = ReportToJson(continuation);
+    metrics["continuation"]["context"] = context;
+  }
   if (tags != nullptr) {
     std::vector<std::vector<std::string>> tags_of_row(vocabulary.size());
     for (size_t row = 0; row < tags_of_row.size(); ++row) {

@@ -46,6 +46,7 @@ int RunEval(const std::vector<std::string>& args) {
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::string index_name = "auto";
   int64_t max_pairs = -1;
+  int64_t context = static_cast<int64_t>(kDefaultContext);
   FlagSet flags(
       "songvec-train eval --playlists TEST (--db FILE [--version N] | --vectors FILE.vec --train "
       "FILE) [options]");
@@ -71,6 +72,9 @@ int RunEval(const std::vector<std::string>& args) {
             "score a reproducible sample of this many test pairs (0: all; default: all up to " +
                 std::to_string(kSampledEvaluationSongs) + " songs, else " +
                 std::to_string(kDefaultSampledPairs) + ")");
+  flags.Add("context", &context,
+            "continuation: give each ranking the playlist's last N songs so far, weighted 0.5^age "
+            "(1: the one-song protocol only)");
   flags.Add("index", &index_name,
             "search: auto, flat (every song scored), pruned (bounds; the same answers) or hnsw (a "
             "graph for similar, built at load where the model stored none)");
@@ -82,6 +86,10 @@ int RunEval(const std::vector<std::string>& args) {
   }
   if (threads < 1) return Fail(Status::InvalidArgument("--threads must be at least 1"));
   if (max_pairs < -1) return Fail(Status::InvalidArgument("--max-pairs must be at least 0"));
+  if (context < 1 || context > 1000) {
+    return Fail(Status::InvalidArgument("--context must be from 1 to 1000, got " +
+                                        std::to_string(context)));
+  }
   Result<std::vector<size_t>> ks = ParseCutoffs(cutoffs);
   if (!ks.ok()) return Fail(ks.status());
 
@@ -157,8 +165,9 @@ int RunEval(const std::vector<std::string>& args) {
   const Recommender recommender = MakeRecommender(std::move(model), *index);
   const size_t pairs =
       max_pairs < 0 ? DefaultMaxPairs(vocabulary.size()) : static_cast<size_t>(max_pairs);
-  nlohmann::json metrics = EvaluateAndPrint(vocabulary, recommender, *test, *train, *ks,
-                                            tags ? &*tags : nullptr, model_name, threads, pairs);
+  nlohmann::json metrics =
+      EvaluateAndPrint(vocabulary, recommender, *test, *train, *ks, tags ? &*tags : nullptr,
+                       model_name, threads, pairs, static_cast<size_t>(context));
 
   if (db.has_value()) {
     Result<nlohmann::json> test_file = DescribeFile(test_path);
