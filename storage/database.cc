@@ -1,10 +1,40 @@
 #include "storage/database.h"
 
 #include <sqlite3.h>
+#include <sys/statvfs.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 #include "storage/migrations.h"
 
 namespace songvec {
+namespace {
+
+// Whether `path` is on a file system mounted read-only.
+bool OnReadOnlyMedia(const std::string& path) {
+  struct statvfs fs;
+  return statvfs(path.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY) != 0;
+}
+
+// `path` as an SQLite URI that opens it immutable (no locks, no -shm file, no change detection:
+// right for a file nothing can change), percent-encoding what a URI's path cannot hold.
+std::string ImmutableUri(const std::string& path) {
+  std::string uri = "file:";
+  for (const unsigned char c : path) {
+    if (c == '%' || c == '?' || c == '#' || c < 0x20 || c >= 0x7f) {
+      char escaped[4];
+      std::snprintf(escaped, sizeof(escaped), "%%%02X", c);
+      uri += escaped;
+    } else {
+      uri += static_cast<char>(c);
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+}  // namespace
 
 // ---- Statement
 
@@ -98,10 +128,25 @@ bool Statement::ColumnIsNull(int column) const {
 void Database::Closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
 
 Result<Database> Database::Open(const std::string& path, Mode mode) {
-  const int flags =
+  int flags =
       mode == Mode::kReadWrite ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+  std::string name = path;
+  // A reader of a WAL database needs its -shm file, which read-only media cannot hold, so there
+  // the file is opened immutable; a log not yet folded into it would then go unread.
+  if (mode == Mode::kReadOnly && OnReadOnlyMedia(path)) {
+    std::error_code error;
+    const auto log_size = std::filesystem::file_size(path + "-wal", error);
+    if (!error && log_size > 0) {
+      return Status::IoError(
+          "cannot open database " + path + ": it is on read-only media and its write-ahead log " +
+          path + "-wal holds changes not yet in it; open it once where it is writable (e.g. " +
+          "songvec-train models list --db FILE), which folds the log in, and copy it again");
+    }
+    name = ImmutableUri(path);
+    flags |= SQLITE_OPEN_URI;
+  }
   sqlite3* handle = nullptr;
-  const int code = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+  const int code = sqlite3_open_v2(name.c_str(), &handle, flags, nullptr);
   Database db(path, handle);
   if (code != SQLITE_OK) {
     std::string reason = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(code);

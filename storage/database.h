@@ -66,7 +66,9 @@ class Database {
   };
 
   // Opens `path` (":memory:" for a private in-memory database) with WAL journaling, so that readers
-  // proceed while a writer works, foreign keys on, and a busy timeout.
+  // proceed while a writer works, foreign keys on, and a busy timeout. kReadOnly on a file system
+  // mounted read-only opens the file immutable (WAL readers need a -shm file beside it), and fails
+  // naming the fix if a write-ahead log beside it holds changes.
   static Result<Database> Open(const std::string& path, Mode mode);
 
   Database(Database&&) noexcept = default;

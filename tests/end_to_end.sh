@@ -461,4 +461,53 @@ kill -TERM "$server_pid"
 wait "$server_pid" || fail "the server exited with $?"
 server_pid=
 
+step "a database on read-only media is served; one whose log holds changes is refused, naming the fix"
+# In a private mount namespace, so that the read-only tmpfs goes away with the step.
+mkdir -p "$work/media"
+python3 - "$db" "$work/pending.db" <<'PY'
+import shutil, sqlite3, sys
+source, pending = sys.argv[1:]
+shutil.copy(source, pending)
+# A change left in the write-ahead log: the connection stays open while both files are copied.
+writer = sqlite3.connect(pending)
+writer.execute("PRAGMA wal_autocheckpoint = 0")
+writer.execute("CREATE TABLE pending_change (x)")
+writer.commit()
+shutil.copy(pending, pending + ".copy")
+shutil.copy(pending + "-wal", pending + ".copy-wal")
+PY
+unshare -m --propagation private env server="$server" db="$db" work="$work" bash -euo pipefail -c '
+  media=$work/media
+  mount -t tmpfs -o size=64m tmpfs "$media"
+  cp "$db" "$media/songvec.db"
+  cp "$work/pending.db.copy" "$media/pending.db"
+  cp "$work/pending.db.copy-wal" "$media/pending.db-wal"
+  mount -o remount,ro "$media"
+  "$server" --db "$media/songvec.db" --port 0 > "$work/media.log" 2>&1 &
+  pid=$!
+  port=
+  for _ in $(seq 100); do
+    port=$(sed -n "s/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p" "$work/media.log")
+    [ -n "$port" ] && [ "$(curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/readyz")" = 200 ] && break
+    sleep 0.1
+  done
+  curl -sf "http://127.0.0.1:$port/v1/songs/0/similar?k=3" > "$work/media.json"
+  curl -sf "http://127.0.0.1:$port/v1/songs?q=a&limit=3" > "$work/media_search.json"
+  kill -TERM $pid
+  wait $pid
+  # The server stays up, not ready, and says why.
+  "$server" --db "$media/pending.db" --port 0 > "$work/pending.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do
+    grep -q "is on read-only media" "$work/pending.log" && break
+    sleep 0.1
+  done
+  kill -TERM $pid
+  wait $pid || true
+' || { cat "$work/media.log" "$work/pending.log" 2>/dev/null; fail "serving from read-only media"; }
+python3 -c 'import json, sys; assert len(json.load(open(sys.argv[1]))["results"]) == 3' "$work/media.json" ||
+  fail "no answer from read-only media"
+grep -q "is on read-only media and its write-ahead log .*pending.db-wal holds changes not yet in it; open it once where it is writable" \
+  "$work/pending.log" || { cat "$work/pending.log"; fail "a pending log on read-only media not named"; }
+
 echo "end to end: all good"
