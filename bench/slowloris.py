@@ -2,15 +2,15 @@
 """Slowloris against a songvec-server on this machine, and a normal client's latency beside it.
 
 Opens --slow connections that each send a request line and then trickle one header byte every
---interval seconds (never finishing the head); a connection the server closes is opened again, so
-the pressure stays on. The slow connections come from --sources loopback addresses (127.0.0.2,
-127.0.0.3, ...), as an attack from several machines would, so a per-address connection cap alone
-cannot turn them away. Once every slow connection is open and a trickle interval has passed, a
+--interval seconds (never finishing the head); a connection the server answers (408, 503) or
+closes is opened again at its next trickle, so the pressure stays on. The slow connections come
+from --sources loopback addresses (127.0.0.2, 127.0.0.3, ...), as an attack from several machines
+would, so a per-address connection cap alone cannot turn them away. Once every slow connection is open and a trickle interval has passed, a
 normal client sends --requests requests one after the other, each on a new connection from
 127.0.0.1, --gap seconds apart (200 requests 0.1 s apart span two of songvec-server's 10 s
 request timeouts, so the slow connections are cut off with a 408 and open again meanwhile), and
 the script prints their p50, p99 and max latency, the requests that failed, and how many slow
-connections the server was holding open meanwhile.
+connections the server was holding open (and not yet answered) when each started.
 
 Usage: bench/slowloris.py [--port 8080] [--slow 1000] [--sources 10] [--interval 3]
                           [--requests 200] [--gap 0.1] [--path /v1/songs/0/similar?k=10]
@@ -20,6 +20,7 @@ one in the server: mind `ulimit -n` on both sides (about --slow + 100).
 import argparse
 import random
 import resource
+import selectors
 import socket
 import threading
 import time
@@ -43,11 +44,12 @@ class SlowClients:
 
     def __init__(self, args):
         self.args = args
+        self.selector = selectors.DefaultSelector()
         self.sockets = [None] * args.slow
         self.next_send = [0.0] * args.slow
-        self.opened = 0
-        self.closed_by_server = 0
-        self.refused = 0
+        self.cut = 0  # answered (408, 503) or closed by the server, and opened again
+        self.failed = 0  # connects that failed
+        self.opened = threading.Event()  # every connection was opened once
         self.done = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
 
@@ -58,18 +60,29 @@ class SlowClients:
                                             source_address=(source, 0))
             sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ")
             sock.setblocking(False)
+            self.selector.register(sock, selectors.EVENT_READ, i)
             self.sockets[i] = sock
-            self.opened += 1
         except OSError:
             self.sockets[i] = None
-            self.refused += 1
+            self.failed += 1
         # Spread the trickles over the interval rather than sending them all at once.
         self.next_send[i] = time.monotonic() + random.uniform(0, self.args.interval)
+
+    def drop(self, i):
+        """Closes connection i, which the server let go; it is opened again at its next trickle."""
+        self.selector.unregister(self.sockets[i])
+        self.sockets[i].close()
+        self.sockets[i] = None
+        self.cut += 1
 
     def run(self):
         for i in range(self.args.slow):
             self.open(i)
+        self.opened.set()
         while not self.done.is_set():
+            # Anything the server sent (a 408, a 503) or its closing means it let go.
+            for key, _ in self.selector.select(timeout=0.05):
+                self.drop(key.data)
             now = time.monotonic()
             for i, sock in enumerate(self.sockets):
                 if now < self.next_send[i]:
@@ -78,27 +91,14 @@ class SlowClients:
                     self.open(i)
                     continue
                 try:
-                    # Anything the server sent (a 408, a 503) or its closing means it let go.
-                    if sock.recv(4096, socket.MSG_PEEK) is not None:
-                        raise ConnectionError
-                except BlockingIOError:
-                    pass
-                except OSError:
-                    sock.close()
-                    self.closed_by_server += 1
-                    self.open(i)
-                    continue
-                try:
                     sock.send(b"a")
                     self.next_send[i] = now + self.args.interval
                 except OSError:
-                    sock.close()
-                    self.closed_by_server += 1
-                    self.open(i)
-            self.done.wait(0.05)
+                    self.drop(i)
 
-    def open_now(self):
-        return sum(1 for s in self.sockets if s is not None)
+    def held(self):
+        """The slow connections open and not yet answered, as of the last look at them."""
+        return len(self.selector.get_map())
 
     def stop(self):
         self.done.set()
@@ -139,23 +139,22 @@ def main():
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, args.slow + 100), hard))
     slow = SlowClients(args)
     slow.thread.start()
-    while slow.opened + slow.refused < args.slow:
-        time.sleep(0.1)
+    slow.opened.wait()
     time.sleep(args.interval + 1)
-    held = slow.open_now()
-    latencies, failures = [], 0
+    latencies, failures, held = [], 0, []
     for _ in range(args.requests):
+        held.append(slow.held())
         seconds = timed_request(args)
         if seconds is None:
             failures += 1
         else:
             latencies.append(seconds)
-        held = min(held, slow.open_now())
         time.sleep(args.gap)
     slow.stop()
-    print("slow connections: %d asked from %d addresses, at least %d held open during the timed "
-          "requests; %d closed by the server and opened again, %d refused"
-          % (args.slow, args.sources, held, slow.closed_by_server, slow.refused))
+    print("slow connections: %d from %d addresses; open and unanswered when a timed request "
+          "started: %d on average, %d at least; answered (408, 503) or closed by the server, and "
+          "opened again: %d; connects that failed: %d"
+          % (args.slow, args.sources, sum(held) / len(held), min(held), slow.cut, slow.failed))
     if latencies:
         latencies.sort()
         print("normal requests: %d of %d answered 200; p50 %.2f ms, p99 %.2f ms, max %.2f ms"
