@@ -51,6 +51,7 @@ struct TransportOptions {
 // every connection (without it a keep-alive client waits ~40 ms per request).
 //
 // The handler API is cpp-httplib's (below); Bind, Run and Stop replace its listening calls.
+// Handlers are set and Bind called before Run, on one thread; Stop and running are thread-safe.
 class Transport : private httplib::Server {
  public:
   explicit Transport(const TransportOptions& options);
