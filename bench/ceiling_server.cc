@@ -1,6 +1,7 @@
 // ceiling_server: the fastest songvec-server could possibly answer. songvec-server's transport
-// (server/transport.h: TCP_NODELAY, a pool of --workers threads, 5 s keep-alive, the same listen
-// backlog) whose only route, GET /ceiling, returns a constant small JSON
+// (server/transport.h, with songvec-server's defaults: a pool of --workers threads, 5 s
+// keep-alive, the same request framing and listen backlog) whose only route, GET /ceiling,
+// returns a constant small JSON
 // body: no routing regexes, no model, no JSON building, no logging. bench/load.sh measures it
 // beside songvec-server; the ratio is what songvec's own work costs.
 // Usage: ceiling_server [--host 127.0.0.1] [--port 0] [--workers 128]
@@ -24,7 +25,7 @@ int main(int argc, char** argv) {
   songvec::FlagSet flags("ceiling_server [options]");
   flags.Add("host", &host, "address to listen on");
   flags.Add("port", &port, "port to listen on (0: any free port)");
-  flags.Add("workers", &workers, "worker threads = connections served at once");
+  flags.Add("workers", &workers, "worker threads = requests handled at once");
   songvec::Status parsed = flags.Parse(std::vector<std::string>(argv + 1, argv + argc));
   if (parsed.ok() && flags.help_requested()) {
     std::fputs(flags.Help().c_str(), stdout);
@@ -49,15 +50,16 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  httplib::Server server;
-  songvec::ConfigureTransport(server, workers, 5);  // songvec-server's default keep-alive
+  songvec::TransportOptions options;
+  options.workers = workers;
+  songvec::Transport server(options);
 
   static const std::string kBody = R"({"status":"ok","ceiling":true})";
   server.Get("/ceiling", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(kBody, "application/json");
   });
 
-  const int bound = songvec::Bind(server, host, port);
+  const int bound = server.Bind(host, port);
   if (bound < 0) {
     spdlog::error("cannot listen on {}:{}", host, port);
     return 1;
@@ -66,11 +68,11 @@ int main(int argc, char** argv) {
     int signal = 0;
     sigwait(&stop_signals, &signal);
     spdlog::info("received signal {}, shutting down", signal);
-    server.stop();
+    server.Stop();
   });
   spdlog::info("listening on http://{}:{} with {} workers", host, bound, workers);
-  const bool clean = server.listen_after_bind();
-  if (server.is_running() || !clean) pthread_kill(signal_thread.native_handle(), SIGTERM);
+  const bool clean = server.Run();
+  if (!clean) pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
   spdlog::info("stopped");
   return clean ? 0 : 1;

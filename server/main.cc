@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -27,8 +28,14 @@ int main(int argc, char** argv) {
   flags.Add("db", &config.db_path, "songvec database (opened read-only)");
   flags.Add("host", &config.host, "address to listen on");
   flags.Add("port", &config.port, "port to listen on (0: any free port)");
-  flags.Add("workers", &config.workers, "worker threads = connections served at once");
-  flags.Add("keep-alive", &config.keep_alive_seconds, "seconds an idle connection is kept open");
+  flags.Add("workers", &config.transport.workers,
+            "worker threads = requests handled at once (idle and slow connections hold none)");
+  flags.Add("keep-alive", &config.transport.keep_alive_seconds,
+            "seconds an idle connection is kept open");
+  flags.Add("request-timeout", &config.transport.request_timeout_seconds,
+            "seconds a request may take to arrive, and its answer to be taken (else 408)");
+  flags.Add("max-connections-per-client", &config.transport.max_connections_per_client,
+            "connections one client address may hold open (0: no cap, behind a reverse proxy)");
   flags.Add("cors-origin", &config.cors_origins,
             "origin a browser may call from, e.g. https://app.example.com (* for any)");
   flags.Add("reload-interval", &config.reload_seconds,
@@ -47,11 +54,17 @@ int main(int argc, char** argv) {
   if (parsed.ok() && (config.port < 0 || config.port > 65535)) {
     parsed = Status::InvalidArgument("--port must be between 0 and 65535");
   }
-  if (parsed.ok() && (config.workers < 1 || config.workers > 4096)) {
+  if (parsed.ok() && (config.transport.workers < 1 || config.transport.workers > 4096)) {
     parsed = Status::InvalidArgument("--workers must be between 1 and 4096");
   }
-  if (parsed.ok() && config.keep_alive_seconds < 1) {
+  if (parsed.ok() && config.transport.keep_alive_seconds < 1) {
     parsed = Status::InvalidArgument("--keep-alive must be at least 1 second");
+  }
+  if (parsed.ok() && config.transport.request_timeout_seconds < 1) {
+    parsed = Status::InvalidArgument("--request-timeout must be at least 1 second");
+  }
+  if (parsed.ok() && config.transport.max_connections_per_client < 0) {
+    parsed = Status::InvalidArgument("--max-connections-per-client must be 0 or more");
   }
   if (parsed.ok() && !(config.reload_seconds >= 0.1)) {
     parsed = Status::InvalidArgument("--reload-interval must be at least 0.1 seconds");
@@ -87,10 +100,17 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  httplib::Server server;
+  // Each connection takes a file descriptor, and a soft limit of 1024 (Debian's default) would
+  // run out long before the connections the transport can hold: the hard limit is the one meant.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+  songvec::Transport server(config.transport);
   songvec::SongService service(**reloader, **reader, metrics);
   service.Install(server, config);
-  const int port = songvec::Bind(server, config.host, config.port);
+  const int port = server.Bind(config.host, config.port);
   if (port < 0) {
     spdlog::error("cannot listen on {}:{} (in use, or not an address of this machine?)",
                   config.host, config.port);
@@ -112,15 +132,15 @@ int main(int argc, char** argv) {
         continue;
       }
       spdlog::info("received signal {}, shutting down", signal);
-      server.stop();
+      server.Stop();
       return;
     }
   });
   spdlog::info("listening on http://{}:{} with {} workers (SIMD level {})", config.host, port,
-               config.workers, songvec::IsaName(songvec::DefaultIsa()));
-  const bool clean = server.listen_after_bind();
-  // If listening ended on its own, wake the signal thread so it can be joined.
-  if (server.is_running() || !clean) pthread_kill(signal_thread.native_handle(), SIGTERM);
+               config.transport.workers, songvec::IsaName(songvec::DefaultIsa()));
+  const bool clean = server.Run();
+  // If serving could not start, wake the signal thread so it can be joined.
+  if (!clean) pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();
   spdlog::info("stopped");
   return clean ? 0 : 1;

@@ -29,7 +29,6 @@ constexpr size_t kMaxSongIdBytes = 512;  // as the plain playlist format accepts
 constexpr size_t kMaxTagBytes = 100;
 constexpr size_t kMaxQueryBytes = 200;
 constexpr size_t kMaxIdsPerBody = 500;
-constexpr size_t kMaxBodyBytes = 64 * 1024;
 
 // Song ids are at most kMaxSongIdBytes of printable, non-space characters.
 bool ValidSongId(const std::string& id) {
@@ -113,17 +112,16 @@ void SendCannotScoreNext(httplib::Response& response, const ModelSnapshot& model
                 " has no output vectors (it was imported), so it cannot score next; " + hint);
 }
 
-// Code and message for errors the HTTP layer raised before any handler ran.
+// Code and message for errors cpp-httplib raised before any handler ran (the transport refuses
+// oversized and ill-framed requests itself, before cpp-httplib sees them).
 std::pair<std::string, std::string> DescribeStatus(int status, const httplib::Request& req) {
   switch (status) {
     case 400:
       return {"bad_request", "malformed HTTP request"};
     case 404:
       return {"not_found", "no route for " + req.method + " " + req.path};
-    case 413:
-      return {"payload_too_large", "the request body is over 64 KiB"};
-    case 414:
-      return {"uri_too_long", "the request URI is too long"};
+    case 413:  // a form body over cpp-httplib's 8 KiB
+      return {"payload_too_large", "the request body is too large"};
     default:
       return {status >= 500 ? "internal" : "error", "HTTP status " + std::to_string(status)};
   }
@@ -293,10 +291,7 @@ std::vector<std::pair<std::string, std::string>> SongService::Routes() {
   return routes;
 }
 
-void SongService::Install(httplib::Server& server, const ServerConfig& config) {
-  ConfigureTransport(server, config.workers, config.keep_alive_seconds);
-  server.set_payload_max_length(kMaxBodyBytes);
-
+void SongService::Install(Transport& server, const ServerConfig& config) {
   for (const Route& route : RouteTable()) {
     auto handle = [this, &route](const httplib::Request& req, httplib::Response& res) {
       current_request.route = route.path;

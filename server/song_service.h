@@ -20,12 +20,8 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   // 0 picks any free port. Default: 8080.
   int port = 8080;
-  // Worker threads. A keep-alive connection holds a worker while it is open, so this bounds the
-  // connections served at once; more wait in the accept queue. Default: 128.
-  int workers = 128;
-  // An idle keep-alive connection is closed after this many seconds, freeing its worker.
-  // Default: 5.
-  int keep_alive_seconds = 5;
+  // Workers, timeouts and connection limits (TransportOptions' defaults).
+  TransportOptions transport;
   // Log one line per request. Default: true.
   bool access_log = true;
   // Origins a browser may call the API from (CORS); "*" for any. Default: none.
@@ -52,10 +48,9 @@ class SongService {
   SongService(ModelReloader& models, DatabaseReader& db, Metrics& metrics)
       : models_(models), db_(db), metrics_(metrics) {}
 
-  // Installs routes and error, exception, CORS and logging handlers on `server`, and applies
-  // `config`'s connection settings (ConfigureTransport, and the body limit). `server`
-  // must not outlive this.
-  void Install(httplib::Server& server, const ServerConfig& config);
+  // Installs routes and error, exception, CORS and logging handlers on `server` (which was made
+  // with `config.transport`). `server` must not outlive this.
+  void Install(Transport& server, const ServerConfig& config);
 
   // Method and OpenAPI path of every route ("GET", "/v1/songs/{id}"), as installed.
   static std::vector<std::pair<std::string, std::string>> Routes();
