@@ -224,9 +224,14 @@ echo "eval: a sample of the test pairs"
 /usr/bin/time -f '%e' -o "$work/eval.time" "$train" eval --db "$db" --playlists "$data/test.txt" \
   > "$work/eval.out" 2> /dev/null
 figure "eval: wall time" "$(cat "$work/eval.time")" s
-figure "eval: pairs scored" "$(sed -n 's/^scored on a sample of \([0-9]*\) of.*/\1/p' "$work/eval.out")" ""
-figure "eval: next HR@10" "$(awk '/^model 1 next/ {print $4}' "$work/eval.out")" ""
-figure "eval: co-occurrence HR@10" "$(awk '/^co-occurrence/ {print $3}' "$work/eval.out")" ""
+# The one-song table, then the continuation one (the same rows) after its "continuation" line.
+one_song() { awk '/^continuation/ {exit} '"$1" "$work/eval.out"; }
+continuation() { awk '/^continuation/ {on = 1} on && '"$1" "$work/eval.out"; }
+figure "eval: pairs scored" "$(one_song '/^scored on a sample of/ {print $6}')" ""
+figure "eval: next HR@10" "$(one_song '/^model 1 next/ {print $4}')" ""
+figure "eval: co-occurrence HR@10" "$(one_song '/^co-occurrence/ {print $3}')" ""
+figure "eval, continuation: next HR@10" "$(continuation '/^model 1 next/ {print $4}')" ""
+figure "eval, continuation: co-occurrence HR@10" "$(continuation '/^co-occurrence/ {print $3}')" ""
 
 mkdir -p "$out"
 /usr/bin/python3 - "$figures" "$out" "$songs" "$playlists" "$epochs" <<'PY'
