@@ -642,10 +642,10 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
   const bool by_playlist = lists[kPositive].empty();
   const std::vector<int32_t>& seeds = by_playlist ? playlist_seeds : rows[kPositive];
   if (seeds.empty()) {
+    const std::vector<std::string>& asked = lists[by_playlist ? kPlaylist : kPositive];
     std::string ids;
-    for (size_t i = by_playlist ? first_seed : 0;
-         i < lists[by_playlist ? kPlaylist : kPositive].size(); ++i) {
-      ids += (ids.empty() ? "" : ", ") + lists[by_playlist ? kPlaylist : kPositive][i];
+    for (size_t i = by_playlist ? first_seed : 0; i < asked.size(); ++i) {
+      ids += (ids.empty() ? "" : ", ") + asked[i];
     }
     return SendError(res, 404, "not_found",
                      std::string("none of the ") +

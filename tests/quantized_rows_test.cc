@@ -12,6 +12,18 @@
 namespace songvec {
 namespace {
 
+// In double, the references the bounds are checked against: ||query|| and row r of `m` . query.
+double Norm(const std::vector<float>& query) {
+  double sum = 0;
+  for (float x : query) sum += double{x} * x;
+  return std::sqrt(sum);
+}
+double Dot(const Matrix& m, int r, const std::vector<float>& query) {
+  double dot = 0;
+  for (Eigen::Index c = 0; c < m.cols(); ++c) dot += double{m(r, c)} * query[c];
+  return dot;
+}
+
 // The bounds hold for every row and query, and are tight enough to be useful; padding never passes.
 TEST(QuantizedRows, BoundsHoldTheExactScoresClosely) {
   for (Isa isa : SupportedIsas()) {
@@ -47,9 +59,7 @@ TEST(QuantizedRows, BoundsHoldTheExactScoresClosely) {
       const QuantizedRows::Query prepared = quantized.Prepare(query, factor);
       quantized.Bounds(prepared, blocks, floor, upper.data(), lower.data(), passing.data(),
                        best.data());
-      double query_norm = 0;
-      for (float x : query) query_norm += double{x} * x;
-      query_norm = std::sqrt(query_norm);
+      const double query_norm = Norm(query);
       for (size_t p = 0; p < padded; ++p) {
         const size_t j = quantized.blocks() - 1 - p / 16, at = j * 16 + p % 16;
         const bool passes = (passing[j] >> (p % 16)) & 1;
@@ -58,9 +68,7 @@ TEST(QuantizedRows, BoundsHoldTheExactScoresClosely) {
           continue;
         }
         const int32_t r = order[p];
-        double dot = 0;
-        for (int c = 0; c < dim; ++c) dot += double{vectors(r, c)} * query[c];
-        const double exact = dot * factor + bias[r];
+        const double exact = Dot(vectors, r, query) * factor + bias[r];
         const double slack = 0.05 * factor * query_norm * vectors.row(r).norm() + 1e-5;
         EXPECT_LE(lower[at], exact) << IsaName(isa) << " row " << r;
         EXPECT_GE(upper[at], exact) << IsaName(isa) << " row " << r;
@@ -115,19 +123,15 @@ TEST(QuantizedRows, BallsBoundTheirRowsScores) {
       const float factor = trial % 2 == 0 ? 1.0f : 0.37f;
       quantized.Bounds(quantized.Prepare(query, factor), blocks, 0.0f, upper.data(), nullptr,
                        passing.data(), nullptr);
-      double query_norm = 0;
-      for (float x : query) query_norm += double{x} * x;
-      query_norm = std::sqrt(query_norm);
+      const double query_norm = Norm(query);
       for (int r = 0; r < rows; ++r) {
-        double dot = 0;
-        for (int c = 0; c < dim; ++c) dot += double{vectors(r, c)} * query[c];
-        EXPECT_GE(upper[r / members], dot * factor + bias[r]) << IsaName(isa) << " row " << r;
+        EXPECT_GE(upper[r / members], Dot(vectors, r, query) * factor + bias[r])
+            << IsaName(isa) << " row " << r;
       }
       // And no looser than the ball itself, but for the codes' rounding.
       for (int b = 0; b < balls; ++b) {
-        double dot = 0;
-        for (int c = 0; c < dim; ++c) dot += double{centers(b, c)} * query[c];
-        const double ball = dot * factor + query_norm * factor * reach[b] + ball_bias[b];
+        const double ball =
+            Dot(centers, b, query) * factor + query_norm * factor * reach[b] + ball_bias[b];
         EXPECT_LE(upper[b], ball + 0.05 * factor * query_norm * centers.row(b).norm() + 1e-4)
             << IsaName(isa) << " ball " << b;
       }
@@ -225,13 +229,9 @@ TEST(QuantizedRows, RowsCodedFromTheirCenterGetBoundsAsTightAsTheyAreNear) {
                      passing.data(), nullptr);
       plain.Bounds(plain.Prepare(query, factor), all, 0.0f, plain_upper.data(), plain_lower.data(),
                    passing.data(), nullptr);
-      double query_norm = 0;
-      for (float x : query) query_norm += double{x} * x;
-      query_norm = std::sqrt(query_norm);
+      const double query_norm = Norm(query);
       for (int r = 0; r < rows; ++r) {
-        double dot = 0;
-        for (int c = 0; c < dim; ++c) dot += double{vectors(r, c)} * query[c];
-        const double exact = dot * factor + bias[r];
+        const double exact = Dot(vectors, r, query) * factor + bias[r];
         EXPECT_LE(lower[r], exact) << IsaName(isa) << " row " << r;
         EXPECT_GE(upper[r], exact) << IsaName(isa) << " row " << r;
         // Within a few hundredths of the row's distance from its center, plus rounding.
