@@ -82,7 +82,7 @@ run_songvec_with() {  # BINARY THREADS OUT.vec [extra train flags]
   shift 3
   rm -f "$work/songvec.db"*
   timed "$binary" train --playlists "$train_file" --songs "$songs_file" --db "$work/songvec.db" \
-    --threads "$t" --epochs "$epochs" --ns-exponent 0.75 --cooccurrence-weight 0 "$@" \
+    --threads "$t" --epochs "$epochs" --ns-exponent 0.75 --rules-weight 0 "$@" \
     > "$work/train.out" 2> /dev/null
   # Its last line: "vocabulary N songs, T tokens in S s, R songs/s (K threads, LEVEL)": S is the
   # training loop's time alone, without reading the data and storing the model.

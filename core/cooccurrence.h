@@ -7,14 +7,16 @@
 #include <vector>
 
 #include "core/corpus.h"
+#include "core/pair_scores.h"
 #include "core/vocabulary.h"
 
 namespace songvec {
 
 // How often each pair of songs stood right next to each other (one position before or after) in
 // training playlists, by vocabulary row: a sparse symmetric matrix in compressed rows. The count
-// behind EVALUATION.md's co-occurrence baseline and the blend's count term. Immutable; thread-safe.
-class Cooccurrence {
+// behind EVALUATION.md's co-occurrence baseline, and the count term of blend models stored before
+// sequential rules replaced it. Immutable; thread-safe.
+class Cooccurrence : public PairScores {
  public:
   // Counts the adjacent pairs of `train`, whose songs are matched to `vocabulary` by external id;
   // pairs with a song the vocabulary does not know, or a song next to itself, are skipped.
@@ -33,6 +35,9 @@ class Cooccurrence {
   std::span<const std::pair<int32_t, int32_t>> neighbors(int32_t row) const {
     return {entries_.data() + starts_[row], starts_[row + 1] - starts_[row]};
   }
+  // The score of b after `row` is how often they stood next to each other.
+  void Accumulate(int32_t row, float weight, std::vector<float>* scores,
+                  std::vector<int32_t>* touched) const override;
 
  private:
   std::vector<size_t> starts_;

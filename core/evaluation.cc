@@ -40,42 +40,6 @@ void AppendByPopularity(const std::vector<int32_t>& popular, int32_t a, size_t k
   }
 }
 
-// A baseline that sums, over the context's songs c weighted by recency, a score of every song
-// `accumulate(c, weight, scores, touched)` adds (SequentialRules::Accumulate's contract); ranks
-// by that sum, then by popularity, then the lower row, never the context's last song.
-template <typename Accumulate>
-Ranker ContextSumRanker(Accumulate accumulate, const std::vector<int64_t>& counts) {
-  return [accumulate, &counts, popular = ByPopularity(counts)](std::span<const int32_t> context,
-                                                               size_t k) {
-    // One dense score per row and thread, reset through the rows it touched.
-    thread_local std::vector<float> scores;
-    thread_local std::vector<int32_t> touched;
-    scores.resize(counts.size(), 0.0f);
-    touched.clear();
-    const std::vector<float> weights = RecencyWeights(context.size());
-    for (size_t i = 0; i < context.size(); ++i) {
-      accumulate(context[i], weights[i], &scores, &touched);
-    }
-    const int32_t a = context.back();
-    std::erase(touched, a);
-    auto better = [&](int32_t x, int32_t y) {
-      if (scores[x] != scores[y]) return scores[x] > scores[y];
-      if (counts[x] != counts[y]) return counts[x] > counts[y];
-      return x < y;
-    };
-    const size_t n = std::min(k, touched.size());
-    std::partial_sort(touched.begin(), touched.begin() + static_cast<std::ptrdiff_t>(n),
-                      touched.end(), better);
-    std::vector<int32_t> rows(touched.begin(), touched.begin() + static_cast<std::ptrdiff_t>(n));
-    // Then songs with no score, by popularity.
-    AppendByPopularity(
-        popular, a, k, [](int32_t row) { return scores[row] != 0; }, &rows);
-    for (int32_t row : touched) scores[row] = 0;
-    scores[a] = 0;
-    return rows;
-  };
-}
-
 }  // namespace
 
 NextSongPairs CollectPairs(const Corpus& test, const Vocabulary& vocabulary, size_t context) {
@@ -242,24 +206,36 @@ Ranker PopularityRanker(const std::vector<int64_t>& counts) {
   };
 }
 
-Ranker CooccurrenceRanker(const Cooccurrence& cooccurrence, const std::vector<int64_t>& counts) {
-  auto accumulate = [&cooccurrence](int32_t c, float weight, std::vector<float>* scores,
-                                    std::vector<int32_t>* touched) {
-    for (const auto& [row, count] : cooccurrence.neighbors(c)) {
-      float& s = (*scores)[row];
-      if (s == 0) touched->push_back(row);
-      s += weight * static_cast<float>(count);
+Ranker PairScoresRanker(const PairScores& pairs, const std::vector<int64_t>& counts) {
+  return [&pairs, &counts, popular = ByPopularity(counts)](std::span<const int32_t> context,
+                                                           size_t k) {
+    // One dense score per row and thread, reset through the rows it touched.
+    thread_local std::vector<float> scores;
+    thread_local std::vector<int32_t> touched;
+    scores.resize(counts.size(), 0.0f);
+    touched.clear();
+    const std::vector<float> weights = RecencyWeights(context.size());
+    for (size_t i = 0; i < context.size(); ++i) {
+      pairs.Accumulate(context[i], weights[i], &scores, &touched);
     }
+    const int32_t a = context.back();
+    std::erase(touched, a);
+    auto better = [&](int32_t x, int32_t y) {
+      if (scores[x] != scores[y]) return scores[x] > scores[y];
+      if (counts[x] != counts[y]) return counts[x] > counts[y];
+      return x < y;
+    };
+    const size_t n = std::min(k, touched.size());
+    std::partial_sort(touched.begin(), touched.begin() + static_cast<std::ptrdiff_t>(n),
+                      touched.end(), better);
+    std::vector<int32_t> rows(touched.begin(), touched.begin() + static_cast<std::ptrdiff_t>(n));
+    // Then songs with no score, by popularity.
+    AppendByPopularity(
+        popular, a, k, [](int32_t row) { return scores[row] != 0; }, &rows);
+    for (int32_t row : touched) scores[row] = 0;
+    scores[a] = 0;
+    return rows;
   };
-  return ContextSumRanker(accumulate, counts);
-}
-
-Ranker SequentialRulesRanker(const SequentialRules& rules, const std::vector<int64_t>& counts) {
-  return ContextSumRanker(
-      [&rules](int32_t c, float weight, std::vector<float>* scores, std::vector<int32_t>* touched) {
-        rules.Accumulate(c, weight, scores, touched);
-      },
-      counts);
 }
 
 std::vector<int64_t> CountsIn(const Corpus& train, const Vocabulary& vocabulary) {
@@ -323,8 +299,8 @@ EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommende
   add("similar", ModelRanker(recommender, Scoring::kSimilar));
   if (recommender.has_next()) add("next", ModelRanker(recommender, Scoring::kNext));
   add("popularity", PopularityRanker(baselines.counts));
-  add("co-occurrence", CooccurrenceRanker(baselines.cooccurrence, baselines.counts));
-  add("sequential rules", SequentialRulesRanker(baselines.rules, baselines.counts));
+  add("co-occurrence", PairScoresRanker(baselines.cooccurrence, baselines.counts));
+  add("sequential rules", PairScoresRanker(baselines.rules, baselines.counts));
   return report;
 }
 

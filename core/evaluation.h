@@ -10,6 +10,7 @@
 #include "core/cooccurrence.h"
 #include "core/corpus.h"
 #include "core/index.h"
+#include "core/pair_scores.h"
 #include "core/recommender.h"
 #include "core/sequential_rules.h"
 #include "core/vocabulary.h"
@@ -101,13 +102,11 @@ Ranker ModelRanker(const Recommender& recommender, Scoring scoring);
 // Popularity: by count, most frequent first; ties to the lower row.
 Ranker PopularityRanker(const std::vector<int64_t>& counts);
 
-// The sum over the context's songs c, weighted kRecencyDecay^age(c), of how often a song stood
-// right next to c (`cooccurrence`), best first; ties and songs never seen next to the context, by
-// popularity (`counts`), then the lower row.
-Ranker CooccurrenceRanker(const Cooccurrence& cooccurrence, const std::vector<int64_t>& counts);
-
-// The same sum of sequential rules' scores of the songs after each c (SequentialRules).
-Ranker SequentialRulesRanker(const SequentialRules& rules, const std::vector<int64_t>& counts);
+// The sum over the context's songs c, weighted kRecencyDecay^age(c), of the scores `pairs` gives
+// the songs after c (Cooccurrence: how often a song stood right next to c; SequentialRules: its
+// rule score), best first; ties and songs `pairs` never scores after the context, by popularity
+// (`counts`), then the lower row; never the context's last song.
+Ranker PairScoresRanker(const PairScores& pairs, const std::vector<int64_t>& counts);
 
 // How often each vocabulary song appears in `train` (0 for songs it lacks): the popularity the
 // baselines rank by, taken from the training file so that every model is compared on the same

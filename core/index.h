@@ -50,7 +50,7 @@ class Index {
 
   // The min(k, eligible rows) best rows for `query` (dim() floats), best first, skipping rows for
   // which `exclude` (may be empty) returns true. `extra` adds a score to some rows (sorted by
-  // row, each row once): next scores' co-occurrence term.
+  // row, each row once): next scores' count term.
   virtual std::vector<Neighbor> Search(std::span<const float> query, size_t k,
                                        const RowFilter& exclude,
                                        std::span<const Neighbor> extra = {}) const = 0;

@@ -70,11 +70,9 @@ Result<Scoring> ParseScoring(const std::string& name) {
 }
 
 Recommender::Recommender(const Embeddings& embeddings, float next_bias_weight,
-                         std::optional<Cooccurrence> cooccurrence, float cooccurrence_weight,
+                         std::shared_ptr<const PairScores> pairs, float pairs_weight,
                          IndexPolicy policy, StoredSearch search)
-    : unit_(SimilarRows(embeddings.input)),
-      cooccurrence_(std::move(cooccurrence)),
-      cooccurrence_weight_(cooccurrence_weight) {
+    : unit_(SimilarRows(embeddings.input)), pairs_(std::move(pairs)), pairs_weight_(pairs_weight) {
   // A stored similar layout beside a graph says the graph fell short of kGraphMinRecall: kAuto
   // then searches exactly, and only kHnsw the graph.
   const bool graph_wanted =
@@ -167,29 +165,26 @@ std::vector<Neighbor> Recommender::Recommend(Scoring scoring, std::span<const in
   };
   AddMean(positive, 1.0f, weights, input_row, &query);
   AddMean(negative, -1.0f, {}, input_row, &query);
-  // The co-occurrence term, by row; a row next to several seeds sums their terms in seed order.
+  // The count term, by row.
   std::vector<Neighbor> extra;
-  if (cooccurrence_.has_value()) {
+  if (pairs_ != nullptr && pairs_weight_ > 0) {
+    // One dense sum per row and thread, reset through the rows it touched.
+    thread_local std::vector<float> sums;
+    thread_local std::vector<int32_t> touched;
+    sums.resize(size(), 0.0f);
+    touched.clear();
     const float total = std::accumulate(weights.begin(), weights.end(), 0.0f);
     for (size_t i = 0; i < positive.size(); ++i) {
-      const float weight = weights.empty()
-                               ? cooccurrence_weight_ / static_cast<float>(positive.size())
-                               : cooccurrence_weight_ * weights[i] / total;
-      for (const auto& [row, count] : cooccurrence_->neighbors(positive[i])) {
-        extra.push_back({row, weight * std::log1p(static_cast<float>(count))});
-      }
+      const float share = weights.empty() ? 1.0f / static_cast<float>(positive.size())
+                                          : weights[i] / total;
+      pairs_->Accumulate(positive[i], share, &sums, &touched);
     }
-    std::stable_sort(extra.begin(), extra.end(),
-                     [](const Neighbor& a, const Neighbor& b) { return a.row < b.row; });
-    size_t merged = 0;
-    for (size_t i = 0; i < extra.size(); ++i) {
-      if (merged > 0 && extra[merged - 1].row == extra[i].row) {
-        extra[merged - 1].score += extra[i].score;
-      } else {
-        extra[merged++] = extra[i];
-      }
+    std::sort(touched.begin(), touched.end());
+    extra.reserve(touched.size());
+    for (int32_t row : touched) {
+      extra.push_back({row, pairs_weight_ * std::log1p(sums[row])});
+      sums[row] = 0;
     }
-    extra.resize(merged);
   }
   return next_->Search({query.data(), static_cast<size_t>(query.size())}, k, exclude, extra);
 }

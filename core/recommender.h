@@ -3,15 +3,14 @@
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
-#include "core/cooccurrence.h"
 #include "core/embeddings.h"
 #include "core/flat_index.h"
 #include "core/index.h"
+#include "core/pair_scores.h"
 #include "core/status.h"
 
 namespace songvec {
@@ -31,14 +30,14 @@ enum class Scoring {
   kSimilar,
   // "What comes next": the seeds' mean input vector against output vectors, the SGNS objective
   // itself (IN-OUT, Nalisnick et al. 2016), plus a popularity term, plus for a blend model a
-  // co-occurrence term (see Recommender).
+  // count term (see Recommender).
   kNext,
 };
 
-// The weight of the co-occurrence term in a blend model's next scores (see Recommender) unless told
+// The weight of the count term in a blend model's next scores (see Recommender) unless told
 // otherwise: the best of a grid on a validation split carved from yes_complete's training playlists
 // (README, "Quality").
-constexpr float kDefaultCooccurrenceWeight = 10.0f;
+constexpr float kDefaultRulesWeight = 30.0f;
 
 // "similar" / "next" and back.
 const char* ScoringName(Scoring scoring);
@@ -79,23 +78,23 @@ constexpr double kGraphMinRecall = 0.98;
 // A model ready to answer queries by row. Immutable after construction; thread-safe.
 class Recommender {
  public:
-  // The next score of candidate b for seeds S is
-  //   mean over a in S of input(a) . output(b)  +  w * log(count(b))
-  //     +  c * mean over a in S of log(1 + cooccurrence(a, b)).
-  // w (`next_bias_weight`) weighs the popularity term: SGNS's input . output estimates log P(b | a)
+  // The next score of candidate b for seeds S, weighted w_a (summing to 1), is
+  //   sum over a in S of w_a input(a) . output(b)  +  p * log(count(b))
+  //     +  c * log(1 + sum over a in S of w_a pairs(a, b)).
+  // p (`next_bias_weight`) weighs the popularity term: SGNS's input . output estimates log P(b | a)
   // minus the log of the noise distribution count^ns_exponent (Levy & Goldberg 2014), so
-  // w = ns_exponent turns it back into log P(b | a) up to a constant. Rows with a count of 0
-  // (imported without counts) get no popularity term. c (`cooccurrence_weight`) weighs how often b
-  // stood next to the seeds in the training playlists: with `cooccurrence` given, the model is a
-  // blend of counting, which knows the pairs it has seen exactly, and the embedding, which ranks
-  // what counting has never seen. An `embeddings` without output vectors (0 columns) answers only
-  // kSimilar. `policy` picks the index of each scoring (the exact ones give the same answers); they
-  // take their layouts and graph from `search`, the model's stored PrepareSearch(). A stored graph
-  // that will not load is left out, said by search_warning(), and similar searched exactly.
+  // p = ns_exponent turns it back into log P(b | a) up to a constant. Rows with a count of 0
+  // (imported without counts) get no popularity term. c (`pairs_weight`) weighs what counting the
+  // training playlists says of b after the seeds (`pairs`: SequentialRules, or for models stored
+  // before them Cooccurrence): the model is a blend of counting, which knows the pairs it has seen,
+  // and the embedding, which ranks what counting has never seen. An `embeddings` without output
+  // vectors (0 columns) answers only kSimilar. `policy` picks the index of each scoring (the exact
+  // ones give the same answers); they take their layouts and graph from `search`, the model's
+  // stored PrepareSearch(). A stored graph that will not load is left out, said by
+  // search_warning(), and similar searched exactly.
   Recommender(const Embeddings& embeddings, float next_bias_weight,
-              std::optional<Cooccurrence> cooccurrence = std::nullopt,
-              float cooccurrence_weight = 0, IndexPolicy policy = IndexPolicy::kAuto,
-              StoredSearch search = {});
+              std::shared_ptr<const PairScores> pairs = nullptr, float pairs_weight = 0,
+              IndexPolicy policy = IndexPolicy::kAuto, StoredSearch search = {});
 
   // What `embeddings`' searches need stored: the next layout, and for similar a layout, and from
   // `graph_min_songs` songs up a graph (HnswIndex, linked in by `threads`) and its recall (into
@@ -120,7 +119,7 @@ class Recommender {
   // The k best rows for the seeds, best first, skipping `exclude` (the seeds are not skipped unless
   // `exclude` says so). The query is the mean of the positive seeds' vectors, weighted by
   // `weights` (one per positive seed, > 0; empty: equal), minus the mean of the negative ones
-  // (which may be empty); a blend's co-occurrence term is weighted alike. Needs a non-empty
+  // (which may be empty); a blend's count term is weighted alike. Needs a non-empty
   // `positive`, and has_next() for kNext.
   std::vector<Neighbor> Recommend(Scoring scoring, std::span<const int32_t> positive,
                                   std::span<const int32_t> negative, size_t k,
@@ -132,8 +131,8 @@ class Recommender {
   std::shared_ptr<const FlatIndex> unit_;  // SimilarRows(): kSimilar's queries
   std::shared_ptr<const Index> similar_;   // over unit_, cosine
   std::shared_ptr<const Index> next_;      // output vectors, dot + popularity term; may be null
-  std::optional<Cooccurrence> cooccurrence_;
-  float cooccurrence_weight_;
+  std::shared_ptr<const PairScores> pairs_;  // may be null
+  float pairs_weight_;
   std::string search_warning_;
 };
 

@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "core/corpus.h"
+#include "core/pair_scores.h"
+#include "core/status.h"
 #include "core/vocabulary.h"
 
 namespace songvec {
@@ -14,8 +16,10 @@ namespace songvec {
 // each b within kMaxGap positions after c (gap 1: right after), plus kBackward times the same
 // counted before c. Directed and gap-decayed, where Cooccurrence is symmetric and adjacent only.
 // Scores are computed from the playlists on demand (each of c's occurrences visits 2 kMaxGap
-// positions), so nothing grows with the number of distinct pairs. Immutable; thread-safe.
-class SequentialRules {
+// positions), so nothing grows with the number of distinct pairs: what is stored is the playlists
+// as rows, 4 bytes an entry. The sequential rules baseline, and the count term of blend models
+// (Recommender). Immutable; thread-safe.
+class SequentialRules : public PairScores {
  public:
   static constexpr int kMaxGap = 10;
   static constexpr float kBackward = 0.5f;
@@ -24,15 +28,23 @@ class SequentialRules {
   // keep their positions but score nothing.
   SequentialRules(const Corpus& train, const Vocabulary& vocabulary);
 
-  // Adds `weight` times the rule score of every song b != `row` after `row` into `scores` (one
-  // per vocabulary row, all 0 where not in `touched`), appending each row it makes nonzero for the
-  // first time to `touched`.
+  // The playlists' songs as vocabulary rows (-1: unknown), each playlist followed by kEnd: what
+  // rows() returns, and what a stored model keeps.
+  static constexpr int32_t kEnd = -2;
+  // From stored rows over a vocabulary of `songs` rows: InvalidArgument naming the first value
+  // that is not a row below `songs`, -1 or kEnd, or a last playlist without its kEnd.
+  static Result<SequentialRules> FromRows(std::vector<int32_t> rows, size_t songs);
+  const std::vector<int32_t>& rows() const { return rows_; }
+
+  // The score of b after `row` is its rule score.
   void Accumulate(int32_t row, float weight, std::vector<float>* scores,
-                  std::vector<int32_t>* touched) const;
+                  std::vector<int32_t>* touched) const override;
 
  private:
-  // The playlists' songs as vocabulary rows (-1: unknown), each playlist followed by kEnd.
-  static constexpr int32_t kEnd = -2;
+  SequentialRules() = default;
+  // Indexes rows_ (set) by song: starts_ and positions_, for `songs` vocabulary rows.
+  void IndexPositions(size_t songs);
+
   std::vector<int32_t> rows_;
   // The positions in rows_ of each vocabulary row's occurrences, in compressed rows.
   std::vector<size_t> starts_;

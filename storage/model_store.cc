@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "core/cooccurrence.h"
 #include "core/pruned_index.h"
 
 namespace songvec {
@@ -30,6 +31,7 @@ constexpr const char* kKeys = "keys";
 constexpr const char* kCounts = "counts";
 constexpr const char* kInput = "input";
 constexpr const char* kOutput = "output";
+constexpr const char* kRulesRows = "rules_rows";
 constexpr const char* kCooccurrenceStarts = "cooccurrence_starts";
 constexpr const char* kCooccurrenceEntries = "cooccurrence_entries";
 constexpr const char* kLayoutSimilar = "layout_similar";
@@ -78,20 +80,20 @@ float NextBiasWeight(const ModelInfo& info) {
   return Hyperparameter(info, "next_bias", Hyperparameter(info, "ns_exponent", 0.0f));
 }
 
-float CooccurrenceWeight(const ModelInfo& info) {
-  return Hyperparameter(info, "cooccurrence_weight", 0.0f);
+float PairsWeight(const ModelInfo& info) {
+  return Hyperparameter(info, "rules_weight", Hyperparameter(info, "cooccurrence_weight", 0.0f));
 }
 
 Recommender MakeRecommender(StoredModel&& model, IndexPolicy policy) {
-  return Recommender(model.embeddings, NextBiasWeight(model.info), std::move(model.cooccurrence),
-                     CooccurrenceWeight(model.info), policy, std::move(model.search));
+  return Recommender(model.embeddings, NextBiasWeight(model.info), std::move(model.pairs),
+                     PairsWeight(model.info), policy, std::move(model.search));
 }
 
 Result<StoredModel> ModelStore::Load(int64_t version) {
   StoredModel model;
   SONGVEC_ASSIGN_OR_RETURN(model.info, Get(version));
   SONGVEC_ASSIGN_OR_RETURN(model.embeddings, LoadEmbeddings(version));
-  SONGVEC_ASSIGN_OR_RETURN(model.cooccurrence, LoadCooccurrence(version));
+  SONGVEC_ASSIGN_OR_RETURN(model.pairs, LoadPairScores(version));
   for (const auto& [name, layout] : {std::pair{kLayoutSimilar, &model.search.similar},
                                      std::pair{kLayoutNext, &model.search.next}}) {
     SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> bytes, BlobBytes(version, name));
@@ -115,7 +117,7 @@ Result<StoredModel> ModelStore::Load(int64_t version) {
 }
 
 Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embeddings,
-                                   const Cooccurrence* cooccurrence, const StoredSearch& search) {
+                                   const SequentialRules* rules, const StoredSearch& search) {
   SONGVEC_ASSIGN_OR_RETURN(
       Statement insert,
       db_.Prepare("INSERT INTO models (algorithm, hyperparameters, trained_on, vocab_size, dim, "
@@ -154,16 +156,11 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
     SONGVEC_RETURN_IF_ERROR(PutBlob(version, name, matrix_bytes(*matrix)));
     stored_bytes += static_cast<int64_t>(matrix->size() * sizeof(float));
   }
-  if (cooccurrence != nullptr) {
-    const std::vector<uint64_t> starts(cooccurrence->starts().begin(),
-                                       cooccurrence->starts().end());
-    SONGVEC_RETURN_IF_ERROR(
-        PutBlob(version, kCooccurrenceStarts, Bytes(std::span<const uint64_t>(starts))));
-    // (int32 row, int32 count) pairs are stored as they lie in memory: little-endian.
-    static_assert(sizeof(cooccurrence->entries()[0]) == 8);
-    const std::span<const std::byte> entries = std::as_bytes(std::span(cooccurrence->entries()));
-    SONGVEC_RETURN_IF_ERROR(PutBlob(version, kCooccurrenceEntries, entries));
-    stored_bytes += static_cast<int64_t>(entries.size());
+  if (rules != nullptr) {
+    // int32 rows, stored as they lie in memory: little-endian.
+    const std::span<const std::byte> rows = Bytes(std::span(rules->rows()));
+    SONGVEC_RETURN_IF_ERROR(PutBlob(version, kRulesRows, rows));
+    stored_bytes += static_cast<int64_t>(rows.size());
   }
   for (const auto& [name, layout] :
        {std::pair{kLayoutSimilar, &search.similar}, std::pair{kLayoutNext, &search.next}}) {
@@ -237,13 +234,32 @@ Status ModelStore::ReadBlob(int64_t version, const char* name, std::span<std::by
   return Status();
 }
 
-Result<std::optional<Cooccurrence>> ModelStore::LoadCooccurrence(int64_t version) {
+Result<std::shared_ptr<const PairScores>> ModelStore::LoadPairScores(int64_t version) {
   SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, Get(version));
   SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> keys_bytes, BlobBytes(version, kKeys));
   if (!keys_bytes.has_value()) return LoadLegacyCooccurrence(info);
+  SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> rules_bytes, BlobBytes(version, kRulesRows));
+  if (!rules_bytes.has_value()) return LoadCooccurrence(info);
+  const std::string model = db_.path() + ": model " + std::to_string(version);
+  if (*rules_bytes % sizeof(int32_t) != 0) {
+    return Status::Corruption(model + ": its sequential rules are " +
+                              std::to_string(*rules_bytes) + " bytes, not whole entries");
+  }
+  std::vector<int32_t> rows(*rules_bytes / sizeof(int32_t));
+  SONGVEC_RETURN_IF_ERROR(ReadBlob(version, kRulesRows, WritableBytes(std::span(rows))));
+  Result<SequentialRules> rules =
+      SequentialRules::FromRows(std::move(rows), static_cast<size_t>(info.vocab_size));
+  if (!rules.ok()) return Status::Corruption(model + ": " + rules.status().message());
+  return std::shared_ptr<const PairScores>(
+      std::make_shared<const SequentialRules>(std::move(rules).value()));
+}
+
+// Blend models stored with co-occurrence counts, before sequential rules replaced them.
+Result<std::shared_ptr<const PairScores>> ModelStore::LoadCooccurrence(const ModelInfo& info) {
+  const int64_t version = info.version;
   SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> starts_bytes,
                            BlobBytes(version, kCooccurrenceStarts));
-  if (!starts_bytes.has_value()) return std::optional<Cooccurrence>();
+  if (!starts_bytes.has_value()) return std::shared_ptr<const PairScores>();
   auto corrupt = [&](const std::string& what) {
     return Status::Corruption(db_.path() + ": model " + std::to_string(version) + ": " + what);
   };
@@ -272,11 +288,13 @@ Result<std::optional<Cooccurrence>> ModelStore::LoadCooccurrence(int64_t version
     }
   }
   std::vector<size_t> starts(stored_starts.begin(), stored_starts.end());
-  return std::optional<Cooccurrence>(Cooccurrence(std::move(starts), std::move(entries)));
+  return std::shared_ptr<const PairScores>(
+      std::make_shared<const Cooccurrence>(std::move(starts), std::move(entries)));
 }
 
 // Models stored before migration 7: a row of model_cooccurrence per vocabulary row.
-Result<std::optional<Cooccurrence>> ModelStore::LoadLegacyCooccurrence(const ModelInfo& info) {
+Result<std::shared_ptr<const PairScores>> ModelStore::LoadLegacyCooccurrence(
+    const ModelInfo& info) {
   const int64_t version = info.version;
   SONGVEC_ASSIGN_OR_RETURN(
       Statement select,
@@ -309,9 +327,10 @@ Result<std::optional<Cooccurrence>> ModelStore::LoadLegacyCooccurrence(const Mod
     }
     starts[static_cast<size_t>(row) + 1] = count;
   }
-  if (!any) return std::optional<Cooccurrence>();
+  if (!any) return std::shared_ptr<const PairScores>();
   std::partial_sum(starts.begin(), starts.end(), starts.begin());
-  return std::optional<Cooccurrence>(Cooccurrence(std::move(starts), std::move(entries)));
+  return std::shared_ptr<const PairScores>(
+      std::make_shared<const Cooccurrence>(std::move(starts), std::move(entries)));
 }
 
 Status ModelStore::Activate(int64_t version) {

@@ -2,12 +2,14 @@
 #define SONGVEC_STORAGE_MODEL_STORE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
-#include "core/cooccurrence.h"
 #include "core/embeddings.h"
+#include "core/pair_scores.h"
 #include "core/recommender.h"
+#include "core/sequential_rules.h"
 #include "core/status.h"
 #include "storage/database.h"
 
@@ -34,15 +36,16 @@ struct ModelInfo {
 // next_bias, else the ns_exponent it was trained with, else 0 (an imported model).
 float NextBiasWeight(const ModelInfo& info);
 
-// The weight of the co-occurrence term of a blend model's "next" scores (Recommender): its
-// hyperparameters' cooccurrence_weight, else 0.
-float CooccurrenceWeight(const ModelInfo& info);
+// The weight of the count term of a blend model's "next" scores (Recommender): its
+// hyperparameters' rules_weight, else (a model stored with co-occurrence counts) its
+// cooccurrence_weight, else 0.
+float PairsWeight(const ModelInfo& info);
 
 // Everything stored of one model version.
 struct StoredModel {
   ModelInfo info;
   Embeddings embeddings;
-  std::optional<Cooccurrence> cooccurrence;  // blend models only
+  std::shared_ptr<const PairScores> pairs;  // blend models only, else null
   StoredSearch search;  // empty where not stored (models stored before migration 7)
 };
 
@@ -57,11 +60,11 @@ class ModelStore {
   explicit ModelStore(Database& db) : db_(db) {}
 
   // Writes a new version (metadata from `info`, vectors from `embeddings`, for a blend model its
-  // co-occurrence counts, else null, and what its searches need, Recommender::PrepareSearch() or
+  // sequential rules, else null, and what its searches need, Recommender::PrepareSearch() or
   // nothing) and returns its number. Run it and Activate() in one Transaction: a failure or a kill
   // before Commit leaves no trace and the active model as it was.
   Result<int64_t> Insert(const ModelInfo& info, const Embeddings& embeddings,
-                         const Cooccurrence* cooccurrence, const StoredSearch& search = {});
+                         const SequentialRules* rules, const StoredSearch& search = {});
 
   // Makes `version` the active model. NotFound if there is no such version.
   Status Activate(int64_t version);
@@ -77,13 +80,14 @@ class ModelStore {
   // infinity.
   Result<Embeddings> LoadEmbeddings(int64_t version);
 
-  // Metadata, vectors, (for a blend model) co-occurrence counts and what the searches of `version`
+  // Metadata, vectors, (for a blend model) its pair scores and what the searches of `version`
   // need; Corruption if a stored layout does not lay out the model's rows. (A damaged graph is the
   // Recommender's to find: it searches exactly without it.)
   Result<StoredModel> Load(int64_t version);
 
-  // The co-occurrence counts of `version`, or nullopt if it is not a blend model.
-  Result<std::optional<Cooccurrence>> LoadCooccurrence(int64_t version);
+  // The pair scores of `version`'s count term: its SequentialRules, or for a blend model stored
+  // before them its Cooccurrence; null if it is not a blend model.
+  Result<std::shared_ptr<const PairScores>> LoadPairScores(int64_t version);
 
   // Every version, oldest first.
   Result<std::vector<ModelInfo>> List();
@@ -111,7 +115,8 @@ class ModelStore {
   Status ReadBlob(int64_t version, const char* name, std::span<std::byte> into);
   // Models stored before model_blobs, a row per song.
   Result<Embeddings> LoadLegacyEmbeddings(const ModelInfo& info);
-  Result<std::optional<Cooccurrence>> LoadLegacyCooccurrence(const ModelInfo& info);
+  Result<std::shared_ptr<const PairScores>> LoadCooccurrence(const ModelInfo& info);
+  Result<std::shared_ptr<const PairScores>> LoadLegacyCooccurrence(const ModelInfo& info);
 
   Database& db_;
 };

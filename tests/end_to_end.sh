@@ -228,7 +228,7 @@ grep -q 'active' "$work/delete.err" || fail "unclear refusal to delete the activ
 
 step "train --test gates the new model: a worse one stays inactive"
 "$train" train --playlists "$data/split/train.txt" --songs "$data/song_hash.txt" --db "$db" \
-  --test "$data/split/test.txt" --dim 2 --epochs 1 --cooccurrence-weight 0 --threads 2 \
+  --test "$data/split/test.txt" --dim 2 --epochs 1 --rules-weight 0 --threads 2 \
   > "$work/gate.out" 2> /dev/null || fail "train --test"
 cat "$work/gate.out"
 grep -q 'the active model stays' "$work/gate.out" || fail "no decision printed"
@@ -245,18 +245,26 @@ playlists() { tail -n +3 "$@" | awk 'NF >= 2 {$1 = $1; print}' | sort; }
 cmp -s <(for part in train validation test; do playlists "$work/split1/$part.txt"; done | sort) \
   <(playlists "$data/train.txt") || fail "split lost or added playlists"
 "$train" tune --playlists "$work/split1/train.txt" --db "$work/tune.db" --trials 2 \
-  --space 'dim=8;epochs=1;window=2;negative=5;cooccurrence_weight=0,10' --out "$work/best.json" \
+  --space 'dim=8;epochs=1;window=2;negative=5;rules_weight=0,10' --out "$work/best.json" \
   > "$work/tune.out" 2> /dev/null || fail "tune"
 cat "$work/tune.out"
 python3 - "$work/best.json" <<'PY' || fail "tune's options file"
 import json, sys
 best = json.load(open(sys.argv[1]))
-assert best["dim"] == 8 and best["epochs"] == 1 and best["cooccurrence_weight"] in (0, 10), best
+assert best["dim"] == 8 and best["epochs"] == 1 and best["rules_weight"] in (0, 10), best
 PY
 "$train" train --config "$work/best.json" --playlists "$work/split1/train.txt" \
   --songs "$data/song_hash.txt" --db "$work/tune.db" > "$work/config.out" 2> /dev/null \
   || fail "train --config"
 "$train" models show 1 --db "$work/tune.db" | grep -q '"dim": 8' || fail "--config was not applied"
+# An options file of a songvec before the rules names the option that replaced its count weight.
+printf '{"cooccurrence_weight": 10}\n' > "$work/old_best.json"
+if "$train" train --config "$work/old_best.json" --playlists "$work/split1/train.txt" \
+    --songs "$data/song_hash.txt" --db "$work/tune.db" 2> "$work/old_config.err"; then
+  fail "an options file with cooccurrence_weight was accepted"
+fi
+grep -q 'cooccurrence_weight" is gone: next scores count sequential rules now, weighted by "rules_weight"' \
+  "$work/old_config.err" || { cat "$work/old_config.err"; fail "no word of rules_weight"; }
 
 step "bad input is reported with file and line, and changes nothing"
 printf '10 11 12 \n1 1 1 \n0 1 2 \n0 x 1 \n' > "$work/bad.txt"

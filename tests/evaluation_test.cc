@@ -213,7 +213,7 @@ TEST(SequentialRules, WeighTheGapForwardAndHalfBackwardWithinAPlaylist) {
   EXPECT_EQ(touched, (std::vector<int32_t>{0}));
   // Ranked: from c, b (0.5 / 4 = 0.125) and a (0.5 / 9) by score, then d by popularity.
   const std::vector<int64_t> counts = {3, 2, 2, 1};  // outlives the ranker, which refers to it
-  const Ranker ranker = SequentialRulesRanker(rules, counts);
+  const Ranker ranker = PairScoresRanker(rules, counts);
   EXPECT_EQ(Rank(ranker, {2}, 3), (std::vector<int32_t>{1, 0, 3}));
   EXPECT_EQ(Rank(ranker, {2}, 3),
             (std::vector<int32_t>{1, 0, 3}));  // the scratch scores were reset
@@ -235,7 +235,7 @@ TEST_F(EvaluationTest, CooccurrenceRanksNeighboursThenPopularity) {
       MakeCorpus({{"0", "1", "0", "2"}, {"3", "0", "2", "2"}, {"4", "4"}, {"1", "3"}});
   const Cooccurrence cooccurrence(train, vocabulary_);
   const std::vector<int64_t> counts = CountsIn(train, vocabulary_);
-  const Ranker ranker = CooccurrenceRanker(cooccurrence, counts);
+  const Ranker ranker = PairScoresRanker(cooccurrence, counts);
   EXPECT_EQ(Rank(ranker, {0}, 10), (std::vector<int32_t>{2, 1, 3, 4}));
   // 4 stood only next to itself, which does not count: everything comes by popularity.
   EXPECT_EQ(Rank(ranker, {4}, 10), (std::vector<int32_t>{0, 2, 1, 3}));
@@ -249,7 +249,7 @@ TEST_F(EvaluationTest, BaselinesSumTheContextWeightedByRecency) {
   const Corpus train = MakeCorpus({{"1", "0", "1"}, {"2", "3", "2", "3"}, {"3", "0"}, {"2", "4"}});
   const Cooccurrence cooccurrence(train, vocabulary_);
   const std::vector<int64_t> counts = CountsIn(train, vocabulary_);
-  const Ranker ranker = CooccurrenceRanker(cooccurrence, counts);
+  const Ranker ranker = PairScoresRanker(cooccurrence, counts);
   // Context 2 then 0 (0 last, weight 1; 2 weight 0.5): 1 scores 2, 3 scores 1 + 1.5 = 2.5,
   // 4 scores 0.5, 2 scores 0 but is a context song ranked by popularity like the rest.
   EXPECT_EQ(Rank(ranker, {2, 0}, 10), (std::vector<int32_t>{3, 1, 4, 2}));
@@ -266,7 +266,7 @@ TEST_F(EvaluationTest, BaselinesSumTheContextWeightedByRecency) {
   rules_train.AddPlaylist(std::vector<int32_t>{3, 0});
   const SequentialRules rules(rules_train, letters);
   const std::vector<int64_t> letter_counts = {2, 1, 1, 1};
-  const Ranker rules_ranker = SequentialRulesRanker(rules, letter_counts);
+  const Ranker rules_ranker = PairScoresRanker(rules, letter_counts);
   // a: 0.125 + 0.5 * 0.5 = 0.375; b: 0.5 (from c); c itself never; d: by popularity.
   EXPECT_EQ(Rank(rules_ranker, {1, 2}, 10), (std::vector<int32_t>{1, 0, 3}));
 }

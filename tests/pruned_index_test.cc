@@ -8,6 +8,7 @@
 
 #include "core/random.h"
 #include "core/recommender.h"
+#include "core/sequential_rules.h"
 #include "core/synthetic.h"
 #include "core/trainer.h"
 
@@ -203,9 +204,9 @@ TEST(PrunedIndex, RecommenderAnswersAsFlatOnATrainedModel) {
   Result<Embeddings> embeddings =
       Train(vocabulary.Encode(data.train), vocabulary, train, nullptr, 1.0, nullptr);
   ASSERT_TRUE(embeddings.ok()) << embeddings.status().message();
-  const Cooccurrence cooccurrence(data.train, vocabulary);
-  const Recommender flat(*embeddings, -0.5f, cooccurrence, 10.0f, IndexPolicy::kFlat);
-  const Recommender pruned(*embeddings, -0.5f, cooccurrence, 10.0f, IndexPolicy::kPruned);
+  const auto rules = std::make_shared<const SequentialRules>(data.train, vocabulary);
+  const Recommender flat(*embeddings, -0.5f, rules, 10.0f, IndexPolicy::kFlat);
+  const Recommender pruned(*embeddings, -0.5f, rules, 10.0f, IndexPolicy::kPruned);
   ASSERT_STREQ(flat.index(Scoring::kNext).name(), "flat");
   ASSERT_STREQ(pruned.index(Scoring::kNext).name(), "pruned");
   ASSERT_STREQ(pruned.index(Scoring::kSimilar).name(), "pruned");

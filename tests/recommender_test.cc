@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <memory>
 
+#include "core/cooccurrence.h"
 #include "core/random.h"
+#include "core/sequential_rules.h"
 
 namespace songvec {
 namespace {
@@ -82,21 +85,42 @@ TEST(Recommender, SimilarIgnoresADirectionEveryVectorShares) {
   }
 }
 
-TEST(Recommender, BlendAddsWeightedLogCooccurrenceOfTheSeeds) {
-  // b stood next to a once, c three times.
+// The count term is c log(1 + the seeds' weighted sum of pair scores), whichever PairScores.
+TEST(Recommender, BlendAddsTheWeightedLogOfTheSeedsPairScores) {
+  // a b once; c a three times: from a, b's rule score is 1 (right after), c's 3 * 0.5 (right
+  // before); c stood next to a three times, b once.
   Corpus train;
   train.keys = {"a", "b", "c"};
   train.AddPlaylist(std::vector<int32_t>{0, 1});
   for (int i = 0; i < 3; ++i) train.AddPlaylist(std::vector<int32_t>{2, 0});
   const Embeddings embeddings = ThreeSongs();
-  const Recommender blend(embeddings, 0.0f, Cooccurrence(train, embeddings.vocabulary), 2.0f);
+  auto not_a = [](int32_t row) { return row == 0; };
   const int32_t seed[] = {0};
-  std::vector<Neighbor> found =
-      blend.Recommend(Scoring::kNext, seed, {}, 2, [](int32_t row) { return row == 0; });
-  // b: 2 + 2 log 2 = 3.386; c: 0 + 2 log 4 = 2.773.
+  const Recommender rules(embeddings, 0.0f,
+                          std::make_shared<const SequentialRules>(train, embeddings.vocabulary),
+                          2.0f);
+  std::vector<Neighbor> found = rules.Recommend(Scoring::kNext, seed, {}, 2, not_a);
+  // b: 2 + 2 log 2 = 3.386; c: 0 + 2 log 2.5 = 1.833.
   ASSERT_EQ(Rows(found), (std::vector<int32_t>{1, 2}));
   EXPECT_NEAR(found[0].score, 2 + 2 * std::log(2.0), 1e-5);
+  EXPECT_NEAR(found[1].score, 2 * std::log(2.5), 1e-5);
+  const Recommender adjacent(embeddings, 0.0f,
+                             std::make_shared<const Cooccurrence>(train, embeddings.vocabulary),
+                             2.0f);
+  found = adjacent.Recommend(Scoring::kNext, seed, {}, 2, not_a);
+  // b: 2 + 2 log 2 = 3.386; c: 0 + 2 log 4 = 2.773.
+  ASSERT_EQ(Rows(found), (std::vector<int32_t>{1, 2}));
   EXPECT_NEAR(found[1].score, 2 * std::log(4.0), 1e-5);
+  // Seeds a (weight 1) and b (weight 3): the query is (0.25, 0.75), and a's rules weigh 1/4, b's
+  // 3/4. From b, a comes right before (0.5). So a scores 0.25 from its dot product and
+  // 2 log(1 + 0.75 * 0.5); c scores 2.25 and 2 log(1 + 0.25 * 1.5); b is excluded.
+  const int32_t seeds[] = {0, 1};
+  const float weights[] = {1, 3};
+  found = rules.Recommend(
+      Scoring::kNext, seeds, {}, 2, [](int32_t row) { return row == 1; }, weights);
+  ASSERT_EQ(Rows(found), (std::vector<int32_t>{2, 0}));
+  EXPECT_NEAR(found[0].score, 2.25 + 2 * std::log(1.375), 1e-5);
+  EXPECT_NEAR(found[1].score, 0.25 + 2 * std::log(1.375), 1e-5);
 }
 
 TEST(Recommender, WithoutOutputVectorsOnlySimilarIsAvailable) {

@@ -7,7 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <memory>
 
+#include "core/cooccurrence.h"
 #include "core/random.h"
 #include "storage/catalog_store.h"
 #include "storage/database.h"
@@ -216,18 +218,19 @@ TEST(ModelStore, StoredBytesCountVectorsAndCountsAsTheBlobsHoldThem) {
   info.songvec_version = "test";
   Embeddings input_only = RandomEmbeddings(10, 4, 1);
   input_only.output = Matrix();
-  // Row 0 stood next to rows 1 and 2; row 2 next to row 0.
-  const Cooccurrence counts({0, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3}, {{1, 5}, {2, 1}, {0, 1}});
+  // Two playlists, 0 1 2 and 3 0: seven entries with their ends.
+  const SequentialRules rules = *SequentialRules::FromRows(
+      {0, 1, 2, SequentialRules::kEnd, 3, 0, SequentialRules::kEnd}, 10);
   ModelStore models(db);
   Result<int64_t> imported = models.Insert(info, input_only, nullptr);
-  Result<int64_t> blend = models.Insert(info, RandomEmbeddings(10, 4, 2), &counts);
+  Result<int64_t> blend = models.Insert(info, RandomEmbeddings(10, 4, 2), &rules);
   ASSERT_TRUE(imported.ok() && blend.ok());
   EXPECT_EQ(models.Get(*imported)->stored_bytes, 10 * 4 * 4);
-  EXPECT_EQ(models.Get(*blend)->stored_bytes, 2 * 10 * 4 * 4 + 3 * 8);
+  EXPECT_EQ(models.Get(*blend)->stored_bytes, 2 * 10 * 4 * 4 + 7 * 4);
   for (int64_t version : {*imported, *blend}) {
     Statement sum = std::move(db.Prepare("SELECT sum(length(data)) FROM model_blobs WHERE "
                                          "model_version = ?1 AND name IN ('input', 'output', "
-                                         "'cooccurrence_entries')"))
+                                         "'rules_rows')"))
                         .value();
     sum.Bind(1, version);
     ASSERT_TRUE(*sum.Step());
@@ -424,25 +427,72 @@ TEST(ModelStore, ModelsStoredARowPerSongStillLoad) {
   Result<StoredModel> loaded = models.Load(1);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   ExpectSameEmbeddings(embeddings, loaded->embeddings);
-  ASSERT_TRUE(loaded->cooccurrence.has_value());
-  ASSERT_EQ(loaded->cooccurrence->neighbors(0).size(), 1u);
-  EXPECT_EQ(loaded->cooccurrence->neighbors(0)[0], (std::pair<int32_t, int32_t>{4, 2}));
-  EXPECT_TRUE(loaded->cooccurrence->neighbors(1).empty());
+  const auto counts = std::dynamic_pointer_cast<const Cooccurrence>(loaded->pairs);
+  ASSERT_NE(counts, nullptr);
+  ASSERT_EQ(counts->neighbors(0).size(), 1u);
+  EXPECT_EQ(counts->neighbors(0)[0], (std::pair<int32_t, int32_t>{4, 2}));
+  EXPECT_TRUE(counts->neighbors(1).empty());
 }
 
-// Stored counts come back as they went in; a model stored with co-occurrence loads with it.
-TEST(ModelStore, CooccurrenceRoundTripIsExact) {
+// Stored rules come back as they went in; a blend model stored with co-occurrence counts, before
+// the rules replaced them, loads with those; a damaged rules value is refused, naming the entry.
+TEST(ModelStore, RulesRoundTripIsExactAndCountsStoredBeforeThemStillLoad) {
   Database db = OpenOrDie(":memory:");
-  const Cooccurrence counts({0, 2, 2, 3, 3}, {{1, 5}, {3, 1}, {0, 1}});
+  const std::vector<int32_t> rows = {0, 1, -1, 3, SequentialRules::kEnd, 2, 0,
+                                     SequentialRules::kEnd};
+  const SequentialRules rules = *SequentialRules::FromRows(rows, 4);
   ModelStore models(db);
-  Result<int64_t> version = models.Insert(SomeInfo(), RandomEmbeddings(4, 2, 3), &counts);
+  Result<int64_t> version = models.Insert(SomeInfo(), RandomEmbeddings(4, 2, 3), &rules);
   ASSERT_TRUE(version.ok()) << version.status().message();
-  Result<std::optional<Cooccurrence>> loaded = models.LoadCooccurrence(*version);
-  ASSERT_TRUE(loaded.ok() && loaded->has_value()) << loaded.status().message();
-  EXPECT_EQ((*loaded)->starts(), counts.starts());
-  EXPECT_EQ((*loaded)->entries(), counts.entries());
+  Result<std::shared_ptr<const PairScores>> loaded = models.LoadPairScores(*version);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  const auto loaded_rules = std::dynamic_pointer_cast<const SequentialRules>(*loaded);
+  ASSERT_NE(loaded_rules, nullptr);
+  EXPECT_EQ(loaded_rules->rows(), rows);
+
   Result<int64_t> plain = models.Insert(SomeInfo(), RandomEmbeddings(4, 2, 4), nullptr);
-  EXPECT_FALSE(models.LoadCooccurrence(*plain)->has_value());
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(*models.LoadPairScores(*plain), nullptr);
+  // As a songvec before the rules stored counts: row 0 stood next to 1 (5 times) and 3, 2 next to
+  // 0.
+  const uint64_t starts[] = {0, 2, 2, 3, 3};
+  const std::pair<int32_t, int32_t> entries[] = {{1, 5}, {3, 1}, {0, 1}};
+  Statement blob = std::move(db.Prepare("INSERT INTO model_blobs (model_version, name, chunk, data) "
+                                        "VALUES (?, ?, 0, ?)"))
+                       .value();
+  ASSERT_TRUE(blob.Bind(1, *plain)
+                  .Bind(2, std::string("cooccurrence_starts"))
+                  .BindBlob(3, std::as_bytes(std::span(starts)))
+                  .Run()
+                  .ok());
+  blob.Reset();
+  ASSERT_TRUE(blob.Bind(1, *plain)
+                  .Bind(2, std::string("cooccurrence_entries"))
+                  .BindBlob(3, std::as_bytes(std::span(entries)))
+                  .Run()
+                  .ok());
+  loaded = models.LoadPairScores(*plain);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  const auto counts = std::dynamic_pointer_cast<const Cooccurrence>(*loaded);
+  ASSERT_NE(counts, nullptr);
+  EXPECT_EQ(counts->starts(), (std::vector<size_t>{0, 2, 2, 3, 3}));
+  EXPECT_EQ(counts->entries(), (std::vector<std::pair<int32_t, int32_t>>(std::begin(entries),
+                                                                         std::end(entries))));
+
+  // Entry 3 names song 7 of 4.
+  std::vector<int32_t> damaged = rows;
+  damaged[3] = 7;
+  Statement patch = std::move(db.Prepare("UPDATE model_blobs SET data = ?1 "
+                                         "WHERE model_version = ?2 AND name = 'rules_rows'"))
+                        .value();
+  ASSERT_TRUE(patch.BindBlob(1, std::as_bytes(std::span(damaged))).Bind(2, *version).Run().ok());
+  loaded = models.LoadPairScores(*version);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), Status::Code::kCorruption);
+  EXPECT_NE(loaded.status().message().find("model " + std::to_string(*version) +
+                                           ": sequential rules entry 3 is 7, not a song of 4"),
+            std::string::npos)
+      << loaded.status().message();
 }
 
 TEST(CatalogStore, UpsertReplacesTitlesAndKeepsOtherSongs) {

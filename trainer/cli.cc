@@ -131,7 +131,7 @@ nlohmann::json ModelOptionsToJson(const ModelOptions& options, bool with_threads
                          {"min_alpha", o.min_alpha},
                          {"shared_negatives", o.shared_negatives},
                          {"seed", o.seed},
-                         {"cooccurrence_weight", options.cooccurrence_weight},
+                         {"rules_weight", options.rules_weight},
                          {"next_bias", options.resolved_next_bias()}};
   if (with_threads) json["threads"] = o.threads;
   return json;
@@ -171,7 +171,7 @@ Status ModelOptionsFromJson(const nlohmann::json& json, ModelOptions* options) {
       if (status.ok() && key == "min_count") o.min_count = value.get<int64_t>();
       if (status.ok() && key == "seed") o.seed = value.get<uint64_t>();
     } else if (key == "ns_exponent" || key == "sample" || key == "alpha" || key == "min_alpha" ||
-               key == "cooccurrence_weight" || key == "next_bias") {
+               key == "rules_weight" || key == "next_bias") {
       status = expect(value.is_number(), "a number");
       if (status.ok()) {
         const double x = value.get<double>();
@@ -179,12 +179,16 @@ Status ModelOptionsFromJson(const nlohmann::json& json, ModelOptions* options) {
         if (key == "sample") o.sample = x;
         if (key == "alpha") o.alpha = x;
         if (key == "min_alpha") o.min_alpha = x;
-        if (key == "cooccurrence_weight") options->cooccurrence_weight = x;
+        if (key == "rules_weight") options->rules_weight = x;
         if (key == "next_bias") options->next_bias = x;
       }
     } else if (key == "shared_negatives") {
       status = expect(value.is_boolean(), "true or false");
       if (status.ok()) o.shared_negatives = value.get<bool>();
+    } else if (key == "cooccurrence_weight") {
+      return Status::InvalidArgument(
+          "option \"cooccurrence_weight\" is gone: next scores count sequential rules now, "
+          "weighted by \"rules_weight\"");
     } else {
       return Status::InvalidArgument("unknown option \"" + key + "\"");
     }

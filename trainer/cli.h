@@ -62,8 +62,8 @@ struct FormatFlags {
 // Everything that makes a model: how it is trained and how its next scores are weighed.
 struct ModelOptions {
   TrainOptions train;
-  // Weight of the co-occurrence term of next scores; 0: a pure SGNS model.
-  double cooccurrence_weight = kDefaultCooccurrenceWeight;
+  // Weight of the count term (sequential rules) of next scores; 0: a pure SGNS model.
+  double rules_weight = kDefaultRulesWeight;
   // Weight of the popularity term of next scores; unset: the ns_exponent.
   std::optional<double> next_bias;
 
@@ -72,7 +72,7 @@ struct ModelOptions {
 
 // The options as stored with a model (its hyperparameters) and as a --config file: {"model", "dim",
 // "window", "negative", "ns_exponent", "sample", "min_count", "epochs", "alpha", "min_alpha",
-// "shared_negatives", "seed", "cooccurrence_weight", "next_bias"}, plus "threads" when
+// "shared_negatives", "seed", "rules_weight", "next_bias"}, plus "threads" when
 // `with_threads` (stored models say how they were trained; a config file leaves it to the machine).
 nlohmann::json ModelOptionsToJson(const ModelOptions& options, bool with_threads);
 

@@ -10,16 +10,17 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 
 #include "core/catalog.h"
-#include "core/cooccurrence.h"
 #include "core/corpus.h"
 #include "core/evaluation.h"
 #include "core/hnsw_index.h"
 #include "core/recommender.h"
+#include "core/sequential_rules.h"
 #include "core/trainer.h"
 #include "core/vocabulary.h"
 #include "storage/catalog_store.h"
@@ -104,7 +105,7 @@ int RunTrain(const std::vector<std::string>& args) {
   std::string model_name = ArchitectureName(options.architecture);
   std::string tags_path, tag_names_path, next_bias, test_path, activate;
   if (model.next_bias) next_bias = std::to_string(*model.next_bias);
-  double& cooccurrence_weight = model.cooccurrence_weight;
+  double& rules_weight = model.rules_weight;
   FlagSet flags("songvec-train train --playlists FILE [--songs FILE] --db FILE [options]");
   flags.Add("config", &config_path, "options file, as tune writes it; flags beside it win");
   flags.Add("playlists", &playlists_path, "training playlists");
@@ -131,9 +132,9 @@ int RunTrain(const std::vector<std::string>& args) {
       "shared-negatives", &options.shared_negatives,
       "skip-gram: one draw of negatives per centre song, shared by its whole window (HogBatch, "
       "3-4x faster, same quality); false: fresh negatives per pair, as word2vec.c");
-  flags.Add("cooccurrence-weight", &cooccurrence_weight,
-            "next scores blend in log(1 + times each candidate stood next to the seeds) at this "
-            "weight; 0: pure SGNS, no counts stored");
+  flags.Add("rules-weight", &rules_weight,
+            "next scores blend in log(1 + the seeds' sequential rules score of each candidate) at "
+            "this weight; 0: pure SGNS, no counts stored");
   flags.Add("next-bias", &next_bias,
             "weight of log(count) in next scores (default: the --ns-exponent)");
   flags.Add("test", &test_path,
@@ -180,8 +181,8 @@ int RunTrain(const std::vector<std::string>& args) {
     }
   }
   const auto popularity_weight = static_cast<float>(model.resolved_next_bias());
-  if (!(cooccurrence_weight >= 0)) {
-    return Fail(Status::InvalidArgument("--cooccurrence-weight must be at least 0"));
+  if (!(rules_weight >= 0)) {
+    return Fail(Status::InvalidArgument("--rules-weight must be at least 0"));
   }
   if (activate.empty()) activate = test_path.empty() ? "always" : "if-better";
   if (activate != "never" && activate != "always" && activate != "if-better") {
@@ -246,14 +247,14 @@ int RunTrain(const std::vector<std::string>& args) {
 
   const Vocabulary vocabulary = Vocabulary::Build(*corpus, options.min_count);
   const Corpus encoded = vocabulary.Encode(*corpus);
-  std::optional<Cooccurrence> cooccurrence;
-  if (cooccurrence_weight > 0) cooccurrence.emplace(*corpus, vocabulary);
+  std::shared_ptr<const SequentialRules> rules;
+  if (rules_weight > 0) rules = std::make_shared<const SequentialRules>(*corpus, vocabulary);
   // Training reads only the encoded copy: give the memory back, unless the evaluation's baselines
   // need it.
   if (!test) *corpus = Corpus();
   spdlog::info(
       "vocabulary: {} songs appear at least {} time(s); {} playlists and {} tokens to train on "
-      "({:.1f} s, co-occurrence counts included)",
+      "({:.1f} s, sequential rules included)",
       vocabulary.size(), options.min_count, encoded.num_playlists(), encoded.tokens.size(),
       step_seconds());
   const std::string& catalog_path = described ? playlists_path : songs_path;
@@ -298,7 +299,7 @@ int RunTrain(const std::vector<std::string>& args) {
   if (!songs_file.ok()) return Fail(songs_file.status());
   ModelInfo info;
   info.algorithm = std::string("sgns-") + ArchitectureName(options.architecture) +
-                   (cooccurrence.has_value() ? "+cooccurrence" : "");
+                   (rules != nullptr ? "+rules" : "");
   info.hyperparameters = ModelOptionsToJson(model, true).dump();
   nlohmann::json trained_on =
       nlohmann::json{{"format", format_flags.name},     {"playlists_file", *playlists_file},
@@ -317,9 +318,8 @@ int RunTrain(const std::vector<std::string>& args) {
   bool go_live = activate != "never";
   if (test) {
     const std::vector<size_t> ten = {10};
-    const Recommender candidate(*embeddings, popularity_weight, cooccurrence,
-                                static_cast<float>(cooccurrence_weight), IndexPolicy::kAuto,
-                                search);
+    const Recommender candidate(*embeddings, popularity_weight, rules,
+                                static_cast<float>(rules_weight), IndexPolicy::kAuto, search);
     // Both models on a sample of the same size where the catalog is large (DefaultMaxPairs).
     const size_t max_pairs = DefaultMaxPairs(vocabulary.size());
     nlohmann::json scored = EvaluateAndPrint(vocabulary, candidate, *test, *corpus, ten, nullptr,
@@ -389,7 +389,7 @@ int RunTrain(const std::vector<std::string>& args) {
   const double catalog_seconds = step_seconds();
   ModelStore models(*db);
   Result<int64_t> version =
-      models.Insert(info, *embeddings, cooccurrence.has_value() ? &*cooccurrence : nullptr, search);
+      models.Insert(info, *embeddings, rules.get(), search);
   if (!version.ok()) return Fail(version.status());
   if (go_live) {
     if (Status s = models.Activate(*version); !s.ok()) return Fail(s);
