@@ -54,6 +54,12 @@ void SequentialRules::IndexPositions(size_t songs) {
 
 void SequentialRules::Accumulate(int32_t row, float weight, std::vector<float>* scores,
                                  std::vector<int32_t>* touched) const {
+  // The score of each gap, after and before.
+  float after[kMaxGap + 1], before[kMaxGap + 1];
+  for (int gap = 1; gap <= kMaxGap; ++gap) {
+    after[gap] = weight / static_cast<float>(gap * gap);
+    before[gap] = kBackward * weight / static_cast<float>(gap * gap);
+  }
   auto add = [&](int32_t b, float score) {
     if (b < 0 || b == row) return;
     float& s = (*scores)[b];
@@ -63,12 +69,12 @@ void SequentialRules::Accumulate(int32_t row, float weight, std::vector<float>* 
   for (size_t o = starts_[row]; o < starts_[row + 1]; ++o) {
     const size_t at = positions_[o];
     for (int gap = 1; gap <= kMaxGap && at + gap < rows_.size() && rows_[at + gap] != kEnd; ++gap) {
-      add(rows_[at + gap], weight / static_cast<float>(gap * gap));
+      add(rows_[at + gap], after[gap]);
     }
     for (int gap = 1; gap <= kMaxGap && at >= static_cast<size_t>(gap) &&
                       rows_[at - gap] != kEnd;
          ++gap) {
-      add(rows_[at - gap], kBackward * weight / static_cast<float>(gap * gap));
+      add(rows_[at - gap], before[gap]);
     }
   }
 }

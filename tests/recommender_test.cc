@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <memory>
+#include <numeric>
 
 #include "core/cooccurrence.h"
 #include "core/random.h"
@@ -121,6 +122,57 @@ TEST(Recommender, BlendAddsTheWeightedLogOfTheSeedsPairScores) {
   ASSERT_EQ(Rows(found), (std::vector<int32_t>{2, 0}));
   EXPECT_NEAR(found[0].score, 2.25 + 2 * std::log(1.375), 1e-5);
   EXPECT_NEAR(found[1].score, 0.25 + 2 * std::log(1.375), 1e-5);
+}
+
+// Every next score is the dot product plus c log(1 + the seeds' weighted rule scores), whether the
+// seeds' rules reach a few of the songs or most of them (which the Recommender reads in two ways).
+TEST(Recommender, BlendScoresEverySongAsItsDefinitionSays) {
+  constexpr int kSongs = 320;
+  Random rng(5);
+  std::vector<std::string> keys;
+  for (int r = 0; r < kSongs; ++r) keys.push_back(std::to_string(r));
+  Embeddings embeddings{Vocabulary(keys, std::vector<int64_t>(kSongs, 0)), Matrix(kSongs, 4),
+                        Matrix(kSongs, 4)};
+  for (Matrix* m : {&embeddings.input, &embeddings.output}) {
+    for (Eigen::Index i = 0; i < m->size(); ++i) m->data()[i] = rng.UniformFloat() - 0.5f;
+  }
+  // Song 0 is in every playlist, beside songs drawn at random (its rules reach most songs); song
+  // 1 only in the first.
+  Corpus train;
+  train.keys = keys;
+  train.AddPlaylist(std::vector<int32_t>{1, 2, 3});
+  for (int p = 0; p < 100; ++p) {
+    std::vector<int32_t> playlist;
+    for (int i = 0; i < 6; ++i) playlist.push_back(static_cast<int32_t>(rng.Uniform(kSongs)));
+    playlist[3] = 0;
+    train.AddPlaylist(playlist);
+  }
+  const auto rules = std::make_shared<const SequentialRules>(train, embeddings.vocabulary);
+  const Recommender blend(embeddings, 0.0f, rules, 3.0f);
+  const std::vector<std::vector<int32_t>> seed_sets = {{1}, {0}, {1, 0}};
+  for (const std::vector<int32_t>& seeds : seed_sets) {
+    const std::vector<float> weights = RecencyWeights(seeds.size());
+    const float total = std::accumulate(weights.begin(), weights.end(), 0.0f);
+    Eigen::VectorXf query = Eigen::VectorXf::Zero(4);
+    std::vector<float> sums(kSongs, 0.0f);
+    std::vector<int32_t> touched;
+    for (size_t i = 0; i < seeds.size(); ++i) {
+      query += weights[i] / total * embeddings.input.row(seeds[i]).transpose();
+      rules->Accumulate(seeds[i], weights[i] / total, &sums, &touched);
+    }
+    const std::vector<Neighbor> found =
+        blend.Recommend(Scoring::kNext, seeds, {}, kSongs, nullptr, weights);
+    ASSERT_EQ(found.size(), static_cast<size_t>(kSongs));
+    for (const Neighbor& n : found) {
+      const float expected =
+          embeddings.output.row(n.row).dot(query) + 3.0f * std::log1p(sums[n.row]);
+      EXPECT_NEAR(n.score, expected, 1e-5) << "song " << n.row << " after " << seeds.back();
+    }
+    if (seeds.size() == 1) {  // song 1's rules reach a few songs, song 0's most
+      EXPECT_TRUE(seeds[0] == 1 ? touched.size() < kSongs / 16 : touched.size() > kSongs / 2)
+          << touched.size() << " songs reached from song " << seeds[0];
+    }
+  }
 }
 
 TEST(Recommender, WithoutOutputVectorsOnlySimilarIsAvailable) {
