@@ -24,8 +24,10 @@ constexpr size_t kSampleRows = 128;
 constexpr int kKMeansRounds = 8;
 // Groups a search visits first, best ball first, before the others in order.
 constexpr size_t kFirstVisits = 16;
-// How many rows ahead of its exact scoring a row with an extra score is fetched.
+// How many rows ahead of its exact scoring a row is fetched.
 constexpr size_t kFetchAhead = 8;
+// Rows with the largest extra scores scored before the blocks are visited, beyond k.
+constexpr size_t kFirstExtras = 64;
 // Rounds of power iteration for a principal axis when a cluster's rows are split into blocks.
 constexpr int kPowerRounds = 10;
 
@@ -177,6 +179,10 @@ PrunedIndex::PrunedIndex(std::shared_ptr<const FlatIndex> flat, IndexLayout layo
   std::vector<int32_t> identity(blocks);
   std::iota(identity.begin(), identity.end(), 0);
   balls_.emplace(centers, ball_bias, identity, nullptr, reach, flat_->isa());
+  block_of_row_.resize(size());
+  for (size_t p = 0; p < order_.size(); ++p) {
+    if (order_[p] >= 0) block_of_row_[order_[p]] = static_cast<uint32_t>(p / kBlockRows);
+  }
 }
 
 std::vector<Neighbor> PrunedIndex::Search(std::span<const float> query, size_t k,
@@ -200,23 +206,44 @@ std::vector<Neighbor> PrunedIndex::Search(std::span<const float> query, size_t k
     }
     if (lows.size() == k) floor = lows.front();
   };
-  // Rows with an extra score are scored exactly first: they are few, and often the best. Each
-  // one's row is fetched from memory a few rows ahead of its scoring.
+  // Rows scored exactly, each fetched from memory a few rows ahead of its scoring.
+  std::vector<Neighbor> scored;
   auto fetch = [this](int32_t row) {
     const float* data = flat_->row(row).data();
     for (int d = 0; d < dim(); d += 16) __builtin_prefetch(data + d);
     __builtin_prefetch(&flat_->bias()[row]);
   };
-  for (size_t i = 0; i < std::min(kFetchAhead, extra.size()); ++i) fetch(extra[i].row);
-  std::vector<Neighbor> scored;
-  scored.reserve(extra.size() + k);
-  for (size_t i = 0; i < extra.size(); ++i) {
-    if (i + kFetchAhead < extra.size()) fetch(extra[i + kFetchAhead].row);
-    const Neighbor& e = extra[i];
-    if (exclude && exclude(e.row)) continue;
-    scored.push_back({e.row, flat_->Score(exact, e.row) + e.score});
-    raise_floor(scored.back().score);
+  // The rows with an extra score at the indices `of` of `extra`, scored exactly.
+  auto score_extras = [&](std::span<const uint32_t> of) {
+    for (size_t i = 0; i < std::min(kFetchAhead, of.size()); ++i) fetch(extra[of[i]].row);
+    for (size_t i = 0; i < of.size(); ++i) {
+      if (i + kFetchAhead < of.size()) fetch(extra[of[i + kFetchAhead]].row);
+      const Neighbor& e = extra[of[i]];
+      if (exclude && exclude(e.row)) continue;
+      scored.push_back({e.row, flat_->Score(exact, e.row) + e.score});
+      raise_floor(scored.back().score);
+    }
+  };
+  // The rows with the largest extra scores are scored first: they are often the best, and raise
+  // the floor. The others are left until the floor is as high as the blocks' rows raise it.
+  std::vector<uint32_t> first_extras;
+  {
+    const size_t first = std::min(extra.size(), kFirstExtras + k);
+    auto ranks_before = [extra](uint32_t a, uint32_t b) {
+      return extra[a].score > extra[b].score || (extra[a].score == extra[b].score && a < b);
+    };
+    for (uint32_t i = 0; i < extra.size(); ++i) {
+      if (first_extras.size() == first && !ranks_before(i, first_extras.front())) continue;
+      first_extras.push_back(i);
+      std::push_heap(first_extras.begin(), first_extras.end(), ranks_before);
+      if (first_extras.size() > first) {
+        std::pop_heap(first_extras.begin(), first_extras.end(), ranks_before);
+        first_extras.pop_back();
+      }
+    }
+    std::sort(first_extras.begin(), first_extras.end());
   }
+  score_extras(first_extras);
   auto has_extra = [extra](int32_t row) {
     return std::binary_search(extra.begin(), extra.end(), Neighbor{row, 0},
                               [](const Neighbor& a, const Neighbor& b) { return a.row < b.row; });
@@ -284,6 +311,21 @@ std::vector<Neighbor> PrunedIndex::Search(std::span<const float> query, size_t k
     if (best[g] >= floor) add_visits(g);
   }
   visit(visits);
+
+  // The other rows with an extra score that can still reach the floor: those whose extra score
+  // plus the best ball's bound does, then plus their own block's ball's bound.
+  const float best_ball = *std::max_element(best.begin(), best.end());
+  std::vector<uint32_t> other_extras;
+  for (uint32_t i = 0, f = 0; i < extra.size(); ++i) {
+    if (f < first_extras.size() && first_extras[f] == i) {
+      ++f;
+      continue;
+    }
+    if (extra[i].score + best_ball < floor) continue;
+    if (ball_bounds[block_of_row_[extra[i].row]] + extra[i].score < floor) continue;
+    other_extras.push_back(i);
+  }
+  score_extras(other_extras);
 
   // The candidates still in reach, scored exactly, with the rows with an extra score.
   std::erase_if(candidates, [floor](const Neighbor& c) { return c.score < floor; });

@@ -64,6 +64,8 @@ class PrunedIndex : public Index {
   IndexLayout order_;
   std::optional<QuantizedRows> quantized_;
   std::optional<QuantizedRows> balls_;
+  // Each row's block: the index of its position in order_ / kBlockRows.
+  std::vector<uint32_t> block_of_row_;
 };
 
 }  // namespace songvec

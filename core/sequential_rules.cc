@@ -1,5 +1,6 @@
 #include "core/sequential_rules.h"
 
+#include <algorithm>
 #include <cassert>
 #include <limits>
 #include <numeric>
@@ -50,10 +51,52 @@ void SequentialRules::IndexPositions(size_t songs) {
   for (size_t i = 0; i < rows_.size(); ++i) {
     if (rows_[i] >= 0) positions_[next[rows_[i]]++] = static_cast<uint32_t>(i);
   }
+
+  // The most played songs first (ties: the lower row), while their rows fit.
+  std::vector<int32_t> by_occurrences(songs);
+  std::iota(by_occurrences.begin(), by_occurrences.end(), 0);
+  auto occurrences = [this](int32_t row) { return starts_[row + 1] - starts_[row]; };
+  std::stable_sort(by_occurrences.begin(), by_occurrences.end(),
+                   [&](int32_t a, int32_t b) { return occurrences(a) > occurrences(b); });
+  precomputed_of_row_.assign(songs, -1);
+  std::vector<float> scores(songs, 0.0f);
+  std::vector<int32_t> touched;
+  for (const int32_t row : by_occurrences) {
+    if (occurrences(row) < kMinPrecomputedOccurrences) break;
+    touched.clear();
+    AccumulateOccurrences(row, 1.0f, &scores, &touched);
+    if (precomputed_.size() + touched.size() > rows_.size()) break;
+    if (precomputed_starts_.empty()) precomputed_starts_.push_back(0);
+    precomputed_of_row_[row] = static_cast<int32_t>(precomputed_starts_.size() - 1);
+    std::sort(touched.begin(), touched.end());
+    for (const int32_t b : touched) {
+      precomputed_.push_back({b, scores[b]});
+      scores[b] = 0;
+    }
+    precomputed_starts_.push_back(precomputed_.size());
+  }
 }
 
 void SequentialRules::Accumulate(int32_t row, float weight, std::vector<float>* scores,
                                  std::vector<int32_t>* touched) const {
+  const int32_t precomputed = precomputed_of_row_[row];
+  if (precomputed < 0) return AccumulateOccurrences(row, weight, scores, touched);
+  // Without a branch (whether a score is new is a guess no predictor gets right).
+  const size_t begin = precomputed_starts_[precomputed], end = precomputed_starts_[precomputed + 1];
+  size_t appended = touched->size();
+  touched->resize(appended + (end - begin));
+  for (size_t i = begin; i < end; ++i) {
+    const Score& rule = precomputed_[i];
+    float& s = (*scores)[rule.row];
+    (*touched)[appended] = rule.row;
+    appended += s == 0;
+    s += weight * rule.score;
+  }
+  touched->resize(appended);
+}
+
+void SequentialRules::AccumulateOccurrences(int32_t row, float weight, std::vector<float>* scores,
+                                            std::vector<int32_t>* touched) const {
   // The score of each gap, after and before.
   float after[kMaxGap + 1], before[kMaxGap + 1];
   for (int gap = 1; gap <= kMaxGap; ++gap) {
@@ -71,8 +114,7 @@ void SequentialRules::Accumulate(int32_t row, float weight, std::vector<float>* 
     for (int gap = 1; gap <= kMaxGap && at + gap < rows_.size() && rows_[at + gap] != kEnd; ++gap) {
       add(rows_[at + gap], after[gap]);
     }
-    for (int gap = 1; gap <= kMaxGap && at >= static_cast<size_t>(gap) &&
-                      rows_[at - gap] != kEnd;
+    for (int gap = 1; gap <= kMaxGap && at >= static_cast<size_t>(gap) && rows_[at - gap] != kEnd;
          ++gap) {
       add(rows_[at - gap], before[gap]);
     }

@@ -219,6 +219,59 @@ TEST(SequentialRules, WeighTheGapForwardAndHalfBackwardWithinAPlaylist) {
             (std::vector<int32_t>{1, 0, 3}));  // the scratch scores were reset
 }
 
+// The most played songs' rows, computed ahead, score as the definition says, as the songs scored
+// on demand do: every song within 10 positions after at 1/gap^2 and before at half that, summed
+// over the song's occurrences, and each song reached appended to `touched` once.
+TEST(SequentialRules, RowsComputedAheadScoreAsTheDefinitionSays) {
+  constexpr int kSongs = 300;
+  std::vector<std::string> keys;
+  for (int i = 0; i < kSongs; ++i) keys.push_back(std::to_string(i));
+  const Vocabulary vocabulary(keys, std::vector<int64_t>(kSongs, 1));
+  Corpus train;
+  train.keys = keys;
+  Random rng(9);
+  for (int p = 0; p < 400; ++p) {
+    // Song 0 in every playlist, song 1 in every fourth, the rest drawn uniformly.
+    std::vector<int32_t> playlist;
+    for (int i = 0; i < 12; ++i)
+      playlist.push_back(static_cast<int32_t>(2 + rng.Uniform(kSongs - 2)));
+    playlist[rng.Uniform(12)] = 0;
+    if (p % 4 == 0) playlist[rng.Uniform(12)] = 1;
+    train.AddPlaylist(playlist);
+  }
+  const SequentialRules rules(train, vocabulary);
+  // Song 0 (400 occurrences) and song 1 (about 100) are past kMinPrecomputedOccurrences; the
+  // others (about 16) are not.
+  EXPECT_EQ(rules.precomputed(), 2u);
+  for (const int32_t song : {0, 1, 2, 150}) {
+    std::vector<double> expected(kSongs, 0.0);
+    for (size_t p = 0; p < train.num_playlists(); ++p) {
+      const std::span<const int32_t> playlist = train.playlist(p);
+      for (size_t i = 0; i < playlist.size(); ++i) {
+        if (playlist[i] != song) continue;
+        for (size_t j = 0; j < playlist.size(); ++j) {
+          const auto gap = static_cast<double>(j > i ? j - i : i - j);
+          if (j == i || gap > SequentialRules::kMaxGap || playlist[j] == song) continue;
+          expected[playlist[j]] += (j > i ? 1.0 : SequentialRules::kBackward) / (gap * gap);
+        }
+      }
+    }
+    std::vector<float> scores(kSongs, 0.0f);
+    std::vector<int32_t> touched = {-7};  // appended to, not replaced
+    rules.Accumulate(song, 0.5f, &scores, &touched);
+    std::vector<int32_t> reached;
+    for (int32_t b = 0; b < kSongs; ++b) {
+      EXPECT_NEAR(scores[b], 0.5 * expected[b], 1e-5 * expected[b]) << song << " -> " << b;
+      if (expected[b] > 0) reached.push_back(b);
+    }
+    ASSERT_FALSE(touched.empty());
+    EXPECT_EQ(touched.front(), -7);
+    touched.erase(touched.begin());
+    std::sort(touched.begin(), touched.end());
+    EXPECT_EQ(touched, reached) << "song " << song;
+  }
+}
+
 TEST_F(EvaluationTest, PopularityRanksByTrainingCountsTiesToTheLowerRow) {
   const Corpus train = MakeCorpus({{"0", "1", "0", "2"}, {"3", "0", "2"}});
   const std::vector<int64_t> counts = CountsIn(train, vocabulary_);

@@ -147,6 +147,73 @@ TEST(PrunedIndex, IdenticalToFlatOnRowsShapedLikeATrainedModelAtEveryLevel) {
   }
 }
 
+// A popular song's rules give most of a catalog an extra score, nearly all of them tiny: only the
+// largest are scored before the blocks are visited, and of the rest only those whose bound plus
+// extra still reaches the floor, so that far fewer rows than have an extra score are scored,
+// and the answers are still FlatIndex's.
+TEST(PrunedIndex, ExtraScoresOnMostRowsAreBoundedBeforeTheyAreScored) {
+  const TrainedShape shape;
+  Random rng(13);
+  for (Isa isa : SupportedIsas()) {
+    const Pair next(shape.vectors, Similarity::kDot, shape.bias, isa);
+    PrunedIndex::Stats stats;
+    size_t extras = 0;
+    for (int trial = 0; trial < 8; ++trial) {
+      const auto seed = static_cast<int32_t>(rng.Uniform(TrainedShape::kRows));
+      std::vector<float> query(TrainedShape::kDim);
+      for (int c = 0; c < TrainedShape::kDim; ++c) query[c] = shape.vectors(seed, c);
+      // Three rows in five, with 10 log(1 + s) for s falling as 1 / rank^2 (a few large, most
+      // tiny); every other trial, extras as large as the scores' spread, so that the best rows
+      // are the model's as often as the extras' and many come from the bounded rest.
+      std::vector<Neighbor> extra;
+      for (int32_t row = 0; row < TrainedShape::kRows; ++row) {
+        if (row == seed || rng.Uniform(5) >= 3) continue;
+        const double rank = 1 + rng.Uniform(TrainedShape::kRows);
+        extra.push_back({row, trial % 2 == 0
+                                  ? 10.0f * std::log1p(static_cast<float>(200.0 / (rank * rank)))
+                                  : 2.0f * rng.UniformFloat()});
+      }
+      auto excluded = [seed](int32_t row) { return row == seed || row % 11 == 5; };
+      for (size_t k : {1u, 10u, 100u}) {
+        const std::string where = std::string(IsaName(isa)) + ", k " + std::to_string(k);
+        ExpectIdentical(next, query, k, excluded, extra, "next at " + where,
+                        k == 10 ? &stats : nullptr);
+      }
+      extras += extra.size();
+    }
+    EXPECT_LT(stats.scored, extras / 10) << IsaName(isa);
+  }
+}
+
+// Where a block's rows are copies of one row its ball's bound is nearly its rows' score: a row
+// whose extra score lifts it into the answer by a hair is bounded, not skipped, and the answers are
+// FlatIndex's.
+TEST(PrunedIndex, ExtraScoresOfRowsWithTightBoundsAreScoredWhereTheyReach) {
+  Random rng(17);
+  constexpr int kDistinct = 400, kCopies = 16, kDim = 16;
+  Matrix vectors(kDistinct * kCopies, kDim);
+  for (int d = 0; d < kDistinct; ++d) {
+    Eigen::RowVectorXf row(kDim);
+    for (int c = 0; c < kDim; ++c) row[c] = rng.UniformFloat() - 0.5f;
+    for (int copy = 0; copy < kCopies; ++copy) vectors.row(d * kCopies + copy) = row;
+  }
+  for (Isa isa : SupportedIsas()) {
+    const Pair next(vectors, Similarity::kDot, {}, isa);
+    for (int trial = 0; trial < 8; ++trial) {
+      std::vector<float> query(kDim);
+      for (float& x : query) x = rng.UniformFloat() - 0.5f;
+      std::vector<Neighbor> extra;
+      for (int32_t row = 0; row < kDistinct * kCopies; ++row) {
+        if (rng.Uniform(4) != 0) extra.push_back({row, 0.05f * rng.UniformFloat()});
+      }
+      for (size_t k : {1u, 10u, 100u, 500u}) {
+        ExpectIdentical(next, query, k, nullptr, extra,
+                        std::string(IsaName(isa)) + ", k " + std::to_string(k));
+      }
+    }
+  }
+}
+
 // Rows crowded as a million-song model's barely trained songs are: 4 clusters of 4,000 rows, each
 // coordinate within 0.05 of a center of length about 1.6, so that a query's 10 best cosines are
 // within a few thousandths of its cluster's bulk. The answers are still FlatIndex's, bit for bit,
