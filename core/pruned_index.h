@@ -22,8 +22,11 @@ namespace songvec {
 // score from below and above from int8 codes of its offset from its block's center (QuantizedRows:
 // rows of a tight cluster get tight bounds), and scores exactly, with the
 // FlatIndex's own arithmetic, only the rows whose upper bound reaches the k-th best lower bound.
-// What is skipped cannot be among the k best, so the answer is FlatIndex's: the same rows and
-// scores. Runs at the FlatIndex's SIMD level. Immutable after construction; Search() is
+// Rows with an extra score (a blend's count term, on hundreds of thousands of rows for a popular
+// seed) are scored exactly where they can reach: the largest extras first, to raise the floor,
+// and after the blocks' visits the others whose extra plus their block's ball's bound reaches the
+// floor. What is skipped cannot be among the k best, so the answer is FlatIndex's: the same rows
+// and scores. Runs at the FlatIndex's SIMD level. Immutable after construction; Search() is
 // thread-safe.
 class PrunedIndex : public Index {
  public:
