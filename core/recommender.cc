@@ -71,8 +71,13 @@ Result<Scoring> ParseScoring(const std::string& name) {
 
 Recommender::Recommender(const Embeddings& embeddings, float next_bias_weight,
                          std::shared_ptr<const PairScores> pairs, float pairs_weight,
-                         IndexPolicy policy, StoredSearch search)
+                         IndexPolicy policy, StoredSearch search, bool pairs_per_play)
     : unit_(SimilarRows(embeddings.input)), pairs_(std::move(pairs)), pairs_weight_(pairs_weight) {
+  if (pairs_per_play) {
+    for (const int64_t count : embeddings.vocabulary.counts()) {
+      per_play_.push_back(1.0f / static_cast<float>(std::max<int64_t>(1, count)));
+    }
+  }
   // A stored similar layout beside a graph says the graph fell short of kGraphMinRecall: kAuto
   // then searches exactly, and only kHnsw the graph.
   const bool graph_wanted =
@@ -178,7 +183,8 @@ std::vector<Neighbor> Recommender::Recommend(Scoring scoring, std::span<const in
     for (size_t i = 0; i < positive.size(); ++i) {
       const float share =
           weights.empty() ? 1.0f / static_cast<float>(positive.size()) : weights[i] / total;
-      pairs_->Accumulate(positive[i], share, &sums, &touched);
+      pairs_->Accumulate(positive[i], per_play_.empty() ? share : share * per_play_[positive[i]],
+                         &sums, &touched);
     }
     // In row order: sorted, or where the seeds touch a good share of the rows (a popular song's
     // rules reach hundreds of thousands at a million songs) read from the dense sums, which is

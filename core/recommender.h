@@ -37,7 +37,7 @@ enum class Scoring {
 // The weight of the count term in a blend model's next scores (see Recommender) unless told
 // otherwise: the best of a grid on a validation split carved from yes_complete's training playlists
 // (README, "Quality").
-constexpr float kDefaultRulesWeight = 30.0f;
+constexpr float kDefaultRulesWeight = 1000.0f;
 
 // "similar" / "next" and back.
 const char* ScoringName(Scoring scoring);
@@ -80,7 +80,7 @@ class Recommender {
  public:
   // The next score of candidate b for seeds S, weighted w_a (summing to 1), is
   //   sum over a in S of w_a input(a) . output(b)  +  p * log(count(b))
-  //     +  c * log(1 + sum over a in S of w_a pairs(a, b)).
+  //     +  c * log(1 + sum over a in S of w_a pairs(a, b) [/ count(a)]).
   // p (`next_bias_weight`) weighs the popularity term: SGNS's input . output estimates log P(b | a)
   // minus the log of the noise distribution count^ns_exponent (Levy & Goldberg 2014), so
   // p = ns_exponent turns it back into log P(b | a) up to a constant. Rows with a count of 0
@@ -92,9 +92,13 @@ class Recommender {
   // ones give the same answers); they take their layouts and graph from `search`, the model's
   // stored PrepareSearch(). A stored graph that will not load is left out, said by
   // search_warning(), and similar searched exactly.
+  // With `pairs_per_play` (how models are trained now) each seed's pairs are divided by its plays,
+  // count(a): the sum is then a recency-weighted mixture of how often b follows each seed per play,
+  // where raw sums let a popular seed drown the others (models stored before it keep raw sums).
   Recommender(const Embeddings& embeddings, float next_bias_weight,
               std::shared_ptr<const PairScores> pairs = nullptr, float pairs_weight = 0,
-              IndexPolicy policy = IndexPolicy::kAuto, StoredSearch search = {});
+              IndexPolicy policy = IndexPolicy::kAuto, StoredSearch search = {},
+              bool pairs_per_play = false);
 
   // What `embeddings`' searches need stored: the next layout, and for similar a layout, and from
   // `graph_min_songs` songs up a graph (HnswIndex, linked in by `threads`) and its recall (into
@@ -133,6 +137,7 @@ class Recommender {
   std::shared_ptr<const Index> next_;      // output vectors, dot + popularity term; may be null
   std::shared_ptr<const PairScores> pairs_;  // may be null
   float pairs_weight_;
+  std::vector<float> per_play_;  // with pairs_per_play: 1 / max(1, count) per row, else empty
   std::string search_warning_;
 };
 

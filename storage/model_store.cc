@@ -80,13 +80,20 @@ float NextBiasWeight(const ModelInfo& info) {
   return Hyperparameter(info, "next_bias", Hyperparameter(info, "ns_exponent", 0.0f));
 }
 
+bool PairsPerPlay(const ModelInfo& info) {
+  const auto hyperparameters = nlohmann::json::parse(info.hyperparameters, nullptr, false);
+  return hyperparameters.is_object() && hyperparameters.contains("rules_per_play") &&
+         hyperparameters["rules_per_play"] == true;
+}
+
 float PairsWeight(const ModelInfo& info) {
   return Hyperparameter(info, "rules_weight", Hyperparameter(info, "cooccurrence_weight", 0.0f));
 }
 
 Recommender MakeRecommender(StoredModel&& model, IndexPolicy policy) {
   return Recommender(model.embeddings, NextBiasWeight(model.info), std::move(model.pairs),
-                     PairsWeight(model.info), policy, std::move(model.search));
+                     PairsWeight(model.info), policy, std::move(model.search),
+                     PairsPerPlay(model.info));
 }
 
 Result<StoredModel> ModelStore::Load(int64_t version) {

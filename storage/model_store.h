@@ -40,6 +40,9 @@ float NextBiasWeight(const ModelInfo& info);
 // hyperparameters' rules_weight, else (a model stored with co-occurrence counts) its
 // cooccurrence_weight, else 0.
 float PairsWeight(const ModelInfo& info);
+// Whether its count term divides each seed's pairs by the seed's plays: its hyperparameters'
+// rules_per_play (models stored before it: no).
+bool PairsPerPlay(const ModelInfo& info);
 
 // Everything stored of one model version.
 struct StoredModel {

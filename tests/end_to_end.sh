@@ -216,6 +216,7 @@ shown = json.load(open(sys.argv[1]))
 assert shown["version"] == 1 and shown["active"] is True
 assert shown["trained_on"]["playlists_file"]["fnv1a64"] and shown["trained_on"]["playlists"] > 0
 assert shown["hyperparameters"]["window"] == 20 and shown["songvec_version"]
+assert shown["hyperparameters"]["rules_per_play"] is True, shown["hyperparameters"]
 assert shown["metrics"]["next_song"]["rankings"]["next"]["hr@10"] > 0
 PY
 "$train" models activate 2 --db "$db"
@@ -265,6 +266,14 @@ if "$train" train --config "$work/old_best.json" --playlists "$work/split1/train
 fi
 grep -q 'cooccurrence_weight" is gone: next scores count sequential rules now, weighted by "rules_weight"' \
   "$work/old_config.err" || { cat "$work/old_config.err"; fail "no word of rules_weight"; }
+# Raw rule sums (a model of before the per-play count term) load, but are no longer trained.
+printf '{"rules_per_play": false}\n' > "$work/raw_sums.json"
+if "$train" train --config "$work/raw_sums.json" --playlists "$work/split1/train.txt" \
+    --songs "$data/song_hash.txt" --db "$work/tune.db" 2> "$work/raw_sums.err"; then
+  fail "an options file with rules_per_play false was accepted"
+fi
+grep -q 'option "rules_per_play" must be true (raw sums, false, are no longer trained), found false' \
+  "$work/raw_sums.err" || { cat "$work/raw_sums.err"; fail "no word of rules_per_play"; }
 
 step "bad input is reported with file and line, and changes nothing"
 printf '10 11 12 \n1 1 1 \n0 1 2 \n0 x 1 \n' > "$work/bad.txt"

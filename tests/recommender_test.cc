@@ -105,9 +105,8 @@ TEST(Recommender, BlendAddsTheWeightedLogOfTheSeedsPairScores) {
   ASSERT_EQ(Rows(found), (std::vector<int32_t>{1, 2}));
   EXPECT_NEAR(found[0].score, 2 + 2 * std::log(2.0), 1e-5);
   EXPECT_NEAR(found[1].score, 2 * std::log(2.5), 1e-5);
-  const Recommender adjacent(embeddings, 0.0f,
-                             std::make_shared<const Cooccurrence>(train, embeddings.vocabulary),
-                             2.0f);
+  const Recommender adjacent(
+      embeddings, 0.0f, std::make_shared<const Cooccurrence>(train, embeddings.vocabulary), 2.0f);
   found = adjacent.Recommend(Scoring::kNext, seed, {}, 2, not_a);
   // b: 2 + 2 log 2 = 3.386; c: 0 + 2 log 4 = 2.773.
   ASSERT_EQ(Rows(found), (std::vector<int32_t>{1, 2}));
@@ -124,15 +123,19 @@ TEST(Recommender, BlendAddsTheWeightedLogOfTheSeedsPairScores) {
   EXPECT_NEAR(found[1].score, 0.25 + 2 * std::log(1.375), 1e-5);
 }
 
-// Every next score is the dot product plus c log(1 + the seeds' weighted rule scores), whether the
-// seeds' rules reach a few of the songs or most of them (which the Recommender reads in two ways).
+// Every next score is the dot product plus c log(1 + the seeds' weighted rule scores), each seed's
+// divided by its count where the blend counts per play, whether the seeds' rules reach a few of the
+// songs or most of them (which the Recommender reads in two ways).
 TEST(Recommender, BlendScoresEverySongAsItsDefinitionSays) {
   constexpr int kSongs = 320;
   Random rng(5);
   std::vector<std::string> keys;
-  for (int r = 0; r < kSongs; ++r) keys.push_back(std::to_string(r));
-  Embeddings embeddings{Vocabulary(keys, std::vector<int64_t>(kSongs, 0)), Matrix(kSongs, 4),
-                        Matrix(kSongs, 4)};
+  std::vector<int64_t> counts;
+  for (int r = 0; r < kSongs; ++r) {
+    keys.push_back(std::to_string(r));
+    counts.push_back(1 + r % 7);
+  }
+  Embeddings embeddings{Vocabulary(keys, counts), Matrix(kSongs, 4), Matrix(kSongs, 4)};
   for (Matrix* m : {&embeddings.input, &embeddings.output}) {
     for (Eigen::Index i = 0; i < m->size(); ++i) m->data()[i] = rng.UniformFloat() - 0.5f;
   }
@@ -148,29 +151,33 @@ TEST(Recommender, BlendScoresEverySongAsItsDefinitionSays) {
     train.AddPlaylist(playlist);
   }
   const auto rules = std::make_shared<const SequentialRules>(train, embeddings.vocabulary);
-  const Recommender blend(embeddings, 0.0f, rules, 3.0f);
-  const std::vector<std::vector<int32_t>> seed_sets = {{1}, {0}, {1, 0}};
-  for (const std::vector<int32_t>& seeds : seed_sets) {
-    const std::vector<float> weights = RecencyWeights(seeds.size());
-    const float total = std::accumulate(weights.begin(), weights.end(), 0.0f);
-    Eigen::VectorXf query = Eigen::VectorXf::Zero(4);
-    std::vector<float> sums(kSongs, 0.0f);
-    std::vector<int32_t> touched;
-    for (size_t i = 0; i < seeds.size(); ++i) {
-      query += weights[i] / total * embeddings.input.row(seeds[i]).transpose();
-      rules->Accumulate(seeds[i], weights[i] / total, &sums, &touched);
-    }
-    const std::vector<Neighbor> found =
-        blend.Recommend(Scoring::kNext, seeds, {}, kSongs, nullptr, weights);
-    ASSERT_EQ(found.size(), static_cast<size_t>(kSongs));
-    for (const Neighbor& n : found) {
-      const float expected =
-          embeddings.output.row(n.row).dot(query) + 3.0f * std::log1p(sums[n.row]);
-      EXPECT_NEAR(n.score, expected, 1e-5) << "song " << n.row << " after " << seeds.back();
-    }
-    if (seeds.size() == 1) {  // song 1's rules reach a few songs, song 0's most
-      EXPECT_TRUE(seeds[0] == 1 ? touched.size() < kSongs / 16 : touched.size() > kSongs / 2)
-          << touched.size() << " songs reached from song " << seeds[0];
+  for (const bool per_play : {false, true}) {
+    const Recommender blend(embeddings, 0.0f, rules, 3.0f, IndexPolicy::kAuto, {}, per_play);
+    const std::vector<std::vector<int32_t>> seed_sets = {{1}, {0}, {1, 0}};
+    for (const std::vector<int32_t>& seeds : seed_sets) {
+      const std::vector<float> weights = RecencyWeights(seeds.size());
+      const float total = std::accumulate(weights.begin(), weights.end(), 0.0f);
+      Eigen::VectorXf query = Eigen::VectorXf::Zero(4);
+      std::vector<float> sums(kSongs, 0.0f);
+      std::vector<int32_t> touched;
+      for (size_t i = 0; i < seeds.size(); ++i) {
+        query += weights[i] / total * embeddings.input.row(seeds[i]).transpose();
+        const float play = per_play ? 1.0f / static_cast<float>(counts[seeds[i]]) : 1.0f;
+        rules->Accumulate(seeds[i], weights[i] / total * play, &sums, &touched);
+      }
+      const std::vector<Neighbor> found =
+          blend.Recommend(Scoring::kNext, seeds, {}, kSongs, nullptr, weights);
+      ASSERT_EQ(found.size(), static_cast<size_t>(kSongs));
+      for (const Neighbor& n : found) {
+        const float expected =
+            embeddings.output.row(n.row).dot(query) + 3.0f * std::log1p(sums[n.row]);
+        EXPECT_NEAR(n.score, expected, 1e-5)
+            << "song " << n.row << " after " << seeds.back() << (per_play ? ", per play" : "");
+      }
+      if (seeds.size() == 1) {  // song 1's rules reach a few songs, song 0's most
+        EXPECT_TRUE(seeds[0] == 1 ? touched.size() < kSongs / 16 : touched.size() > kSongs / 2)
+            << touched.size() << " songs reached from song " << seeds[0];
+      }
     }
   }
 }

@@ -434,6 +434,21 @@ TEST(ModelStore, ModelsStoredARowPerSongStillLoad) {
   EXPECT_TRUE(counts->neighbors(1).empty());
 }
 
+// A model's count term is per play where its hyperparameters say so, and raw sums where they do not
+// (models stored before it), and the weight is rules_weight, else the older cooccurrence_weight.
+TEST(ModelStore, TheCountTermIsReadFromTheHyperparameters) {
+  ModelInfo info = SomeInfo();
+  info.hyperparameters = R"({"rules_weight": 1000, "rules_per_play": true})";
+  EXPECT_TRUE(PairsPerPlay(info));
+  EXPECT_EQ(PairsWeight(info), 1000.0f);
+  info.hyperparameters = R"({"rules_weight": 30})";
+  EXPECT_FALSE(PairsPerPlay(info));
+  EXPECT_EQ(PairsWeight(info), 30.0f);
+  info.hyperparameters = R"({"cooccurrence_weight": 10, "rules_per_play": "yes"})";
+  EXPECT_FALSE(PairsPerPlay(info));
+  EXPECT_EQ(PairsWeight(info), 10.0f);
+}
+
 // Stored rules come back as they went in; a blend model stored with co-occurrence counts, before
 // the rules replaced them, loads with those; a damaged rules value is refused, naming the entry.
 TEST(ModelStore, RulesRoundTripIsExactAndCountsStoredBeforeThemStillLoad) {

@@ -132,6 +132,7 @@ nlohmann::json ModelOptionsToJson(const ModelOptions& options, bool with_threads
                          {"shared_negatives", o.shared_negatives},
                          {"seed", o.seed},
                          {"rules_weight", options.rules_weight},
+                         {"rules_per_play", true},
                          {"next_bias", options.resolved_next_bias()}};
   if (with_threads) json["threads"] = o.threads;
   return json;
@@ -185,6 +186,9 @@ Status ModelOptionsFromJson(const nlohmann::json& json, ModelOptions* options) {
     } else if (key == "shared_negatives") {
       status = expect(value.is_boolean(), "true or false");
       if (status.ok()) o.shared_negatives = value.get<bool>();
+    } else if (key == "rules_per_play") {
+      // Models trained before it counted raw sums; they load so, but are trained so no more.
+      status = expect(value == true, "true (raw sums, false, are no longer trained)");
     } else if (key == "cooccurrence_weight") {
       return Status::InvalidArgument(
           "option \"cooccurrence_weight\" is gone: next scores count sequential rules now, "

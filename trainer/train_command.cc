@@ -133,8 +133,8 @@ int RunTrain(const std::vector<std::string>& args) {
       "skip-gram: one draw of negatives per centre song, shared by its whole window (HogBatch, "
       "3-4x faster, same quality); false: fresh negatives per pair, as word2vec.c");
   flags.Add("rules-weight", &rules_weight,
-            "next scores blend in log(1 + the seeds' sequential rules score of each candidate) at "
-            "this weight; 0: pure SGNS, no counts stored");
+            "next scores blend in log(1 + the seeds' sequential rules score of each candidate, "
+            "per play of the seed) at this weight; 0: pure SGNS, no counts stored");
   flags.Add("next-bias", &next_bias,
             "weight of log(count) in next scores (default: the --ns-exponent)");
   flags.Add("test", &test_path,
@@ -319,7 +319,8 @@ int RunTrain(const std::vector<std::string>& args) {
   if (test) {
     const std::vector<size_t> ten = {10};
     const Recommender candidate(*embeddings, popularity_weight, rules,
-                                static_cast<float>(rules_weight), IndexPolicy::kAuto, search);
+                                static_cast<float>(rules_weight), IndexPolicy::kAuto, search,
+                                /*pairs_per_play=*/true);
     // Both models on a sample of the same size where the catalog is large (DefaultMaxPairs).
     const size_t max_pairs = DefaultMaxPairs(vocabulary.size());
     nlohmann::json scored = EvaluateAndPrint(vocabulary, candidate, *test, *corpus, ten, nullptr,

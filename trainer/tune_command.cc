@@ -29,7 +29,7 @@ Space DefaultSpace() {
   return {{"dim", {16, 32, 64, 128, 256}},   {"window", {1, 3, 5, 10, 20}},
           {"negative", {5, 10, 20, 50}},     {"ns_exponent", {-0.5, 0, 0.5, 0.75, 1}},
           {"sample", {0, 1e-5, 1e-4, 1e-3}}, {"epochs", {5, 10, 20}},
-          {"alpha", {0.0125, 0.025, 0.05}},  {"rules_weight", {0, 1, 3, 10, 30}}};
+          {"alpha", {0.0125, 0.025, 0.05}},  {"rules_weight", {0, 100, 300, 1000, 3000}}};
 }
 
 // "dim=32,64;window=5,20" replaces those options' values in `space`.
@@ -118,7 +118,7 @@ int RunTune(const std::vector<std::string>& args) {
   flags.Add("space", &space_text,
             "values to try, e.g. 'dim=32,64;window=5,20;rules_weight=0,10' (the rest keep "
             "the built-in ranges: dim 16-256, window 1-20, negative 5-50, ns_exponent -0.5-1, "
-            "sample 0-1e-3, epochs 5-20, alpha 0.0125-0.05, rules_weight 0-30)");
+            "sample 0-1e-3, epochs 5-20, alpha 0.0125-0.05, rules_weight 0-3000)");
   flags.Add("validation", &validation, "share of the playlists held out for validation");
   flags.Add("seed", &seed, "seeds the split, the draws and every training");
   flags.Add("out", &out_path, "where the best options go, for train --config");
@@ -196,7 +196,8 @@ int RunTune(const std::vector<std::string>& args) {
     double trial_hr = -1, next_hr = 0, so_far_hr = 0;
     for (double c : space.at("rules_weight")) {
       const Recommender blend(*embeddings, static_cast<float>(o.ns_exponent), rules,
-                              static_cast<float>(c));
+                              static_cast<float>(c), IndexPolicy::kAuto, {},
+                              /*pairs_per_play=*/true);
       const Ranker ranker = ModelRanker(blend, Scoring::kNext);
       const double one = HitRate(pairs, ranker, threads);
       const double context = HitRate(so_far, ranker, threads);
