@@ -258,22 +258,21 @@ PY
   --songs "$data/song_hash.txt" --db "$work/tune.db" > "$work/config.out" 2> /dev/null \
   || fail "train --config"
 "$train" models show 1 --db "$work/tune.db" | grep -q '"dim": 8' || fail "--config was not applied"
-# An options file of a songvec before the rules names the option that replaced its count weight.
-printf '{"cooccurrence_weight": 10}\n' > "$work/old_best.json"
-if "$train" train --config "$work/old_best.json" --playlists "$work/split1/train.txt" \
-    --songs "$data/song_hash.txt" --db "$work/tune.db" 2> "$work/old_config.err"; then
-  fail "an options file with cooccurrence_weight was accepted"
-fi
-grep -q 'cooccurrence_weight" is gone: next scores count sequential rules now, weighted by "rules_weight"' \
-  "$work/old_config.err" || { cat "$work/old_config.err"; fail "no word of rules_weight"; }
-# Raw rule sums (a model of before the per-play count term) load, but are no longer trained.
-printf '{"rules_per_play": false}\n' > "$work/raw_sums.json"
-if "$train" train --config "$work/raw_sums.json" --playlists "$work/split1/train.txt" \
-    --songs "$data/song_hash.txt" --db "$work/tune.db" 2> "$work/raw_sums.err"; then
-  fail "an options file with rules_per_play false was accepted"
-fi
-grep -q 'option "rules_per_play" must be true (raw sums, false, are no longer trained), found false' \
-  "$work/raw_sums.err" || { cat "$work/raw_sums.err"; fail "no word of rules_per_play"; }
+# refused_config JSON MESSAGE: train --config with an options file of JSON fails saying MESSAGE.
+refused_config() {
+  printf '%s\n' "$1" > "$work/refused.json"
+  if "$train" train --config "$work/refused.json" --playlists "$work/split1/train.txt" \
+      --songs "$data/song_hash.txt" --db "$work/tune.db" 2> "$work/refused.err"; then
+    fail "an options file $1 was accepted"
+  fi
+  grep -qF "$2" "$work/refused.err" || { cat "$work/refused.err"; fail "no word of: $2"; }
+}
+# An options file of a songvec before the rules names the option that replaced its count weight;
+# raw rule sums (models of before the per-play count term) load, but are no longer trained.
+refused_config '{"cooccurrence_weight": 10}' \
+  'cooccurrence_weight" is gone: next scores count sequential rules now, weighted by "rules_weight"'
+refused_config '{"rules_per_play": false}' \
+  'option "rules_per_play" must be true (raw sums, false, are no longer trained), found false'
 
 step "bad input is reported with file and line, and changes nothing"
 printf '10 11 12 \n1 1 1 \n0 1 2 \n0 x 1 \n' > "$work/bad.txt"
