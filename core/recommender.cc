@@ -73,7 +73,7 @@ Recommender::Recommender(const Embeddings& embeddings, float next_bias_weight,
                          std::shared_ptr<const PairScores> pairs, float pairs_weight,
                          IndexPolicy policy, StoredSearch search, bool pairs_per_play)
     : unit_(SimilarRows(embeddings.input)), pairs_(std::move(pairs)), pairs_weight_(pairs_weight) {
-  if (pairs_per_play) {
+  if (pairs_per_play && pairs_ != nullptr) {
     for (const int64_t count : embeddings.vocabulary.counts()) {
       per_play_.push_back(1.0f / static_cast<float>(std::max<int64_t>(1, count)));
     }

@@ -137,7 +137,8 @@ class Recommender {
   std::shared_ptr<const Index> next_;      // output vectors, dot + popularity term; may be null
   std::shared_ptr<const PairScores> pairs_;  // may be null
   float pairs_weight_;
-  std::vector<float> per_play_;  // with pairs_per_play: 1 / max(1, count) per row, else empty
+  // With pairs_per_play and pairs: 1 / max(1, count) per row, else empty.
+  std::vector<float> per_play_;
   std::string search_warning_;
 };
 

@@ -86,7 +86,7 @@ void SequentialRules::Accumulate(int32_t row, float weight, std::vector<float>* 
   size_t appended = touched->size();
   touched->resize(appended + (end - begin));
   for (size_t i = begin; i < end; ++i) {
-    const Score& rule = precomputed_[i];
+    const Neighbor& rule = precomputed_[i];
     float& s = (*scores)[rule.row];
     (*touched)[appended] = rule.row;
     appended += s == 0;

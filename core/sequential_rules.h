@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/corpus.h"
+#include "core/index.h"
 #include "core/pair_scores.h"
 #include "core/status.h"
 #include "core/vocabulary.h"
@@ -66,14 +67,10 @@ class SequentialRules : public PairScores {
   std::vector<size_t> starts_;
   std::vector<uint32_t> positions_;
   // The rows computed ahead: each song's index into precomputed_starts_ (-1: none), and there
-  // the range of its (song, score at weight 1) pairs in precomputed_, in song order.
-  struct Score {
-    int32_t row;
-    float score;
-  };
+  // the range of its songs with their scores at weight 1 in precomputed_, in song order.
   std::vector<int32_t> precomputed_of_row_;
   std::vector<size_t> precomputed_starts_;
-  std::vector<Score> precomputed_;
+  std::vector<Neighbor> precomputed_;
 };
 
 }  // namespace songvec
