@@ -131,10 +131,10 @@ class Recommender {
                                   std::span<const float> weights = {}) const;
 
  private:
-  Matrix input_;                           // the queries of kNext, as trained
-  std::shared_ptr<const FlatIndex> unit_;  // SimilarRows(): kSimilar's queries
-  std::shared_ptr<const Index> similar_;   // over unit_, cosine
-  std::shared_ptr<const Index> next_;      // output vectors, dot + popularity term; may be null
+  Matrix input_;                             // the queries of kNext, as trained
+  std::shared_ptr<const FlatIndex> unit_;    // SimilarRows(): kSimilar's queries
+  std::shared_ptr<const Index> similar_;     // over unit_, cosine
+  std::shared_ptr<const Index> next_;        // output vectors, dot + popularity term; may be null
   std::shared_ptr<const PairScores> pairs_;  // may be null
   float pairs_weight_;
   // With pairs_per_play and pairs: 1 / max(1, count) per row, else empty.
