@@ -5,6 +5,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <type_traits>
 
 #include "core/cooccurrence.h"
 #include "core/pruned_index.h"
@@ -64,14 +65,15 @@ Status CheckFinite(const Embeddings& embeddings, const std::string& model) {
 
 namespace {
 
-// A number from the hyperparameters JSON, or `fallback`.
-float Hyperparameter(const ModelInfo& info, const char* name, float fallback) {
+// A value of `fallback`'s type (float: a number; bool: true or false) from the hyperparameters
+// JSON, or `fallback`.
+template <typename T>
+T Hyperparameter(const ModelInfo& info, const char* name, T fallback) {
   const auto hyperparameters = nlohmann::json::parse(info.hyperparameters, nullptr, false);
-  if (!hyperparameters.is_object() || !hyperparameters.contains(name) ||
-      !hyperparameters[name].is_number()) {
-    return fallback;
-  }
-  return hyperparameters[name].get<float>();
+  if (!hyperparameters.is_object() || !hyperparameters.contains(name)) return fallback;
+  const nlohmann::json& value = hyperparameters[name];
+  const bool typed = std::is_same_v<T, bool> ? value.is_boolean() : value.is_number();
+  return typed ? value.get<T>() : fallback;
 }
 
 }  // namespace
@@ -80,11 +82,7 @@ float NextBiasWeight(const ModelInfo& info) {
   return Hyperparameter(info, "next_bias", Hyperparameter(info, "ns_exponent", 0.0f));
 }
 
-bool PairsPerPlay(const ModelInfo& info) {
-  const auto hyperparameters = nlohmann::json::parse(info.hyperparameters, nullptr, false);
-  return hyperparameters.is_object() && hyperparameters.contains("rules_per_play") &&
-         hyperparameters["rules_per_play"] == true;
-}
+bool PairsPerPlay(const ModelInfo& info) { return Hyperparameter(info, "rules_per_play", false); }
 
 float PairsWeight(const ModelInfo& info) {
   return Hyperparameter(info, "rules_weight", Hyperparameter(info, "cooccurrence_weight", 0.0f));
