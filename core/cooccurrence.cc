@@ -29,8 +29,8 @@ Cooccurrence::Cooccurrence(const Corpus& train, const Vocabulary& vocabulary) {
   std::partial_sum(starts_.begin(), starts_.end(), starts_.begin());
 }
 
-void Cooccurrence::Accumulate(int32_t row, float weight, std::vector<float>* scores,
-                              std::vector<int32_t>* touched) const {
+void Cooccurrence::Accumulate(int32_t row, int /*distance*/, float weight,
+                              std::vector<float>* scores, std::vector<int32_t>* touched) const {
   for (const auto& [b, count] : neighbors(row)) {
     float& s = (*scores)[b];
     if (s == 0) touched->push_back(b);

@@ -35,8 +35,8 @@ class Cooccurrence : public PairScores {
   std::span<const std::pair<int32_t, int32_t>> neighbors(int32_t row) const {
     return {entries_.data() + starts_[row], starts_[row + 1] - starts_[row]};
   }
-  // The score of b after `row` is how often they stood next to each other.
-  void Accumulate(int32_t row, float weight, std::vector<float>* scores,
+  // The score of b after `row` is how often they stood next to each other, at any distance.
+  void Accumulate(int32_t row, int distance, float weight, std::vector<float>* scores,
                   std::vector<int32_t>* touched) const override;
 
  private:

@@ -186,10 +186,8 @@ PairedComparison ComparePaired(const std::vector<uint32_t>& first,
 
 Ranker ModelRanker(const Recommender& recommender, Scoring scoring) {
   return [&recommender, scoring](std::span<const int32_t> context, size_t k) {
-    const int32_t a = context.back();
-    std::vector<Neighbor> neighbors = recommender.Recommend(
-        scoring, context, {}, k, [a](int32_t row) { return row == a; },
-        RecencyWeights(context.size()));
+    std::vector<Neighbor> neighbors = recommender.Continue(
+        scoring, context, k, [](int32_t) { return false; }, {}, context.size());
     std::vector<int32_t> rows;
     rows.reserve(neighbors.size());
     for (const Neighbor& n : neighbors) rows.push_back(n.row);
@@ -215,8 +213,9 @@ Ranker PairScoresRanker(const PairScores& pairs, const std::vector<int64_t>& cou
     scores.resize(counts.size(), 0.0f);
     touched.clear();
     const std::vector<float> weights = RecencyWeights(context.size());
+    // Every context song's pairs as the last one's (distance 1), as the definition has them.
     for (size_t i = 0; i < context.size(); ++i) {
-      pairs.Accumulate(context[i], weights[i], &scores, &touched);
+      pairs.Accumulate(context[i], 1, weights[i], &scores, &touched);
     }
     const int32_t a = context.back();
     std::erase(touched, a);

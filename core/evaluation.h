@@ -95,8 +95,8 @@ PairedComparison ComparePaired(const std::vector<uint32_t>& first,
 
 // Rankers. Each keeps references to its arguments, which must outlive it.
 
-// A model's own ranking under `scoring`, the context's songs its seeds, weighted by recency
-// (RecencyWeights), as POST /v1/recommend's `playlist` is.
+// A model's own ranking under `scoring`: Recommender::Continue() of the context, as POST
+// /v1/recommend's `playlist` is answered (repeats as the model's NextScoring says).
 Ranker ModelRanker(const Recommender& recommender, Scoring scoring);
 
 // Popularity: by count, most frequent first; ties to the lower row.

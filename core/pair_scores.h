@@ -16,8 +16,10 @@ class PairScores {
 
   // Adds `weight` times the score of every song b != `row` after `row` into `scores` (one per
   // vocabulary row, all 0 where not in `touched`), appending each row it makes nonzero for the
-  // first time to `touched`.
-  virtual void Accumulate(int32_t row, float weight, std::vector<float>* scores,
+  // first time to `touched`. `distance` (>= 1) is how many positions before the song to predict
+  // `row` stands: 1 right before it (the last song of a playlist), age + 1 for the song `age`
+  // songs before the last. Scores that do not depend on it (Cooccurrence) ignore it.
+  virtual void Accumulate(int32_t row, int distance, float weight, std::vector<float>* scores,
                           std::vector<int32_t>* touched) const = 0;
 };
 

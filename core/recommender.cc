@@ -22,16 +22,15 @@ std::vector<float> PopularityTerm(const Vocabulary& vocabulary, float weight) {
   return bias;
 }
 
-// Adds sign times the mean of the seeds' rows of `index` (or of `matrix`), weighted by `weights`
-// (empty: equal), to `query`.
+// Adds sign times the mean of the seeds' rows, weighted by `weights` (summing to 1; empty:
+// equal), to `query`.
 template <typename RowOf>
 void AddMean(std::span<const int32_t> seeds, float sign, std::span<const float> weights,
              RowOf row_of, Eigen::VectorXf* query) {
-  const float total = std::accumulate(weights.begin(), weights.end(), 0.0f);
   for (size_t i = 0; i < seeds.size(); ++i) {
     std::span<const float> row = row_of(seeds[i]);
     const float share =
-        weights.empty() ? sign / static_cast<float>(seeds.size()) : sign * weights[i] / total;
+        sign * (weights.empty() ? 1.0f / static_cast<float>(seeds.size()) : weights[i]);
     *query += share *
               Eigen::Map<const Eigen::VectorXf>(row.data(), static_cast<Eigen::Index>(row.size()));
   }
@@ -39,10 +38,10 @@ void AddMean(std::span<const int32_t> seeds, float sign, std::span<const float> 
 
 }  // namespace
 
-std::vector<float> RecencyWeights(size_t n) {
+std::vector<float> RecencyWeights(size_t n, float decay) {
   std::vector<float> weights(n);
   float weight = 1;
-  for (size_t i = n; i-- > 0; weight *= kRecencyDecay) weights[i] = weight;
+  for (size_t i = n; i-- > 0; weight *= decay) weights[i] = weight;
   return weights;
 }
 
@@ -69,11 +68,11 @@ Result<Scoring> ParseScoring(const std::string& name) {
   return Status::InvalidArgument("unknown scoring '" + name + "' (expected similar or next)");
 }
 
-Recommender::Recommender(const Embeddings& embeddings, float next_bias_weight,
-                         std::shared_ptr<const PairScores> pairs, float pairs_weight,
-                         IndexPolicy policy, StoredSearch search, bool pairs_per_play)
-    : unit_(SimilarRows(embeddings.input)), pairs_(std::move(pairs)), pairs_weight_(pairs_weight) {
-  if (pairs_per_play && pairs_ != nullptr) {
+Recommender::Recommender(const Embeddings& embeddings, const NextScoring& next,
+                         std::shared_ptr<const PairScores> pairs, IndexPolicy policy,
+                         StoredSearch search)
+    : next_scoring_(next), unit_(SimilarRows(embeddings.input)), pairs_(std::move(pairs)) {
+  if (next.rules_per_play && pairs_ != nullptr) {
     for (const int64_t count : embeddings.vocabulary.counts()) {
       per_play_.push_back(1.0f / static_cast<float>(std::max<int64_t>(1, count)));
     }
@@ -97,10 +96,10 @@ Recommender::Recommender(const Embeddings& embeddings, float next_bias_weight,
   if (similar_ == nullptr) similar_ = MakeIndex(unit_, policy, std::move(search.similar));
   if (embeddings.output.cols() > 0) {
     input_ = embeddings.input;
-    next_ = MakeIndex(
-        std::make_shared<const FlatIndex>(embeddings.output, Similarity::kDot,
-                                          PopularityTerm(embeddings.vocabulary, next_bias_weight)),
-        policy, std::move(search.next));
+    next_ = MakeIndex(std::make_shared<const FlatIndex>(
+                          embeddings.output, Similarity::kDot,
+                          PopularityTerm(embeddings.vocabulary, next.popularity_weight)),
+                      policy, std::move(search.next));
   }
 }
 
@@ -154,9 +153,44 @@ StoredSearch Recommender::PrepareSearch(const Embeddings& embeddings, int thread
 
 std::vector<Neighbor> Recommender::Recommend(Scoring scoring, std::span<const int32_t> positive,
                                              std::span<const int32_t> negative, size_t k,
-                                             const RowFilter& exclude,
-                                             std::span<const float> weights) const {
-  assert(!positive.empty() && (weights.empty() || weights.size() == positive.size()));
+                                             const RowFilter& exclude) const {
+  assert(!positive.empty());
+  const std::vector<int> distances(positive.size(), 1);
+  return Search(scoring, positive, {}, distances, negative, {}, k, exclude);
+}
+
+std::vector<Neighbor> Recommender::Continue(Scoring scoring, std::span<const int32_t> playlist,
+                                            size_t k, const RowFilter& exclude,
+                                            std::optional<bool> repeats, size_t context) const {
+  assert(!playlist.empty() && context >= 1);
+  const std::span<const int32_t> seeds = playlist.last(std::min(context, playlist.size()));
+  std::vector<float> weights = RecencyWeights(seeds.size(), next_scoring_.context_decay);
+  const float total = std::accumulate(weights.begin(), weights.end(), 0.0f);
+  for (float& weight : weights) weight /= total;
+  std::vector<int> distances(seeds.size(), 1);
+  if (next_scoring_.rules_by_distance) {
+    for (size_t i = 0; i < seeds.size(); ++i) distances[i] = static_cast<int>(seeds.size() - i);
+  }
+  // The playlist's other songs, sorted and distinct (at most a few hundred: quicker to ask than a
+  // hash set).
+  std::vector<int32_t> earlier(playlist.begin(), playlist.end() - 1);
+  std::sort(earlier.begin(), earlier.end());
+  earlier.erase(std::unique(earlier.begin(), earlier.end()), earlier.end());
+  const int32_t last = playlist.back();
+  const bool may_repeat = repeats.value_or(next_scoring_.repeats);
+  return Search(scoring, seeds, weights, distances, {}, earlier, k, [&](int32_t row) {
+    return row == last || (exclude && exclude(row)) ||
+           (!may_repeat && std::binary_search(earlier.begin(), earlier.end(), row));
+  });
+}
+
+std::vector<Neighbor> Recommender::Search(Scoring scoring, std::span<const int32_t> positive,
+                                          std::span<const float> weights,
+                                          std::span<const int> distances,
+                                          std::span<const int32_t> negative,
+                                          std::span<const int32_t> repeating, size_t k,
+                                          const RowFilter& exclude) const {
+  assert(weights.empty() || weights.size() == positive.size());
   Eigen::VectorXf query = Eigen::VectorXf::Zero(similar_->dim());
   if (scoring == Scoring::kSimilar) {
     auto unit_row = [this](int32_t row) { return unit_->row(row); };
@@ -173,19 +207,20 @@ std::vector<Neighbor> Recommender::Recommend(Scoring scoring, std::span<const in
   // The count term, by row (per thread: a popular song's seeds give hundreds of thousands).
   thread_local std::vector<Neighbor> extra;
   extra.clear();
-  if (pairs_ != nullptr && pairs_weight_ > 0) {
+  if (pairs_ != nullptr && next_scoring_.rules_weight > 0) {
     // One dense sum per row and thread, reset through the rows it touched.
     thread_local std::vector<float> sums;
     thread_local std::vector<int32_t> touched;
     sums.resize(size(), 0.0f);
     touched.clear();
-    const float total = std::accumulate(weights.begin(), weights.end(), 0.0f);
     for (size_t i = 0; i < positive.size(); ++i) {
-      const float share =
-          weights.empty() ? 1.0f / static_cast<float>(positive.size()) : weights[i] / total;
-      pairs_->Accumulate(positive[i], per_play_.empty() ? share : share * per_play_[positive[i]],
-                         &sums, &touched);
+      const float share = weights.empty() ? 1.0f / static_cast<float>(positive.size()) : weights[i];
+      pairs_->Accumulate(positive[i], distances[i],
+                         per_play_.empty() ? share : share * per_play_[positive[i]], &sums,
+                         &touched);
     }
+    // A playlist's own songs, should they come back, with their count term scaled.
+    for (const int32_t row : repeating) sums[row] *= next_scoring_.repeat_weight;
     // In row order: sorted, or where the seeds touch a good share of the rows (a popular song's
     // rules reach hundreds of thousands at a million songs) read from the dense sums, which is
     // cheaper than sorting them.
@@ -209,7 +244,7 @@ std::vector<Neighbor> Recommender::Recommend(Scoring scoring, std::span<const in
     }
     // c log(1 + sum), vectorised (hundreds of thousands of them for a popular song's seeds).
     Eigen::Map<Eigen::ArrayXf> terms(term.data(), static_cast<Eigen::Index>(term.size()));
-    terms = pairs_weight_ * terms.log1p();
+    terms = next_scoring_.rules_weight * terms.log1p();
     extra.resize(touched.size());
     for (size_t i = 0; i < touched.size(); ++i) extra[i] = {touched[i], term[i]};
   }

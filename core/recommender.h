@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -16,12 +17,12 @@
 namespace songvec {
 
 // A playlist so far as seeds (../shared/EVALUATION.md, "Metric: continuation"): its last
-// kDefaultContext songs unless told, the song `age` songs before the last weighted
-// kRecencyDecay^age.
+// kDefaultContext songs unless told, the song `age` songs before the last weighted decay^age,
+// kRecencyDecay in the baselines' definition.
 constexpr size_t kDefaultContext = 10;
 constexpr float kRecencyDecay = 0.5f;
-// The weights of n seeds in playlist order, most recent last: ..., 0.25, 0.5, 1.
-std::vector<float> RecencyWeights(size_t n);
+// The weights of n seeds in playlist order, most recent last: ..., decay^2, decay, 1.
+std::vector<float> RecencyWeights(size_t n, float decay = kRecencyDecay);
 
 // The two ways a model scores candidates for a set of seed songs.
 enum class Scoring {
@@ -38,6 +39,29 @@ enum class Scoring {
 // otherwise: the best of a grid on a validation split carved from yes_complete's training playlists
 // (README, "Quality").
 constexpr float kDefaultRulesWeight = 1000.0f;
+
+// How a model scores `next` and continues a playlist (see Recommender), stored with it so that
+// the server answers with what `eval` scored. The defaults are those of a model stored before
+// these choices existed.
+struct NextScoring {
+  float popularity_weight = 0;  // p: weight of log(count(b)). Default: 0
+  float rules_weight = 0;       // c: weight of the count term (with pairs). Default: 0
+  // Each seed's pairs divided by its plays (a recency-weighted mixture of how often b follows
+  // each seed), where raw sums let a popular seed drown the others. Default: false
+  bool rules_per_play = false;
+  // Each seed of a playlist scores its pairs at its distance from the song to predict
+  // (SequentialRules), where otherwise every seed scores them as if it were the last.
+  // Default: false
+  bool rules_by_distance = false;
+  // The playlist's song `age` songs before the last weighs context_decay^age. Default: 0.5
+  float context_decay = kRecencyDecay;
+  // Whether songs of the playlist may come back (all but the last), unless a query says.
+  // Default: false
+  bool repeats = false;
+  // Where they may, their count term is scaled by this: the rules of a playlist's songs reach
+  // each other, which says little of whether one comes back. Default: 1
+  float repeat_weight = 1;
+};
 
 // "similar" / "next" and back.
 const char* ScoringName(Scoring scoring);
@@ -80,7 +104,8 @@ class Recommender {
  public:
   // The next score of candidate b for seeds S, weighted w_a (summing to 1), is
   //   sum over a in S of w_a input(a) . output(b)  +  p * log(count(b))
-  //     +  c * log(1 + sum over a in S of w_a pairs(a, b) [/ count(a)]).
+  //     +  c * log(1 + r(b) * sum over a in S of w_a pairs(a, b) [/ count(a)]),
+  // with r(b) the repeat_weight for a song of the playlist continued, else 1 (NextScoring).
   // p (`next_bias_weight`) weighs the popularity term: SGNS's input . output estimates log P(b | a)
   // minus the log of the noise distribution count^ns_exponent (Levy & Goldberg 2014), so
   // p = ns_exponent turns it back into log P(b | a) up to a constant. Rows with a count of 0
@@ -92,13 +117,10 @@ class Recommender {
   // ones give the same answers); they take their layouts and graph from `search`, the model's
   // stored PrepareSearch(). A stored graph that will not load is left out, said by
   // search_warning(), and similar searched exactly.
-  // With `pairs_per_play` (how models are trained now) each seed's pairs are divided by its plays,
-  // count(a): the sum is then a recency-weighted mixture of how often b follows each seed per play,
-  // where raw sums let a popular seed drown the others (models stored before it keep raw sums).
-  Recommender(const Embeddings& embeddings, float next_bias_weight,
-              std::shared_ptr<const PairScores> pairs = nullptr, float pairs_weight = 0,
-              IndexPolicy policy = IndexPolicy::kAuto, StoredSearch search = {},
-              bool pairs_per_play = false);
+  // `next` says how (NextScoring).
+  Recommender(const Embeddings& embeddings, const NextScoring& next,
+              std::shared_ptr<const PairScores> pairs = nullptr,
+              IndexPolicy policy = IndexPolicy::kAuto, StoredSearch search = {});
 
   // What `embeddings`' searches need stored: the next layout, and for similar a layout, and from
   // `graph_min_songs` songs up a graph (HnswIndex, linked in by `threads`) and its recall (into
@@ -114,30 +136,47 @@ class Recommender {
   const std::string& search_warning() const { return search_warning_; }
 
   size_t size() const { return similar_->size(); }
+  const NextScoring& next_scoring() const { return next_scoring_; }
   bool has_next() const { return next_ != nullptr; }
   // The index answering `scoring` (kNext needs has_next()).
   const Index& index(Scoring scoring) const {
     return scoring == Scoring::kSimilar ? *similar_ : *next_;
   }
 
-  // The k best rows for the seeds, best first, skipping `exclude` (the seeds are not skipped unless
-  // `exclude` says so). The query is the mean of the positive seeds' vectors, weighted by
-  // `weights` (one per positive seed, > 0; empty: equal), minus the mean of the negative ones
-  // (which may be empty); a blend's count term is weighted alike. Needs a non-empty
-  // `positive`, and has_next() for kNext.
+  // The k best rows for unordered seeds, best first, skipping `exclude` (the seeds are not skipped
+  // unless `exclude` says so). The query is the mean of the positive seeds' vectors minus the mean
+  // of the negative ones (which may be empty); a blend's count term counts each positive seed as
+  // the last song. Needs a non-empty `positive`, and has_next() for kNext.
   std::vector<Neighbor> Recommend(Scoring scoring, std::span<const int32_t> positive,
                                   std::span<const int32_t> negative, size_t k,
-                                  const RowFilter& exclude,
-                                  std::span<const float> weights = {}) const;
+                                  const RowFilter& exclude) const;
+
+  // The k best rows to come after `playlist` (the songs so far, most recent last; not empty),
+  // best first, skipping `exclude`: what POST /v1/recommend with a playlist answers and `eval`
+  // scores as continuation. Its last `context` songs are the seeds, weighted context_decay^age
+  // and each at its distance where rules_by_distance. Its last song never comes back; the others
+  // only with `repeats` (unset: the model's NextScoring::repeats). Needs has_next() for kNext.
+  std::vector<Neighbor> Continue(Scoring scoring, std::span<const int32_t> playlist, size_t k,
+                                 const RowFilter& exclude, std::optional<bool> repeats = {},
+                                 size_t context = kDefaultContext) const;
 
  private:
+  // The k best rows for `positive` weighted by `weights` (summing to 1; empty: equal) minus the
+  // mean of `negative`, skipping `exclude`; each positive seed's pairs counted at its `distances`
+  // entry, the count term of the distinct rows `repeating` scaled by repeat_weight.
+  std::vector<Neighbor> Search(Scoring scoring, std::span<const int32_t> positive,
+                               std::span<const float> weights, std::span<const int> distances,
+                               std::span<const int32_t> negative,
+                               std::span<const int32_t> repeating, size_t k,
+                               const RowFilter& exclude) const;
+
+  NextScoring next_scoring_;
   Matrix input_;                             // the queries of kNext, as trained
   std::shared_ptr<const FlatIndex> unit_;    // SimilarRows(): kSimilar's queries
   std::shared_ptr<const Index> similar_;     // over unit_, cosine
   std::shared_ptr<const Index> next_;        // output vectors, dot + popularity term; may be null
   std::shared_ptr<const PairScores> pairs_;  // may be null
-  float pairs_weight_;
-  // With pairs_per_play and pairs: 1 / max(1, count) per row, else empty.
+  // With rules_per_play and pairs: 1 / max(1, count) per row, else empty.
   std::vector<float> per_play_;
   std::string search_warning_;
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdlib>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -64,7 +65,7 @@ void SequentialRules::IndexPositions(size_t songs) {
   for (const int32_t row : by_occurrences) {
     if (occurrences(row) < kMinPrecomputedOccurrences) break;
     touched.clear();
-    AccumulateOccurrences(row, 1.0f, &scores, &touched);
+    AccumulateOccurrences(row, 1, 1.0f, &scores, &touched);
     if (precomputed_.size() + touched.size() > rows_.size()) break;
     if (precomputed_starts_.empty()) precomputed_starts_.push_back(0);
     precomputed_of_row_[row] = static_cast<int32_t>(precomputed_starts_.size() - 1);
@@ -77,10 +78,13 @@ void SequentialRules::IndexPositions(size_t songs) {
   }
 }
 
-void SequentialRules::Accumulate(int32_t row, float weight, std::vector<float>* scores,
-                                 std::vector<int32_t>* touched) const {
+void SequentialRules::Accumulate(int32_t row, int distance, float weight,
+                                 std::vector<float>* scores, std::vector<int32_t>* touched) const {
+  assert(distance >= 1);
   const int32_t precomputed = precomputed_of_row_[row];
-  if (precomputed < 0) return AccumulateOccurrences(row, weight, scores, touched);
+  if (precomputed < 0 || distance > 1) {
+    return AccumulateOccurrences(row, distance, weight, scores, touched);
+  }
   // Without a branch (whether a score is new is a guess no predictor gets right).
   const size_t begin = precomputed_starts_[precomputed], end = precomputed_starts_[precomputed + 1];
   size_t appended = touched->size();
@@ -95,13 +99,21 @@ void SequentialRules::Accumulate(int32_t row, float weight, std::vector<float>* 
   touched->resize(appended);
 }
 
-void SequentialRules::AccumulateOccurrences(int32_t row, float weight, std::vector<float>* scores,
+void SequentialRules::AccumulateOccurrences(int32_t row, int distance, float weight,
+                                            std::vector<float>* scores,
                                             std::vector<int32_t>* touched) const {
-  // The score of each gap, after and before.
+  // Every occurrence, or at distances above 1 an evenly spaced sample of them standing for all.
+  const size_t occurrences = starts_[row + 1] - starts_[row];
+  const size_t sampled =
+      distance > 1 ? std::min(occurrences, kMaxOccurrencesByDistance) : occurrences;
+  if (sampled == 0) return;
+  weight *= static_cast<float>(occurrences) / static_cast<float>(sampled);
+  // The score of each gap, after and before: 1/(1 + |gap - distance|)^2.
   float after[kMaxGap + 1], before[kMaxGap + 1];
   for (int gap = 1; gap <= kMaxGap; ++gap) {
-    after[gap] = weight / static_cast<float>(gap * gap);
-    before[gap] = kBackward * weight / static_cast<float>(gap * gap);
+    const auto off = static_cast<float>(1 + std::abs(gap - distance));
+    after[gap] = weight / (off * off);
+    before[gap] = kBackward * after[gap];
   }
   auto add = [&](int32_t b, float score) {
     if (b < 0 || b == row) return;
@@ -109,8 +121,8 @@ void SequentialRules::AccumulateOccurrences(int32_t row, float weight, std::vect
     if (s == 0) touched->push_back(b);
     s += score;
   };
-  for (size_t o = starts_[row]; o < starts_[row + 1]; ++o) {
-    const size_t at = positions_[o];
+  for (size_t i = 0; i < sampled; ++i) {
+    const size_t at = positions_[starts_[row] + i * occurrences / sampled];
     for (int gap = 1; gap <= kMaxGap && at + gap < rows_.size() && rows_[at + gap] != kEnd; ++gap) {
       add(rows_[at + gap], after[gap]);
     }

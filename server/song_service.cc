@@ -6,8 +6,10 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <string_view>
 #include <unordered_map>
@@ -195,32 +197,32 @@ std::vector<Neighbor> Filter(const ModelSnapshot& model, const std::vector<Neigh
   return kept;
 }
 
-// Rows [offset, offset + k) of the ranking for the seeds (`weights`: one per positive seed, or
-// empty for equal), skipping `exclude`, with at most `max_per_artist` songs per artist (0: no
-// limit). A single seed is answered
-// from the model's neighbour cache when its depth holds enough rows that pass; otherwise, and with
-// several seeds, the ranking is computed, asking for more rows until enough pass.
-std::vector<Neighbor> Rank(const ModelSnapshot& model, Scoring scoring,
-                           std::span<const int32_t> positive, std::span<const int32_t> negative,
-                           size_t k, size_t offset, size_t max_per_artist, const RowFilter& exclude,
-                           std::span<const float> weights = {}) {
+// The best rows `ranked(n)` computes, n of them, skipping `exclude`.
+using Ranked = std::function<std::vector<Neighbor>(size_t n)>;
+
+// Rows [offset, offset + k) of a ranking, skipping `exclude`, with at most `max_per_artist` songs
+// per artist (0: no limit). The ranking of a single seed (`single_seed`, else -1) with no
+// negatives is read from the model's neighbour cache when its depth holds enough rows that pass;
+// otherwise it is computed by `ranked`, asking for more rows until enough pass.
+std::vector<Neighbor> Rank(const ModelSnapshot& model, Scoring scoring, int32_t single_seed,
+                           const Ranked& ranked, size_t k, size_t offset, size_t max_per_artist,
+                           const RowFilter& exclude) {
   const size_t wanted = offset + k;
   const Recommender& recommender = model.recommender();
   std::vector<Neighbor> kept;
   const NeighborCache* cache = model.neighbor_cache(scoring);
   bool answered = false;
-  if (cache != nullptr && positive.size() == 1 && negative.empty()) {
+  if (cache != nullptr && single_seed >= 0) {
     std::vector<Neighbor> scratch;
-    const std::vector<Neighbor>& cached = cache->Get(positive[0], &scratch);
+    const std::vector<Neighbor>& cached = cache->Get(single_seed, &scratch);
     kept = Filter(model, cached, wanted, max_per_artist, exclude);
     // The cache holds every other row when it is shorter than its depth.
     answered = kept.size() == wanted || cached.size() < NeighborCache::kDepth;
   }
   for (size_t asked = wanted; !answered; asked = std::min(asked * 4, recommender.size())) {
-    const std::vector<Neighbor> ranked =
-        recommender.Recommend(scoring, positive, negative, asked, exclude, weights);
-    kept = Filter(model, ranked, wanted, max_per_artist, [](int32_t) { return false; });
-    answered = kept.size() == wanted || ranked.size() < asked || asked >= recommender.size();
+    const std::vector<Neighbor> rows = ranked(asked);
+    kept = Filter(model, rows, wanted, max_per_artist, [](int32_t) { return false; });
+    answered = kept.size() == wanted || rows.size() < asked || asked >= recommender.size();
   }
   if (kept.size() <= offset) return {};
   kept.erase(kept.begin(), kept.begin() + static_cast<std::ptrdiff_t>(offset));
@@ -501,9 +503,11 @@ void SongService::Neighbors(const httplib::Request& req, httplib::Response& res,
     return !tag.empty() && !HasTag(song, tag);
   };
   const int32_t seed[] = {index};
-  const std::vector<Neighbor> neighbors =
-      Rank(model, scoring, seed, {}, static_cast<size_t>(k), static_cast<size_t>(offset),
-           static_cast<size_t>(max_per_artist), exclude);
+  const std::vector<Neighbor> neighbors = Rank(
+      model, scoring, index,
+      [&](size_t n) { return model.recommender().Recommend(scoring, seed, {}, n, exclude); },
+      static_cast<size_t>(k), static_cast<size_t>(offset), static_cast<size_t>(max_per_artist),
+      exclude);
   SendJson(
       res, 200,
       ObjectWith({{"model_version", model.info().version},
@@ -575,7 +579,7 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
                                    ? "give positive or playlist: at least one song id"
                                    : "give positive or playlist, not both");
   }
-  bool repeats = false;
+  std::optional<bool> repeats;  // unset: the model's choice
   if (body.contains("repeats")) {
     if (!body["repeats"].is_boolean()) return SendBadRequest(res, "repeats must be true or false");
     if (lists[kPlaylist].empty()) return SendBadRequest(res, "repeats goes with playlist");
@@ -622,8 +626,7 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
     return SendCannotScoreNext(res, model, "ask for \"scoring\": \"similar\"");
   }
   // Ids the model does not know are reported, not fatal, unless no seed is left. A playlist's
-  // seeds are the songs of its last kDefaultContext entries, weighted by recency, as `eval`'s
-  // continuation gives them; all of its songs are excluded.
+  // seeds are the songs of its last kDefaultContext entries, as `eval`'s continuation gives them.
   json unknown = json::array();
   std::vector<int32_t> rows[kLists], playlist_seeds;
   const size_t first_seed =
@@ -652,26 +655,27 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
                          (by_playlist ? "playlist's last songs" : "positive songs") +
                          " is known to model " + std::to_string(model.info().version) + ": " + ids);
   }
-  // At most 500 rows: a sorted vector is the quickest to ask. With repeats, of the playlist only
-  // its last song is never recommended.
+  // At most 500 rows: a sorted vector is the quickest to ask. The playlist's own songs are left to
+  // Recommender::Continue (repeats).
   std::vector<int32_t> excluded;
-  for (int l = 0; l < kLists; ++l) {
-    if (l == kPlaylist && repeats) {
-      excluded.push_back(seeds.back());
-    } else {
-      excluded.insert(excluded.end(), rows[l].begin(), rows[l].end());
-    }
+  for (const int l : {kPositive, kNegative, kExclude}) {
+    excluded.insert(excluded.end(), rows[l].begin(), rows[l].end());
   }
   std::sort(excluded.begin(), excluded.end());
-  const std::vector<float> weights =
-      by_playlist ? RecencyWeights(seeds.size()) : std::vector<float>();
   auto exclude = [&](int32_t row) {
     return std::binary_search(excluded.begin(), excluded.end(), row) ||
            (!tag.empty() && !HasTag(model.song(row), tag));
   };
+  const Recommender& recommender = model.recommender();
+  Ranked ranked = [&](size_t n) {
+    return by_playlist
+               ? recommender.Continue(scoring, rows[kPlaylist], n, exclude, repeats, seeds.size())
+               : recommender.Recommend(scoring, seeds, rows[kNegative], n, exclude);
+  };
+  const bool single = !by_playlist && seeds.size() == 1 && rows[kNegative].empty();
   const std::vector<Neighbor> neighbors =
-      Rank(model, scoring, seeds, rows[kNegative], static_cast<size_t>(k), 0,
-           static_cast<size_t>(max_per_artist), exclude, weights);
+      Rank(model, scoring, single ? seeds[0] : -1, ranked, static_cast<size_t>(k), 0,
+           static_cast<size_t>(max_per_artist), exclude);
   SendJson(res, 200,
            ObjectWith({{"model_version", model.info().version},
                        {"scoring", ScoringName(scoring)},

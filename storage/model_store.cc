@@ -65,11 +65,10 @@ Status CheckFinite(const Embeddings& embeddings, const std::string& model) {
 
 namespace {
 
-// A value of `fallback`'s type (float: a number; bool: true or false) from the hyperparameters
-// JSON, or `fallback`.
+// A value of `fallback`'s type (float: a number; bool: true or false) from `hyperparameters`
+// (a model's, parsed), or `fallback`.
 template <typename T>
-T Hyperparameter(const ModelInfo& info, const char* name, T fallback) {
-  const auto hyperparameters = nlohmann::json::parse(info.hyperparameters, nullptr, false);
+T Hyperparameter(const nlohmann::json& hyperparameters, const char* name, T fallback) {
   if (!hyperparameters.is_object() || !hyperparameters.contains(name)) return fallback;
   const nlohmann::json& value = hyperparameters[name];
   const bool typed = std::is_same_v<T, bool> ? value.is_boolean() : value.is_number();
@@ -78,20 +77,24 @@ T Hyperparameter(const ModelInfo& info, const char* name, T fallback) {
 
 }  // namespace
 
-float NextBiasWeight(const ModelInfo& info) {
-  return Hyperparameter(info, "next_bias", Hyperparameter(info, "ns_exponent", 0.0f));
-}
-
-bool PairsPerPlay(const ModelInfo& info) { return Hyperparameter(info, "rules_per_play", false); }
-
-float PairsWeight(const ModelInfo& info) {
-  return Hyperparameter(info, "rules_weight", Hyperparameter(info, "cooccurrence_weight", 0.0f));
+NextScoring NextScoringOf(const ModelInfo& info) {
+  const auto stored = nlohmann::json::parse(info.hyperparameters, nullptr, false);
+  NextScoring next;
+  next.popularity_weight =
+      Hyperparameter(stored, "next_bias", Hyperparameter(stored, "ns_exponent", 0.0f));
+  next.rules_weight =
+      Hyperparameter(stored, "rules_weight", Hyperparameter(stored, "cooccurrence_weight", 0.0f));
+  next.rules_per_play = Hyperparameter(stored, "rules_per_play", next.rules_per_play);
+  next.rules_by_distance = Hyperparameter(stored, "rules_by_distance", next.rules_by_distance);
+  next.context_decay = Hyperparameter(stored, "context_decay", next.context_decay);
+  next.repeats = Hyperparameter(stored, "repeats", next.repeats);
+  next.repeat_weight = Hyperparameter(stored, "repeat_weight", next.repeat_weight);
+  return next;
 }
 
 Recommender MakeRecommender(StoredModel&& model, IndexPolicy policy) {
-  return Recommender(model.embeddings, NextBiasWeight(model.info), std::move(model.pairs),
-                     PairsWeight(model.info), policy, std::move(model.search),
-                     PairsPerPlay(model.info));
+  return Recommender(model.embeddings, NextScoringOf(model.info), std::move(model.pairs), policy,
+                     std::move(model.search));
 }
 
 Result<StoredModel> ModelStore::Load(int64_t version) {
@@ -247,8 +250,8 @@ Result<std::shared_ptr<const PairScores>> ModelStore::LoadPairScores(int64_t ver
   if (!rules_bytes.has_value()) return LoadCooccurrence(info);
   const std::string model = db_.path() + ": model " + std::to_string(version);
   if (*rules_bytes % sizeof(int32_t) != 0) {
-    return Status::Corruption(model + ": its sequential rules are " +
-                              std::to_string(*rules_bytes) + " bytes, not whole entries");
+    return Status::Corruption(model + ": its sequential rules are " + std::to_string(*rules_bytes) +
+                              " bytes, not whole entries");
   }
   std::vector<int32_t> rows(*rules_bytes / sizeof(int32_t));
   SONGVEC_RETURN_IF_ERROR(ReadBlob(version, kRulesRows, WritableBytes(std::span(rows))));

@@ -32,17 +32,12 @@ struct ModelInfo {
   int64_t stored_bytes = 0;  // read-only: bytes of its vectors and counts, set by Insert()
 };
 
-// The weight of the popularity term of a model's "next" scores (Recommender): its hyperparameters'
-// next_bias, else the ns_exponent it was trained with, else 0 (an imported model).
-float NextBiasWeight(const ModelInfo& info);
-
-// The weight of the count term of a blend model's "next" scores (Recommender): its
-// hyperparameters' rules_weight, else (a model stored with co-occurrence counts) its
-// cooccurrence_weight, else 0.
-float PairsWeight(const ModelInfo& info);
-// Whether its count term divides each seed's pairs by the seed's plays: its hyperparameters'
-// rules_per_play (models stored before it: no).
-bool PairsPerPlay(const ModelInfo& info);
+// How a model scores "next" and continues a playlist (Recommender), from its hyperparameters:
+// the popularity weight is next_bias, else the ns_exponent it was trained with, else 0 (an
+// imported model); the count term's weight rules_weight, else (a model stored with co-occurrence
+// counts) cooccurrence_weight, else 0; rules_per_play, rules_by_distance, context_decay, repeats
+// and repeat_weight as stored, else NextScoring's defaults (models stored before them).
+NextScoring NextScoringOf(const ModelInfo& info);
 
 // Everything stored of one model version.
 struct StoredModel {

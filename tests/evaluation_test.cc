@@ -113,7 +113,7 @@ TEST_F(EvaluationTest, CosineMetricsFollowTheDefinitions) {
   // From 2: 4 (0.707), 1 (0.110), 0 (0), 3 (-0.555): 0 has rank 3.
   const Corpus test = MakeCorpus({{"0", "4"}, {"0", "3"}, {"2", "0"}});
   const NextSongPairs pairs = CollectPairs(test, vocabulary_);
-  const Recommender recommender(Embeddings{vocabulary_, vectors_, Matrix()}, 0.0f);
+  const Recommender recommender(Embeddings{vocabulary_, vectors_, Matrix()}, NextScoring{});
   const std::vector<RankingMetrics> m =
       Summarize(RankTargets(pairs, 3, ModelRanker(recommender, Scoring::kSimilar), 1), {1, 3});
   ASSERT_EQ(m.size(), 2u);
@@ -199,7 +199,7 @@ TEST(SequentialRules, WeighTheGapForwardAndHalfBackwardWithinAPlaylist) {
   const SequentialRules rules(train, vocabulary);
   std::vector<float> scores(4, 0.0f);
   std::vector<int32_t> touched;
-  rules.Accumulate(0, 2.0f, &scores, &touched);
+  rules.Accumulate(0, 1, 2.0f, &scores, &touched);
   // From a: b at gap 1 (1), c at gap 3 (1/9); d before it at gap 1 (0.5); all times 2.
   EXPECT_FLOAT_EQ(scores[1], 2.0f);
   EXPECT_FLOAT_EQ(scores[2], 2.0f / 9);
@@ -208,7 +208,7 @@ TEST(SequentialRules, WeighTheGapForwardAndHalfBackwardWithinAPlaylist) {
   EXPECT_EQ(touched, (std::vector<int32_t>{1, 2, 3}));
   scores.assign(4, 0.0f);
   touched.clear();
-  rules.Accumulate(3, 1.0f, &scores, &touched);  // d: a right after it; nothing of playlist 1
+  rules.Accumulate(3, 1, 1.0f, &scores, &touched);  // d: a right after it; nothing of playlist 1
   EXPECT_FLOAT_EQ(scores[0], 1.0f);
   EXPECT_EQ(touched, (std::vector<int32_t>{0}));
   // Ranked: from c, b (0.5 / 4 = 0.125) and a (0.5 / 9) by score, then d by popularity.
@@ -219,9 +219,55 @@ TEST(SequentialRules, WeighTheGapForwardAndHalfBackwardWithinAPlaylist) {
             (std::vector<int32_t>{1, 0, 3}));  // the scratch scores were reset
 }
 
+// Further back a song counts what came that many songs after it: at distance 2, from a in
+// x a y b c, b (gap 2) scores 1, y and c 1/4; x before it 0.5 / 4.
+TEST(SequentialRules, ASongFurtherBackWeighsTheGapsAroundItsDistance) {
+  const Vocabulary vocabulary({"x", "a", "y", "b", "c"}, {1, 1, 1, 1, 1});
+  Corpus train;
+  train.keys = vocabulary.keys();
+  train.AddPlaylist(std::vector<int32_t>{0, 1, 2, 3, 4});
+  const SequentialRules rules(train, vocabulary);
+  std::vector<float> scores(5, 0.0f);
+  std::vector<int32_t> touched;
+  rules.Accumulate(1, 2, 1.0f, &scores, &touched);
+  EXPECT_FLOAT_EQ(scores[3], 1.0f);
+  EXPECT_FLOAT_EQ(scores[2], 0.25f);
+  EXPECT_FLOAT_EQ(scores[4], 0.25f);
+  EXPECT_FLOAT_EQ(scores[0], 0.125f);
+  scores.assign(5, 0.0f);
+  rules.Accumulate(1, 4, 1.0f, &scores, &touched);  // y 1/16, b 1/9, c 1/4; x 0.5 / 16
+  EXPECT_FLOAT_EQ(scores[2], 1.0f / 16);
+  EXPECT_FLOAT_EQ(scores[3], 1.0f / 9);
+  EXPECT_FLOAT_EQ(scores[4], 1.0f / 4);
+  EXPECT_FLOAT_EQ(scores[0], 0.5f / 16);
+}
+
+// A song of more than kMaxOccurrencesByDistance occurrences is scored further back from an evenly
+// spaced sample of them, standing for all: 10,000 occurrences of a, b two songs after each, and c
+// after every other one, score 10,000 and about 5,000; at distance 1 every occurrence counts.
+TEST(SequentialRules, FurtherBackAHeadSongIsScoredFromASample) {
+  const Vocabulary vocabulary({"a", "b", "c", "d", "e"}, {10000, 10000, 5000, 5000, 10000});
+  Corpus train;
+  train.keys = vocabulary.keys();
+  for (int p = 0; p < 10000; ++p) train.AddPlaylist(std::vector<int32_t>{0, 4, 1, p % 2 ? 2 : 3});
+  const SequentialRules rules(train, vocabulary);
+  ASSERT_GT(10000u, SequentialRules::kMaxOccurrencesByDistance);
+  std::vector<float> scores(5, 0.0f);
+  std::vector<int32_t> touched;
+  rules.Accumulate(0, 2, 1.0f, &scores, &touched);
+  EXPECT_NEAR(scores[1], 10000.0f, 1.0f);
+  EXPECT_NEAR(scores[2], 5000.0f / 4, 0.02 * 5000 / 4);
+  EXPECT_NEAR(scores[3], 5000.0f / 4, 0.02 * 5000 / 4);
+  scores.assign(5, 0.0f);
+  rules.Accumulate(0, 1, 1.0f, &scores, &touched);
+  EXPECT_NEAR(scores[2], 5000.0f / 9, 0.1);
+  EXPECT_NEAR(scores[3], 5000.0f / 9, 0.1);
+}
+
 // The most played songs' rows, computed ahead, score as the definition says, as the songs scored
 // on demand do: every song within 10 positions after at 1/gap^2 and before at half that, summed
-// over the song's occurrences, and each song reached appended to `touched` once.
+// over the song's occurrences, and each song reached appended to `touched` once; further back (at
+// distance d, on demand) at 1/(1 + |gap - d|)^2 instead.
 TEST(SequentialRules, RowsComputedAheadScoreAsTheDefinitionSays) {
   constexpr int kSongs = 300;
   std::vector<std::string> keys;
@@ -243,32 +289,36 @@ TEST(SequentialRules, RowsComputedAheadScoreAsTheDefinitionSays) {
   // Song 0 (400 occurrences) and song 1 (about 100) are past kMinPrecomputedOccurrences; the
   // others (about 16) are not.
   EXPECT_EQ(rules.precomputed(), 2u);
-  for (const int32_t song : {0, 1, 2, 150}) {
-    std::vector<double> expected(kSongs, 0.0);
-    for (size_t p = 0; p < train.num_playlists(); ++p) {
-      const std::span<const int32_t> playlist = train.playlist(p);
-      for (size_t i = 0; i < playlist.size(); ++i) {
-        if (playlist[i] != song) continue;
-        for (size_t j = 0; j < playlist.size(); ++j) {
-          const auto gap = static_cast<double>(j > i ? j - i : i - j);
-          if (j == i || gap > SequentialRules::kMaxGap || playlist[j] == song) continue;
-          expected[playlist[j]] += (j > i ? 1.0 : SequentialRules::kBackward) / (gap * gap);
+  for (const int distance : {1, 2, 7}) {
+    for (const int32_t song : {0, 1, 2, 150}) {
+      std::vector<double> expected(kSongs, 0.0);
+      for (size_t p = 0; p < train.num_playlists(); ++p) {
+        const std::span<const int32_t> playlist = train.playlist(p);
+        for (size_t i = 0; i < playlist.size(); ++i) {
+          if (playlist[i] != song) continue;
+          for (size_t j = 0; j < playlist.size(); ++j) {
+            const auto gap = static_cast<double>(j > i ? j - i : i - j);
+            if (j == i || gap > SequentialRules::kMaxGap || playlist[j] == song) continue;
+            const double off = 1 + std::abs(gap - distance);
+            expected[playlist[j]] += (j > i ? 1.0 : SequentialRules::kBackward) / (off * off);
+          }
         }
       }
+      std::vector<float> scores(kSongs, 0.0f);
+      std::vector<int32_t> touched = {-7};  // appended to, not replaced
+      rules.Accumulate(song, distance, 0.5f, &scores, &touched);
+      std::vector<int32_t> reached;
+      for (int32_t b = 0; b < kSongs; ++b) {
+        EXPECT_NEAR(scores[b], 0.5 * expected[b], 1e-5 * expected[b])
+            << song << " -> " << b << " at distance " << distance;
+        if (expected[b] > 0) reached.push_back(b);
+      }
+      ASSERT_FALSE(touched.empty());
+      EXPECT_EQ(touched.front(), -7);
+      touched.erase(touched.begin());
+      std::sort(touched.begin(), touched.end());
+      EXPECT_EQ(touched, reached) << "song " << song << " at distance " << distance;
     }
-    std::vector<float> scores(kSongs, 0.0f);
-    std::vector<int32_t> touched = {-7};  // appended to, not replaced
-    rules.Accumulate(song, 0.5f, &scores, &touched);
-    std::vector<int32_t> reached;
-    for (int32_t b = 0; b < kSongs; ++b) {
-      EXPECT_NEAR(scores[b], 0.5 * expected[b], 1e-5 * expected[b]) << song << " -> " << b;
-      if (expected[b] > 0) reached.push_back(b);
-    }
-    ASSERT_FALSE(touched.empty());
-    EXPECT_EQ(touched.front(), -7);
-    touched.erase(touched.begin());
-    std::sort(touched.begin(), touched.end());
-    EXPECT_EQ(touched, reached) << "song " << song;
   }
 }
 
@@ -324,21 +374,24 @@ TEST_F(EvaluationTest, BaselinesSumTheContextWeightedByRecency) {
   EXPECT_EQ(Rank(rules_ranker, {1, 2}, 10), (std::vector<int32_t>{1, 0, 3}));
 }
 
-// The model given a context is the Recommender given the context's songs with recency weights:
-// from {4, 0} the query is 0.5 u4 + u0 (u: unit vectors), and each score its cosine.
+// The model given a context is the Recommender continuing the context as a playlist, its songs
+// weighted by recency: from {4, 0} the query is 0.5 u4 + u0 (u: unit vectors), and each score its
+// cosine; the earlier song comes back as the model's repeats say, the last never.
 TEST_F(EvaluationTest, TheModelGivenAContextWeighsItsSongsByRecency) {
-  const Recommender recommender(Embeddings{vocabulary_, vectors_, Matrix()}, 0.0f);
+  const Recommender recommender(Embeddings{vocabulary_, vectors_, Matrix()}, {.repeats = true});
   const Ranker ranker = ModelRanker(recommender, Scoring::kSimilar);
   const std::vector<int32_t> context = {4, 0};
-  const std::vector<float> weights = RecencyWeights(2);
-  EXPECT_EQ(weights, (std::vector<float>{0.5f, 1.0f}));
+  EXPECT_EQ(RecencyWeights(2), (std::vector<float>{0.5f, 1.0f}));
   EXPECT_EQ(RecencyWeights(3), (std::vector<float>{0.25f, 0.5f, 1.0f}));
-  const std::vector<Neighbor> found = recommender.Recommend(
-      Scoring::kSimilar, context, {}, 4, [](int32_t row) { return row == 0; }, weights);
+  EXPECT_EQ(RecencyWeights(3, 0.8f), (std::vector<float>{0.8f * 0.8f, 0.8f, 1.0f}));
+  const std::vector<Neighbor> found = recommender.Continue(Scoring::kSimilar, context, 4, nullptr);
   std::vector<int32_t> rows;
   for (const Neighbor& n : found) rows.push_back(n.row);
   EXPECT_EQ(Rank(ranker, context, 4), rows);
   EXPECT_EQ(rows, (std::vector<int32_t>{1, 4, 2, 3}));
+  const Recommender no_repeats(Embeddings{vocabulary_, vectors_, Matrix()}, NextScoring{});
+  EXPECT_EQ(Rank(ModelRanker(no_repeats, Scoring::kSimilar), context, 4),
+            (std::vector<int32_t>{1, 2, 3}));
   auto unit = [this](int row) {
     const Eigen::Vector2d v = vectors_.row(row).transpose().cast<double>();
     return Eigen::Vector2d(v / v.norm());
@@ -356,7 +409,7 @@ TEST_F(EvaluationTest, ThreadsDoNotChangeTheFigures) {
     test.AddPlaylist(std::vector<int32_t>{i % 5, (i * 7 + 1) % 5, (i * 3 + 2) % 5});
   }
   const NextSongPairs pairs = CollectPairs(test, vocabulary_);
-  const Recommender recommender(Embeddings{vocabulary_, vectors_, Matrix()}, 0.0f);
+  const Recommender recommender(Embeddings{vocabulary_, vectors_, Matrix()}, NextScoring{});
   const Ranker ranker = ModelRanker(recommender, Scoring::kSimilar);
   EXPECT_EQ(RankTargets(pairs, 3, ranker, 1), RankTargets(pairs, 3, ranker, 2));
 }

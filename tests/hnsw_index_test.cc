@@ -143,23 +143,26 @@ TEST(Recommender, SearchesAStoredGraphOrExactlyWhenItIsDamaged) {
   const Embeddings embeddings{Vocabulary(keys, counts), input, output};
   StoredSearch search;
   search.similar_graph = *HnswIndex(SimilarRows(input), HnswIndex::Options()).Serialize();
-  const Recommender graph(embeddings, 0.5f, nullptr, 0, IndexPolicy::kAuto, search);
+  const Recommender graph(embeddings, {.popularity_weight = 0.5f}, nullptr, IndexPolicy::kAuto,
+                          search);
   EXPECT_STREQ(graph.index(Scoring::kSimilar).name(), "hnsw");
   EXPECT_STREQ(graph.index(Scoring::kNext).name(), "flat");  // 3,000 rows: below kPrunedMinRows
   EXPECT_TRUE(graph.search_warning().empty());
-  const Recommender exact(embeddings, 0.5f, nullptr, 0, IndexPolicy::kPruned, search);
+  const Recommender exact(embeddings, {.popularity_weight = 0.5f}, nullptr, IndexPolicy::kPruned,
+                          search);
   EXPECT_STREQ(exact.index(Scoring::kSimilar).name(), "pruned");
   const int32_t seed[] = {12};
   auto no_seed = [](int32_t r) { return r == 12; };
   EXPECT_EQ(graph.Recommend(Scoring::kSimilar, seed, {}, 5, no_seed).front().row,
             exact.Recommend(Scoring::kSimilar, seed, {}, 5, no_seed).front().row);
   search.similar_graph.resize(100);
-  const Recommender damaged(embeddings, 0.5f, nullptr, 0, IndexPolicy::kAuto, search);
+  const Recommender damaged(embeddings, {.popularity_weight = 0.5f}, nullptr, IndexPolicy::kAuto,
+                            search);
   EXPECT_STREQ(damaged.index(Scoring::kSimilar).name(), "flat");
   EXPECT_NE(damaged.search_warning().find("similar searched exactly"), std::string::npos)
       << damaged.search_warning();
   // --index hnsw on a model that stored no graph builds one at load.
-  const Recommender built(embeddings, 0.5f, nullptr, 0, IndexPolicy::kHnsw, {});
+  const Recommender built(embeddings, {.popularity_weight = 0.5f}, nullptr, IndexPolicy::kHnsw, {});
   EXPECT_STREQ(built.index(Scoring::kSimilar).name(), "hnsw");
 }
 
@@ -189,7 +192,7 @@ TEST(Recommender, PreparesAGraphForLargeCatalogsOnly) {
   EXPECT_GE(recall.by_plays, kGraphMinRecall);
   EXPECT_GE(recall.uniform, 0.9);
   EXPECT_TRUE(recall.kept);
-  const Recommender recommender(embeddings, 0, nullptr, 0, IndexPolicy::kAuto, large);
+  const Recommender recommender(embeddings, NextScoring{}, nullptr, IndexPolicy::kAuto, large);
   EXPECT_STREQ(recommender.index(Scoring::kSimilar).name(), "hnsw") << recommender.search_warning();
   // A graph short of the recall asked for is stored beside the exact layout: kAuto searches
   // exactly, kHnsw the stored graph.
@@ -199,9 +202,9 @@ TEST(Recommender, PreparesAGraphForLargeCatalogsOnly) {
   EXPECT_FALSE(short_of_recall.similar.empty());
   EXPECT_EQ(recall.queries, 1000u);
   EXPECT_FALSE(recall.kept);
-  const Recommender exact(embeddings, 0, nullptr, 0, IndexPolicy::kAuto, short_of_recall);
+  const Recommender exact(embeddings, NextScoring{}, nullptr, IndexPolicy::kAuto, short_of_recall);
   EXPECT_STREQ(exact.index(Scoring::kSimilar).name(), "flat");  // 500 rows: below kPrunedMinRows
-  const Recommender graph(embeddings, 0, nullptr, 0, IndexPolicy::kHnsw, short_of_recall);
+  const Recommender graph(embeddings, NextScoring{}, nullptr, IndexPolicy::kHnsw, short_of_recall);
   EXPECT_STREQ(graph.index(Scoring::kSimilar).name(), "hnsw");
   EXPECT_TRUE(graph.search_warning().empty()) << graph.search_warning();
 }

@@ -21,7 +21,8 @@ TEST(NeighborCache, EveryEntryIsTheExactAnswerForThatSongAlone) {
     keys.push_back(std::to_string(r));
     counts.push_back(kRows - r);
   }
-  const Recommender recommender(Embeddings{Vocabulary(keys, counts), input, output}, 0.75f);
+  const Recommender recommender(Embeddings{Vocabulary(keys, counts), input, output},
+                                {.popularity_weight = 0.75f});
   for (Scoring scoring : {Scoring::kSimilar, Scoring::kNext}) {
     const NeighborCache cache(recommender, scoring);
     for (int32_t row : {0, 17, 299}) {

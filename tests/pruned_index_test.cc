@@ -272,8 +272,9 @@ TEST(PrunedIndex, RecommenderAnswersAsFlatOnATrainedModel) {
       Train(vocabulary.Encode(data.train), vocabulary, train, nullptr, 1.0, nullptr);
   ASSERT_TRUE(embeddings.ok()) << embeddings.status().message();
   const auto rules = std::make_shared<const SequentialRules>(data.train, vocabulary);
-  const Recommender flat(*embeddings, -0.5f, rules, 10.0f, IndexPolicy::kFlat);
-  const Recommender pruned(*embeddings, -0.5f, rules, 10.0f, IndexPolicy::kPruned);
+  const NextScoring blend = {.popularity_weight = -0.5f, .rules_weight = 10.0f};
+  const Recommender flat(*embeddings, blend, rules, IndexPolicy::kFlat);
+  const Recommender pruned(*embeddings, blend, rules, IndexPolicy::kPruned);
   ASSERT_STREQ(flat.index(Scoring::kNext).name(), "flat");
   ASSERT_STREQ(pruned.index(Scoring::kNext).name(), "pruned");
   ASSERT_STREQ(pruned.index(Scoring::kSimilar).name(), "pruned");

@@ -32,7 +32,7 @@ std::vector<int32_t> Rows(const std::vector<Neighbor>& neighbors) {
 }
 
 TEST(Recommender, NextScoresInputAgainstOutputPlusWeightedLogCount) {
-  const Recommender recommender(ThreeSongs(), 0.5f);
+  const Recommender recommender(ThreeSongs(), {.popularity_weight = 0.5f});
   const int32_t seed[] = {0};  // input (1, 0)
   std::vector<Neighbor> found = recommender.Recommend(Scoring::kNext, seed, {}, 3, nullptr);
   // a: 1 + 0.5 log 100 = 3.303; b: 2 + 0.5 log 10 = 3.151; c: 0 + 0 = 0.
@@ -40,13 +40,13 @@ TEST(Recommender, NextScoresInputAgainstOutputPlusWeightedLogCount) {
   EXPECT_NEAR(found[0].score, 1 + 0.5 * std::log(100.0), 1e-5);
   EXPECT_NEAR(found[1].score, 2 + 0.5 * std::log(10.0), 1e-5);
   // Without the popularity term, b's larger dot product wins.
-  const Recommender no_bias(ThreeSongs(), 0.0f);
+  const Recommender no_bias(ThreeSongs(), NextScoring{});
   EXPECT_EQ(Rows(no_bias.Recommend(Scoring::kNext, seed, {}, 3, nullptr)),
             (std::vector<int32_t>{1, 0, 2}));
 }
 
 TEST(Recommender, SimilarIsCosineOfCentredVectorsQueriedByTheMeanOfUnitOnesMinusNegatives) {
-  const Recommender recommender(ThreeSongs(), 0.0f);
+  const Recommender recommender(ThreeSongs(), NextScoring{});
   const int32_t a[] = {0}, b[] = {1};
   // Less their mean (2/3, 2/3): a (1, -2)/3, b (-2, 1)/3, c (1, 1)/3. From a, c (cosine
   // -1/sqrt(10)) beats b (-0.8).
@@ -72,7 +72,7 @@ TEST(Recommender, SimilarIgnoresADirectionEveryVectorShares) {
   }
   Embeddings shifted = spread;
   shifted.input.rowwise() += Eigen::RowVectorXf::Constant(8, 4.0f);
-  const Recommender plain(spread, 0.0f), crowded(shifted, 0.0f);
+  const Recommender plain(spread, NextScoring{}), crowded(shifted, NextScoring{});
   for (int32_t seed : {0, 7, 123, 299}) {
     const int32_t seeds[] = {seed};
     auto skip_seed = [seed](int32_t row) { return row == seed; };
@@ -97,35 +97,37 @@ TEST(Recommender, BlendAddsTheWeightedLogOfTheSeedsPairScores) {
   const Embeddings embeddings = ThreeSongs();
   auto not_a = [](int32_t row) { return row == 0; };
   const int32_t seed[] = {0};
-  const Recommender rules(embeddings, 0.0f,
-                          std::make_shared<const SequentialRules>(train, embeddings.vocabulary),
-                          2.0f);
+  const Recommender rules(embeddings, {.rules_weight = 2.0f},
+                          std::make_shared<const SequentialRules>(train, embeddings.vocabulary));
   std::vector<Neighbor> found = rules.Recommend(Scoring::kNext, seed, {}, 2, not_a);
   // b: 2 + 2 log 2 = 3.386; c: 0 + 2 log 2.5 = 1.833.
   ASSERT_EQ(Rows(found), (std::vector<int32_t>{1, 2}));
   EXPECT_NEAR(found[0].score, 2 + 2 * std::log(2.0), 1e-5);
   EXPECT_NEAR(found[1].score, 2 * std::log(2.5), 1e-5);
-  const Recommender adjacent(
-      embeddings, 0.0f, std::make_shared<const Cooccurrence>(train, embeddings.vocabulary), 2.0f);
+  const Recommender adjacent(embeddings, {.rules_weight = 2.0f},
+                             std::make_shared<const Cooccurrence>(train, embeddings.vocabulary));
   found = adjacent.Recommend(Scoring::kNext, seed, {}, 2, not_a);
   // b: 2 + 2 log 2 = 3.386; c: 0 + 2 log 4 = 2.773.
   ASSERT_EQ(Rows(found), (std::vector<int32_t>{1, 2}));
   EXPECT_NEAR(found[1].score, 2 * std::log(4.0), 1e-5);
-  // Seeds a (weight 1) and b (weight 3): the query is (0.25, 0.75), and a's rules weigh 1/4, b's
-  // 3/4. From b, a comes right before (0.5). So a scores 0.25 from its dot product and
-  // 2 log(1 + 0.75 * 0.5); c scores 2.25 and 2 log(1 + 0.25 * 1.5); b is excluded.
-  const int32_t seeds[] = {0, 1};
-  const float weights[] = {1, 3};
-  found = rules.Recommend(
-      Scoring::kNext, seeds, {}, 2, [](int32_t row) { return row == 1; }, weights);
+  // The playlist a, b with a decay of 1/3: a weighs 1, b 3, so the query is (0.25, 0.75), and a's
+  // rules weigh 1/4, b's 3/4. From b, a comes right before (0.5). So a, which may come back,
+  // scores 0.25 from its dot product and 2 log(1 + 0.75 * 0.5); c scores 2.25 and
+  // 2 log(1 + 0.25 * 1.5); b, the last, is excluded.
+  const Recommender playlist_rules(
+      embeddings, {.rules_weight = 2.0f, .context_decay = 1.0f / 3, .repeats = true},
+      std::make_shared<const SequentialRules>(train, embeddings.vocabulary));
+  const int32_t playlist[] = {0, 1};
+  found = playlist_rules.Continue(Scoring::kNext, playlist, 2, nullptr);
   ASSERT_EQ(Rows(found), (std::vector<int32_t>{2, 0}));
   EXPECT_NEAR(found[0].score, 2.25 + 2 * std::log(1.375), 1e-5);
   EXPECT_NEAR(found[1].score, 0.25 + 2 * std::log(1.375), 1e-5);
 }
 
 // Every next score is the dot product plus c log(1 + the seeds' weighted rule scores), each seed's
-// divided by its count where the blend counts per play, whether the seeds' rules reach a few of the
-// songs or most of them (which the Recommender reads in two ways).
+// divided by its count where the blend counts per play and counted at its distance where it counts
+// by distance, whether the seeds' rules reach a few of the songs or most of them (which the
+// Recommender reads in two ways).
 TEST(Recommender, BlendScoresEverySongAsItsDefinitionSays) {
   constexpr int kSongs = 320;
   Random rng(5);
@@ -152,42 +154,87 @@ TEST(Recommender, BlendScoresEverySongAsItsDefinitionSays) {
   }
   const auto rules = std::make_shared<const SequentialRules>(train, embeddings.vocabulary);
   for (const bool per_play : {false, true}) {
-    const Recommender blend(embeddings, 0.0f, rules, 3.0f, IndexPolicy::kAuto, {}, per_play);
-    const std::vector<std::vector<int32_t>> seed_sets = {{1}, {0}, {1, 0}};
-    for (const std::vector<int32_t>& seeds : seed_sets) {
-      const std::vector<float> weights = RecencyWeights(seeds.size());
-      const float total = std::accumulate(weights.begin(), weights.end(), 0.0f);
-      Eigen::VectorXf query = Eigen::VectorXf::Zero(4);
-      std::vector<float> sums(kSongs, 0.0f);
-      std::vector<int32_t> touched;
-      for (size_t i = 0; i < seeds.size(); ++i) {
-        query += weights[i] / total * embeddings.input.row(seeds[i]).transpose();
-        const float play = per_play ? 1.0f / static_cast<float>(counts[seeds[i]]) : 1.0f;
-        rules->Accumulate(seeds[i], weights[i] / total * play, &sums, &touched);
-      }
-      const std::vector<Neighbor> found =
-          blend.Recommend(Scoring::kNext, seeds, {}, kSongs, nullptr, weights);
-      ASSERT_EQ(found.size(), static_cast<size_t>(kSongs));
-      for (const Neighbor& n : found) {
-        const float expected =
-            embeddings.output.row(n.row).dot(query) + 3.0f * std::log1p(sums[n.row]);
-        EXPECT_NEAR(n.score, expected, 1e-5)
-            << "song " << n.row << " after " << seeds.back() << (per_play ? ", per play" : "");
-      }
-      if (seeds.size() == 1) {  // song 1's rules reach a few songs, song 0's most
-        EXPECT_TRUE(seeds[0] == 1 ? touched.size() < kSongs / 16 : touched.size() > kSongs / 2)
-            << touched.size() << " songs reached from song " << seeds[0];
+    for (const bool by_distance : {false, true}) {
+      const NextScoring scoring = {.rules_weight = 3.0f,
+                                   .rules_per_play = per_play,
+                                   .rules_by_distance = by_distance,
+                                   .context_decay = 0.5f,
+                                   .repeats = true};
+      const Recommender blend(embeddings, scoring, rules);
+      const std::vector<std::vector<int32_t>> playlists = {{1}, {0}, {1, 0}, {2, 1, 0}};
+      for (const std::vector<int32_t>& seeds : playlists) {
+        const std::vector<float> weights = RecencyWeights(seeds.size());
+        const float total = std::accumulate(weights.begin(), weights.end(), 0.0f);
+        Eigen::VectorXf query = Eigen::VectorXf::Zero(4);
+        std::vector<float> sums(kSongs, 0.0f);
+        std::vector<int32_t> touched;
+        for (size_t i = 0; i < seeds.size(); ++i) {
+          query += weights[i] / total * embeddings.input.row(seeds[i]).transpose();
+          const float play = per_play ? 1.0f / static_cast<float>(counts[seeds[i]]) : 1.0f;
+          const int distance = by_distance ? static_cast<int>(seeds.size() - i) : 1;
+          rules->Accumulate(seeds[i], distance, weights[i] / total * play, &sums, &touched);
+        }
+        const std::vector<Neighbor> found = blend.Continue(Scoring::kNext, seeds, kSongs, nullptr);
+        ASSERT_EQ(found.size(), static_cast<size_t>(kSongs - 1));  // all but the last seed
+        for (const Neighbor& n : found) {
+          const float expected =
+              embeddings.output.row(n.row).dot(query) + 3.0f * std::log1p(sums[n.row]);
+          EXPECT_NEAR(n.score, expected, 1e-5)
+              << "song " << n.row << " after " << seeds.back() << (per_play ? ", per play" : "")
+              << (by_distance ? ", by distance" : "");
+        }
+        if (seeds.size() == 1) {  // song 1's rules reach a few songs, song 0's most
+          EXPECT_TRUE(seeds[0] == 1 ? touched.size() < kSongs / 16 : touched.size() > kSongs / 2)
+              << touched.size() << " songs reached from song " << seeds[0];
+        }
       }
     }
   }
 }
 
+// A playlist's last song never comes back, its other songs only where repeats (the model's, or
+// the query's) say, and then with their count term scaled by the repeat weight; only its last
+// `context` songs are seeds, but all of them are the playlist.
+TEST(Recommender, ContinuingAPlaylistLetsItsSongsBackAsRepeatsSay) {
+  // c a twice and a b once: from a, b's rule score is 1 and c's 2 * 0.5 (before it); from c,
+  // a's 2 and b's 1/4 (gap 2).
+  Corpus train;
+  train.keys = {"a", "b", "c"};
+  train.AddPlaylist(std::vector<int32_t>{2, 0, 1});
+  train.AddPlaylist(std::vector<int32_t>{2, 0});
+  const Embeddings embeddings = ThreeSongs();
+  const auto rules = std::make_shared<const SequentialRules>(train, embeddings.vocabulary);
+  const NextScoring no_repeats = {.rules_weight = 2.0f};
+  const Recommender once(embeddings, no_repeats, rules);
+  const int32_t c_then_a[] = {2, 0};
+  EXPECT_EQ(Rows(once.Continue(Scoring::kNext, c_then_a, 3, nullptr)), (std::vector<int32_t>{1}));
+  // With repeats (asked for, or the model's), c comes back. The seeds weigh c 1/3 and a 2/3, so
+  // the query is (1, 1/3): b scores 2 + 2 log(1 + 2/3 * 1 + 1/3 * 1/4), c 1 + 2 log(1 + 2/3 * 1);
+  // at a repeat weight of 0, c's count term is gone.
+  std::vector<Neighbor> found = once.Continue(Scoring::kNext, c_then_a, 3, nullptr, true);
+  ASSERT_EQ(Rows(found), (std::vector<int32_t>{1, 2}));
+  EXPECT_NEAR(found[0].score, 2 + 2 * std::log(1.75), 1e-5);
+  EXPECT_NEAR(found[1].score, 1 + 2 * std::log(1 + 2.0 / 3), 1e-5);
+  const NextScoring unweighted = {.rules_weight = 2.0f, .repeats = true, .repeat_weight = 0.0f};
+  const Recommender repeating(embeddings, unweighted, rules);
+  found = repeating.Continue(Scoring::kNext, c_then_a, 3, nullptr);
+  ASSERT_EQ(Rows(found), (std::vector<int32_t>{1, 2}));
+  EXPECT_NEAR(found[1].score, 1.0, 1e-5);
+  EXPECT_EQ(Rows(repeating.Continue(Scoring::kNext, c_then_a, 3, nullptr, false)),
+            (std::vector<int32_t>{1}));
+  // With a context of 1 only a is a seed (b then scores 2/3 from its output and 2 log 2 from a's
+  // rules), and c, of the playlist, still stays out.
+  found = once.Continue(Scoring::kNext, c_then_a, 3, nullptr, {}, 1);
+  ASSERT_EQ(Rows(found), (std::vector<int32_t>{1}));
+  EXPECT_NEAR(found[0].score, 2 + 2 * std::log(2.0), 1e-5);
+}
+
 TEST(Recommender, WithoutOutputVectorsOnlySimilarIsAvailable) {
   Embeddings embeddings = ThreeSongs();
   embeddings.output = Matrix();
-  const Recommender recommender(embeddings, 0.0f);
+  const Recommender recommender(embeddings, NextScoring{});
   EXPECT_FALSE(recommender.has_next());
-  EXPECT_TRUE(Recommender(ThreeSongs(), 0.0f).has_next());
+  EXPECT_TRUE(Recommender(ThreeSongs(), NextScoring{}).has_next());
 }
 
 }  // namespace

@@ -219,8 +219,8 @@ TEST(ModelStore, StoredBytesCountVectorsAndCountsAsTheBlobsHoldThem) {
   Embeddings input_only = RandomEmbeddings(10, 4, 1);
   input_only.output = Matrix();
   // Two playlists, 0 1 2 and 3 0: seven entries with their ends.
-  const SequentialRules rules = *SequentialRules::FromRows(
-      {0, 1, 2, SequentialRules::kEnd, 3, 0, SequentialRules::kEnd}, 10);
+  const SequentialRules rules =
+      *SequentialRules::FromRows({0, 1, 2, SequentialRules::kEnd, 3, 0, SequentialRules::kEnd}, 10);
   ModelStore models(db);
   Result<int64_t> imported = models.Insert(info, input_only, nullptr);
   Result<int64_t> blend = models.Insert(info, RandomEmbeddings(10, 4, 2), &rules);
@@ -434,27 +434,47 @@ TEST(ModelStore, ModelsStoredARowPerSongStillLoad) {
   EXPECT_TRUE(counts->neighbors(1).empty());
 }
 
-// A model's count term is per play where its hyperparameters say so, and raw sums where they do not
-// (models stored before it), and the weight is rules_weight, else the older cooccurrence_weight.
-TEST(ModelStore, TheCountTermIsReadFromTheHyperparameters) {
+// A model's next scoring is read from its hyperparameters: the count term per play where they
+// say so, and raw sums where they do not (models stored before it), its weight rules_weight,
+// else the older cooccurrence_weight; the popularity weight next_bias, else the ns_exponent; the
+// continuation choices as stored, else as models before them scored (a value of the wrong type
+// counts as none).
+TEST(ModelStore, TheNextScoringIsReadFromTheHyperparameters) {
   ModelInfo info = SomeInfo();
-  info.hyperparameters = R"({"rules_weight": 1000, "rules_per_play": true})";
-  EXPECT_TRUE(PairsPerPlay(info));
-  EXPECT_EQ(PairsWeight(info), 1000.0f);
-  info.hyperparameters = R"({"rules_weight": 30})";
-  EXPECT_FALSE(PairsPerPlay(info));
-  EXPECT_EQ(PairsWeight(info), 30.0f);
+  info.hyperparameters =
+      R"({"rules_weight": 1000, "rules_per_play": true, "next_bias": -0.5, "ns_exponent": 0.75,
+          "rules_by_distance": true, "context_decay": 0.85, "repeats": true,
+          "repeat_weight": 0.25})";
+  NextScoring next = NextScoringOf(info);
+  EXPECT_TRUE(next.rules_per_play);
+  EXPECT_EQ(next.rules_weight, 1000.0f);
+  EXPECT_EQ(next.popularity_weight, -0.5f);
+  EXPECT_TRUE(next.rules_by_distance);
+  EXPECT_EQ(next.context_decay, 0.85f);
+  EXPECT_TRUE(next.repeats);
+  EXPECT_EQ(next.repeat_weight, 0.25f);
+  info.hyperparameters = R"({"rules_weight": 30, "ns_exponent": 0.75})";
+  next = NextScoringOf(info);
+  EXPECT_FALSE(next.rules_per_play);
+  EXPECT_EQ(next.rules_weight, 30.0f);
+  EXPECT_EQ(next.popularity_weight, 0.75f);
+  EXPECT_FALSE(next.rules_by_distance);
+  EXPECT_EQ(next.context_decay, 0.5f);
+  EXPECT_FALSE(next.repeats);
+  EXPECT_EQ(next.repeat_weight, 1.0f);
   info.hyperparameters = R"({"cooccurrence_weight": 10, "rules_per_play": "yes"})";
-  EXPECT_FALSE(PairsPerPlay(info));
-  EXPECT_EQ(PairsWeight(info), 10.0f);
+  next = NextScoringOf(info);
+  EXPECT_FALSE(next.rules_per_play);
+  EXPECT_EQ(next.rules_weight, 10.0f);
+  EXPECT_EQ(next.popularity_weight, 0.0f);
 }
 
 // Stored rules come back as they went in; a blend model stored with co-occurrence counts, before
 // the rules replaced them, loads with those; a damaged rules value is refused, naming the entry.
 TEST(ModelStore, RulesRoundTripIsExactAndCountsStoredBeforeThemStillLoad) {
   Database db = OpenOrDie(":memory:");
-  const std::vector<int32_t> rows = {0, 1, -1, 3, SequentialRules::kEnd, 2, 0,
-                                     SequentialRules::kEnd};
+  const std::vector<int32_t> rows = {
+      0, 1, -1, 3, SequentialRules::kEnd, 2, 0, SequentialRules::kEnd};
   const SequentialRules rules = *SequentialRules::FromRows(rows, 4);
   ModelStore models(db);
   Result<int64_t> version = models.Insert(SomeInfo(), RandomEmbeddings(4, 2, 3), &rules);
@@ -472,9 +492,10 @@ TEST(ModelStore, RulesRoundTripIsExactAndCountsStoredBeforeThemStillLoad) {
   // 0.
   const uint64_t starts[] = {0, 2, 2, 3, 3};
   const std::pair<int32_t, int32_t> entries[] = {{1, 5}, {3, 1}, {0, 1}};
-  Statement blob = std::move(db.Prepare("INSERT INTO model_blobs (model_version, name, chunk, data) "
-                                        "VALUES (?, ?, 0, ?)"))
-                       .value();
+  Statement blob =
+      std::move(db.Prepare("INSERT INTO model_blobs (model_version, name, chunk, data) "
+                           "VALUES (?, ?, 0, ?)"))
+          .value();
   ASSERT_TRUE(blob.Bind(1, *plain)
                   .Bind(2, std::string("cooccurrence_starts"))
                   .BindBlob(3, std::as_bytes(std::span(starts)))
@@ -491,8 +512,8 @@ TEST(ModelStore, RulesRoundTripIsExactAndCountsStoredBeforeThemStillLoad) {
   const auto counts = std::dynamic_pointer_cast<const Cooccurrence>(*loaded);
   ASSERT_NE(counts, nullptr);
   EXPECT_EQ(counts->starts(), (std::vector<size_t>{0, 2, 2, 3, 3}));
-  EXPECT_EQ(counts->entries(), (std::vector<std::pair<int32_t, int32_t>>(std::begin(entries),
-                                                                         std::end(entries))));
+  EXPECT_EQ(counts->entries(),
+            (std::vector<std::pair<int32_t, int32_t>>(std::begin(entries), std::end(entries))));
 
   // Entry 3 names song 7 of 4.
   std::vector<int32_t> damaged = rows;

@@ -132,8 +132,15 @@ nlohmann::json ModelOptionsToJson(const ModelOptions& options, bool with_threads
                          {"shared_negatives", o.shared_negatives},
                          {"seed", o.seed},
                          {"rules_weight", options.rules_weight},
-                         {"rules_per_play", true},
                          {"next_bias", options.resolved_next_bias()}};
+  const ContinuationChoices& c = options.continuation;
+  // Floats as the decimals they were written as (0.85, not 0.8500000238418579).
+  auto decimal = [](float x) { return std::round(static_cast<double>(x) * 1e6) / 1e6; };
+  if (c.rules_per_play) json["rules_per_play"] = *c.rules_per_play;
+  if (c.rules_by_distance) json["rules_by_distance"] = *c.rules_by_distance;
+  if (c.context_decay) json["context_decay"] = decimal(*c.context_decay);
+  if (c.repeats) json["repeats"] = *c.repeats;
+  if (c.repeat_weight) json["repeat_weight"] = decimal(*c.repeat_weight);
   if (with_threads) json["threads"] = o.threads;
   return json;
 }
@@ -186,9 +193,20 @@ Status ModelOptionsFromJson(const nlohmann::json& json, ModelOptions* options) {
     } else if (key == "shared_negatives") {
       status = expect(value.is_boolean(), "true or false");
       if (status.ok()) o.shared_negatives = value.get<bool>();
-    } else if (key == "rules_per_play") {
-      // Models trained before it counted raw sums; they load so, but are trained so no more.
-      status = expect(value == true, "true (raw sums, false, are no longer trained)");
+    } else if (key == "rules_per_play" || key == "rules_by_distance" || key == "repeats") {
+      status = expect(value.is_boolean(), "true or false");
+      if (status.ok()) {
+        (key == "rules_per_play"      ? options->continuation.rules_per_play
+         : key == "rules_by_distance" ? options->continuation.rules_by_distance
+                                      : options->continuation.repeats) = value.get<bool>();
+      }
+    } else if (key == "context_decay" || key == "repeat_weight") {
+      status = expect(value.is_number() && value.get<double>() >= 0 && value.get<double>() <= 1,
+                      "a number from 0 to 1");
+      if (status.ok()) {
+        (key == "context_decay" ? options->continuation.context_decay
+                                : options->continuation.repeat_weight) = value.get<float>();
+      }
     } else if (key == "cooccurrence_weight") {
       return Status::InvalidArgument(
           "option \"cooccurrence_weight\" is gone: next scores count sequential rules now, "
@@ -269,10 +287,11 @@ nlohmann::json ReportToJson(const EvaluationReport& report) {
 
 std::string FormatReport(const EvaluationReport& report, const std::string& model_name) {
   char line[512];
-  const std::string protocol =
-      report.context == 1 ? "next-song prediction"
-                          : "continuation (the playlist so far: its last " +
-                                std::to_string(report.context) + " songs, weighted 0.5^age)";
+  const std::string protocol = report.context == 1
+                                   ? "next-song prediction"
+                                   : "continuation (the playlist so far: its last " +
+                                         std::to_string(report.context) +
+                                         " songs, weighted 0.5^age for the baselines)";
   std::snprintf(line, sizeof(line),
                 "%s: %zu pairs, %zu scored (coverage %.2f%%); targets in the head/torso/tail of "
                 "popularity: %zu/%zu/%zu\n",
@@ -363,6 +382,15 @@ nlohmann::json EvaluateAndPrint(const Vocabulary& vocabulary, const Recommender&
   for (const std::string& warning : EvaluationWarnings(report)) spdlog::warn("{}", warning);
   nlohmann::json metrics = ReportToJson(report);
   if (context > 1) {
+    const NextScoring& next = recommender.next_scoring();
+    char settings[256];
+    std::snprintf(settings, sizeof(settings),
+                  "%s continues a playlist with rules_per_play %s, rules_by_distance %s, "
+                  "context_decay %g, repeats %s, repeat_weight %g\n",
+                  model_name.c_str(), next.rules_per_play ? "true" : "false",
+                  next.rules_by_distance ? "true" : "false", next.context_decay,
+                  next.repeats ? "true" : "false", next.repeat_weight);
+    std::fputs(settings, stdout);
     const EvaluationReport continuation =
         EvaluateNextSong(vocabulary, recommender, test, baselines, ks, threads, max_pairs, context);
     std::fputs(FormatReport(continuation, model_name).c_str(), stdout);

@@ -10,6 +10,7 @@
 #include "core/catalog.h"
 #include "core/evaluation.h"
 #include "core/recommender.h"
+#include "core/scoring_choice.h"
 #include "core/status.h"
 #include "core/trainer.h"
 #include "util/flags.h"
@@ -66,14 +67,18 @@ struct ModelOptions {
   double rules_weight = kDefaultRulesWeight;
   // Weight of the popularity term of next scores; unset: the ns_exponent.
   std::optional<double> next_bias;
+  // How next continues a playlist; unset choices are made on validation playlists.
+  ContinuationChoices continuation;
 
   double resolved_next_bias() const { return next_bias.value_or(train.ns_exponent); }
 };
 
 // The options as stored with a model (its hyperparameters) and as a --config file: {"model", "dim",
 // "window", "negative", "ns_exponent", "sample", "min_count", "epochs", "alpha", "min_alpha",
-// "shared_negatives", "seed", "rules_weight", "next_bias"}, plus "threads" when
-// `with_threads` (stored models say how they were trained; a config file leaves it to the machine).
+// "shared_negatives", "seed", "rules_weight", "next_bias"}, the continuation choices that are set
+// ("rules_per_play", "rules_by_distance", "context_decay", "repeats", "repeat_weight"), plus
+// "threads" when `with_threads` (stored models say how they were trained; a config file leaves it
+// to the machine).
 nlohmann::json ModelOptionsToJson(const ModelOptions& options, bool with_threads);
 
 // Sets the options `json` names (any subset of the keys above but threads). An unknown key or a

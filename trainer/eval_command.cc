@@ -73,7 +73,8 @@ int RunEval(const std::vector<std::string>& args) {
                 std::to_string(kSampledEvaluationSongs) + " songs, else " +
                 std::to_string(kDefaultSampledPairs) + ")");
   flags.Add("context", &context,
-            "continuation: give each ranking the playlist's last N songs so far, weighted 0.5^age "
+            "continuation: give each ranking the playlist's last N songs so far (the baselines "
+            "weighted 0.5^age, the model as it chose) "
             "(1: the one-song protocol only)");
   flags.Add("index", &index_name,
             "search: auto, flat (every song scored), pruned (bounds; the same answers) or hnsw (a "

@@ -20,6 +20,7 @@
 #include "core/evaluation.h"
 #include "core/hnsw_index.h"
 #include "core/recommender.h"
+#include "core/scoring_choice.h"
 #include "core/sequential_rules.h"
 #include "core/trainer.h"
 #include "core/vocabulary.h"
@@ -78,6 +79,65 @@ Status CheckCanCreate(const std::string& path) {
   return Status();
 }
 
+// "auto" leaves `choice` unset (chosen on validation); anything else sets it, or is
+// InvalidArgument naming the flag: true or false (bool), a number from 0 to 1 (float).
+template <typename T>
+Status ParseChoice(const std::string& flag, const std::string& text, std::optional<T>* choice) {
+  if (text == "auto") {
+    choice->reset();
+    return Status();
+  }
+  if constexpr (std::is_same_v<T, bool>) {
+    if (text == "true" || text == "false") {
+      *choice = text == "true";
+      return Status();
+    }
+    return Status::InvalidArgument("--" + flag + " expects auto, true or false, got '" + text +
+                                   "'");
+  } else {
+    char* end = nullptr;
+    const double value = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !(value >= 0 && value <= 1)) {
+      return Status::InvalidArgument("--" + flag + " expects auto or a number from 0 to 1, got '" +
+                                     text + "'");
+    }
+    *choice = static_cast<T>(value);
+    return Status();
+  }
+}
+
+template <typename T>
+std::string ChoiceText(const std::optional<T>& choice) {
+  if (!choice) return "auto";
+  if constexpr (std::is_same_v<T, bool>) {
+    return *choice ? "true" : "false";
+  } else {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%g", static_cast<double>(*choice));
+    return text;
+  }
+}
+
+// How many validation pairs the continuation choices are scored on at most, and the share of the
+// playlists held out for them.
+constexpr size_t kChoicePairs = 5000;
+constexpr double kChoiceValidation = 0.1;
+
+// Prints the settings ChooseContinuation tried and the chosen one.
+void PrintContinuationTrials(const std::vector<ContinuationTrial>& trials, size_t pairs) {
+  std::printf(
+      "continuation settings tried on %zu validation pairs (next HR@10 given the playlist so "
+      "far):\n%-14s %-17s %-13s %-7s %-13s %7s\n",
+      pairs, "rules_per_play", "rules_by_distance", "context_decay", "repeats", "repeat_weight",
+      "HR@10");
+  for (const ContinuationTrial& trial : trials) {
+    const NextScoring& s = trial.scoring;
+    std::printf("%-14s %-17s %-13.2f %-7s %-13.2f %7.4f\n", s.rules_per_play ? "true" : "false",
+                s.rules_by_distance ? "true" : "false", s.context_decay,
+                s.repeats ? "true" : "false", s.repeat_weight, trial.hit_rate);
+  }
+}
+
 }  // namespace
 
 int RunTrain(const std::vector<std::string>& args) {
@@ -105,6 +165,12 @@ int RunTrain(const std::vector<std::string>& args) {
   std::string model_name = ArchitectureName(options.architecture);
   std::string tags_path, tag_names_path, next_bias, test_path, activate;
   if (model.next_bias) next_bias = std::to_string(*model.next_bias);
+  ContinuationChoices& choices = model.continuation;
+  std::string rules_per_play = ChoiceText(choices.rules_per_play),
+              rules_by_distance = ChoiceText(choices.rules_by_distance),
+              context_decay = ChoiceText(choices.context_decay),
+              repeats = ChoiceText(choices.repeats),
+              repeat_weight = ChoiceText(choices.repeat_weight);
   double& rules_weight = model.rules_weight;
   FlagSet flags("songvec-train train --playlists FILE [--songs FILE] --db FILE [options]");
   flags.Add("config", &config_path, "options file, as tune writes it; flags beside it win");
@@ -137,6 +203,22 @@ int RunTrain(const std::vector<std::string>& args) {
             "per play of the seed) at this weight; 0: pure SGNS, no counts stored");
   flags.Add("next-bias", &next_bias,
             "weight of log(count) in next scores (default: the --ns-exponent)");
+  // How next continues a playlist: "auto" chooses on a tenth of the playlists held out.
+  flags.Add("rules-per-play", &rules_per_play,
+            "true: each seed's sequential rules divided by its plays; false: raw sums; auto: "
+            "chosen on validation playlists");
+  flags.Add("rules-by-distance", &rules_by_distance,
+            "true: a playlist's seed d songs back counts what came d songs after it; false: "
+            "what came right after; auto: chosen on validation playlists");
+  flags.Add("context-decay", &context_decay,
+            "a playlist's seed `age` songs back weighs this^age (0 to 1); auto: chosen on "
+            "validation playlists");
+  flags.Add("repeats", &repeats,
+            "whether songs of the playlist may come back by default (POST /v1/recommend, eval); "
+            "auto: chosen on validation playlists");
+  flags.Add("repeat-weight", &repeat_weight,
+            "scale of the count term of the playlist's songs where they may come back (0 to 1); "
+            "auto: chosen on validation playlists");
   flags.Add("test", &test_path,
             "test playlists: score the new model on them (and the active one, for --activate)");
   flags.Add("activate", &activate,
@@ -183,6 +265,13 @@ int RunTrain(const std::vector<std::string>& args) {
   const auto popularity_weight = static_cast<float>(model.resolved_next_bias());
   if (!(rules_weight >= 0)) {
     return Fail(Status::InvalidArgument("--rules-weight must be at least 0"));
+  }
+  for (Status s : {ParseChoice("rules-per-play", rules_per_play, &choices.rules_per_play),
+                   ParseChoice("rules-by-distance", rules_by_distance, &choices.rules_by_distance),
+                   ParseChoice("context-decay", context_decay, &choices.context_decay),
+                   ParseChoice("repeats", repeats, &choices.repeats),
+                   ParseChoice("repeat-weight", repeat_weight, &choices.repeat_weight)}) {
+    if (!s.ok()) return Fail(s);
   }
   if (activate.empty()) activate = test_path.empty() ? "always" : "if-better";
   if (activate != "never" && activate != "always" && activate != "if-better") {
@@ -249,6 +338,21 @@ int RunTrain(const std::vector<std::string>& args) {
   const Corpus encoded = vocabulary.Encode(*corpus);
   std::shared_ptr<const SequentialRules> rules;
   if (rules_weight > 0) rules = std::make_shared<const SequentialRules>(*corpus, vocabulary);
+  // The continuation choices left to validation are scored on a tenth of the playlists, held out
+  // of the rules they are ranked with (the vectors are trained on all of them: training twice
+  // would double the time, and the count term carries most of next's score).
+  const bool choosing = !(choices.rules_per_play && choices.rules_by_distance &&
+                          choices.context_decay && choices.repeats && choices.repeat_weight);
+  NextSongPairs choice_pairs;
+  std::shared_ptr<const SequentialRules> choice_rules;
+  if (choosing) {
+    const CorpusSplit split = SplitCorpus(*corpus, kChoiceValidation, 0, options.seed);
+    choice_pairs = CollectPairs(split.validation, vocabulary, kDefaultContext);
+    SamplePairs(kChoicePairs, 1, &choice_pairs);
+    if (rules_weight > 0) {
+      choice_rules = std::make_shared<const SequentialRules>(split.train, vocabulary);
+    }
+  }
   // Training reads only the encoded copy: give the memory back, unless the evaluation's baselines
   // need it.
   if (!test) *corpus = Corpus();
@@ -293,6 +397,39 @@ int RunTrain(const std::vector<std::string>& args) {
     }
   }
 
+  NextScoring next;
+  next.popularity_weight = popularity_weight;
+  next.rules_weight = static_cast<float>(rules_weight);
+  nlohmann::json choice_metrics;
+  if (choosing && choice_pairs.pairs.size() < kFewPairs) {
+    spdlog::warn(
+        "only {} validation pairs to choose how next continues a playlist on (at least {} "
+        "needed): the usual settings are kept",
+        choice_pairs.pairs.size(), kFewPairs);
+    next = ContinuationStart(next, choices);
+  } else if (choosing) {
+    std::vector<ContinuationTrial> trials;
+    next = ChooseContinuation(*embeddings, next, choices, choice_rules, search, choice_pairs,
+                              options.threads, &trials);
+    PrintContinuationTrials(trials, choice_pairs.pairs.size());
+    choice_metrics = {{"validation_pairs", choice_pairs.pairs.size()},
+                      {"trials", nlohmann::json::array()}};
+    for (const ContinuationTrial& trial : trials) {
+      choice_metrics["trials"].push_back({{"rules_per_play", trial.scoring.rules_per_play},
+                                          {"rules_by_distance", trial.scoring.rules_by_distance},
+                                          {"context_decay", trial.scoring.context_decay},
+                                          {"repeats", trial.scoring.repeats},
+                                          {"repeat_weight", trial.scoring.repeat_weight},
+                                          {"hr@10", trial.hit_rate}});
+    }
+    spdlog::info("chose the continuation settings in {:.1f} s", step_seconds());
+  } else {
+    next = ContinuationStart(next, choices);
+  }
+  choice_rules.reset();
+  choices = {next.rules_per_play, next.rules_by_distance, next.context_decay, next.repeats,
+             next.repeat_weight};
+
   Result<nlohmann::json> playlists_file = DescribeFile(playlists_path);
   if (!playlists_file.ok()) return Fail(playlists_file.status());
   Result<nlohmann::json> songs_file = DescribeFile(catalog_path);
@@ -318,9 +455,7 @@ int RunTrain(const std::vector<std::string>& args) {
   bool go_live = activate != "never";
   if (test) {
     const std::vector<size_t> ten = {10};
-    const Recommender candidate(*embeddings, popularity_weight, rules,
-                                static_cast<float>(rules_weight), IndexPolicy::kAuto, search,
-                                /*pairs_per_play=*/true);
+    const Recommender candidate(*embeddings, next, rules, IndexPolicy::kAuto, search);
     // Both models on a sample of the same size where the catalog is large (DefaultMaxPairs).
     const size_t max_pairs = DefaultMaxPairs(vocabulary.size());
     nlohmann::json scored = EvaluateAndPrint(vocabulary, candidate, *test, *corpus, ten, nullptr,
@@ -360,6 +495,7 @@ int RunTrain(const std::vector<std::string>& args) {
     scored["test_file"] = *test_file;
     metrics = {{"next_song", scored}, {"activation", decision}};
   }
+  if (!choice_metrics.is_null()) metrics["continuation_choice"] = choice_metrics;
   if (recall.queries > 0) {
     const HnswIndex::Options graph;
     metrics["search"] = {{"similar",
@@ -389,8 +525,7 @@ int RunTrain(const std::vector<std::string>& args) {
     return Fail(s);
   const double catalog_seconds = step_seconds();
   ModelStore models(*db);
-  Result<int64_t> version =
-      models.Insert(info, *embeddings, rules.get(), search);
+  Result<int64_t> version = models.Insert(info, *embeddings, rules.get(), search);
   if (!version.ok()) return Fail(version.status());
   if (go_live) {
     if (Status s = models.Activate(*version); !s.ok()) return Fail(s);

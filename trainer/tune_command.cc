@@ -11,6 +11,7 @@
 #include "core/evaluation.h"
 #include "core/random.h"
 #include "core/recommender.h"
+#include "core/scoring_choice.h"
 #include "core/sequential_rules.h"
 #include "core/text_lines.h"
 #include "core/trainer.h"
@@ -189,15 +190,18 @@ int RunTune(const std::vector<std::string>& args) {
     Result<Embeddings> embeddings = Train(encoded, vocabulary, o, nullptr, 1.0, &summary);
     if (!embeddings.ok())
       return Fail(embeddings.status().WithContext("trial " + std::to_string(t + 1)));
-    const Recommender plain(*embeddings, static_cast<float>(o.ns_exponent));
+    NextScoring next;
+    next.popularity_weight = static_cast<float>(o.ns_exponent);
+    const Recommender plain(*embeddings, next);
     const double similar_hr = HitRate(pairs, ModelRanker(plain, Scoring::kSimilar), threads);
     // Every rules weight on the same vectors; the best of both protocols' mean is the trial's.
+    // Continuation is scored as ContinuationStart() has it: the other continuation choices are
+    // train's, on validation playlists it holds out.
     nlohmann::json next_by_weight = nlohmann::json::object();
     double trial_hr = -1, next_hr = 0, so_far_hr = 0;
     for (double c : space.at("rules_weight")) {
-      const Recommender blend(*embeddings, static_cast<float>(o.ns_exponent), rules,
-                              static_cast<float>(c), IndexPolicy::kAuto, {},
-                              /*pairs_per_play=*/true);
+      next.rules_weight = static_cast<float>(c);
+      const Recommender blend(*embeddings, ContinuationStart(next, {}), rules);
       const Ranker ranker = ModelRanker(blend, Scoring::kNext);
       const double one = HitRate(pairs, ranker, threads);
       const double context = HitRate(so_far, ranker, threads);

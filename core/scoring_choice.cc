@@ -1,0 +1,74 @@
+#include "core/scoring_choice.h"
+
+#include <functional>
+#include <initializer_list>
+
+namespace songvec {
+
+NextScoring ContinuationStart(const NextScoring& base, const ContinuationChoices& given) {
+  NextScoring start = base;
+  start.rules_per_play = given.rules_per_play.value_or(true);
+  start.rules_by_distance = given.rules_by_distance.value_or(false);
+  start.context_decay = given.context_decay.value_or(kRecencyDecay);
+  start.repeats = given.repeats.value_or(false);
+  start.repeat_weight = given.repeat_weight.value_or(1.0f);
+  return start;
+}
+
+NextScoring ChooseContinuation(const Embeddings& embeddings, const NextScoring& base,
+                               const ContinuationChoices& given,
+                               std::shared_ptr<const PairScores> rules, const StoredSearch& search,
+                               const NextSongPairs& validation, int threads,
+                               std::vector<ContinuationTrial>* trials) {
+  NextScoring best = ContinuationStart(base, given);
+  auto score = [&](const NextScoring& scoring) {
+    const Recommender recommender(embeddings, scoring, rules, IndexPolicy::kAuto, search);
+    const std::vector<uint32_t> ranks =
+        RankTargets(validation, 10, ModelRanker(recommender, Scoring::kNext), threads);
+    const double hit_rate = Summarize(ranks, {10}).front().hit_rate;
+    if (trials != nullptr) trials->push_back({scoring, hit_rate});
+    return hit_rate;
+  };
+  double best_hit_rate = score(best);
+  auto try_change = [&](const std::function<void(NextScoring&)>& change) {
+    NextScoring candidate = best;
+    change(candidate);
+    const double hit_rate = score(candidate);
+    if (hit_rate > best_hit_rate) {
+      best = candidate;
+      best_hit_rate = hit_rate;
+    }
+  };
+  // Without a count term the rules' choices change nothing.
+  const bool counts = rules != nullptr && base.rules_weight > 0;
+  if (counts && !given.rules_per_play) {
+    try_change([](NextScoring& s) { s.rules_per_play = false; });
+  }
+  if (counts && !given.rules_by_distance) {
+    try_change([](NextScoring& s) { s.rules_by_distance = true; });
+  }
+  if (!given.context_decay) {
+    for (const float decay : {0.7f, 0.85f}) {
+      try_change([decay](NextScoring& s) { s.context_decay = decay; });
+    }
+  }
+  // Repeats at each repeat weight (which only counts where they may come back).
+  if (!given.repeats || *given.repeats) {
+    std::vector<float> weights = {1.0f};
+    if (given.repeat_weight) {
+      weights = {*given.repeat_weight};
+    } else if (counts) {
+      weights = {1.0f, 0.25f, 0.0f};
+    }
+    for (const float weight : weights) {
+      if (best.repeats && weight == best.repeat_weight) continue;  // the start, scored
+      try_change([weight](NextScoring& s) {
+        s.repeats = true;
+        s.repeat_weight = weight;
+      });
+    }
+  }
+  return best;
+}
+
+}  // namespace songvec
