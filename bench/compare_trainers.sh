@@ -75,7 +75,7 @@ timed() { /usr/bin/time -f '%e %M' -o "$work/time" "$@"; }
 
 # run_<tool> THREADS OUT.vec: trains with the reference settings (timed) and leaves word2vec text
 # vectors in OUT.vec.
-# songvec's own defaults differ from the reference in ns_exponent (-0.5) and in counting
+# songvec's own defaults differ from the reference in ns_exponent (0.5) and in counting
 # co-occurrences for its next scores: both are set back to the reference here.
 run_songvec_with() {  # BINARY THREADS OUT.vec [extra train flags]
   local binary=$1 t=$2 vec=$3

@@ -1,9 +1,22 @@
 #include "core/scoring_choice.h"
 
+#include <cstdio>
 #include <functional>
 #include <initializer_list>
 
 namespace songvec {
+
+Status ContinuationChoices::Validate() const {
+  auto check = [](const std::optional<float>& value, float low, const char* name) {
+    if (!value || (*value >= low && *value <= 1)) return Status();
+    char message[96];
+    std::snprintf(message, sizeof(message), "the %s must be from %g to 1, not %g", name,
+                  static_cast<double>(low), static_cast<double>(*value));
+    return Status::InvalidArgument(message);
+  };
+  SONGVEC_RETURN_IF_ERROR(check(context_decay, 0.01f, "context decay"));
+  return check(repeat_weight, 0, "repeat weight");
+}
 
 NextScoring ContinuationStart(const NextScoring& base, const ContinuationChoices& given) {
   NextScoring start = base;

@@ -9,6 +9,7 @@
 #include "core/evaluation.h"
 #include "core/pair_scores.h"
 #include "core/recommender.h"
+#include "core/status.h"
 
 namespace songvec {
 
@@ -23,6 +24,10 @@ struct ContinuationChoices {
   std::optional<float> context_decay;     // tried: 0.5, 0.7, 0.85
   std::optional<bool> repeats;            // tried with repeat_weight, below
   std::optional<float> repeat_weight;     // tried: 1, 0.25, 0 (with repeats)
+
+  // InvalidArgument naming the value unless the decay given is from 0.01 to 1 (0 would weigh
+  // every seed but the last 0) and the repeat weight from 0 to 1.
+  Status Validate() const;
 };
 
 // `base` with the choices `given` sets, and for the others the values ChooseContinuation starts

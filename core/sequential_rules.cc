@@ -115,14 +115,28 @@ void SequentialRules::AccumulateOccurrences(int32_t row, int distance, float wei
     after[gap] = weight / (off * off);
     before[gap] = kBackward * after[gap];
   }
+  // Appended without a branch (whether a score is new is a guess no predictor gets right): room
+  // for every song of every window first, cut back at the end.
+  size_t appended = touched->size();
+  touched->resize(appended + sampled * 2 * kMaxGap);
   auto add = [&](int32_t b, float score) {
     if (b < 0 || b == row) return;
     float& s = (*scores)[b];
-    if (s == 0) touched->push_back(b);
+    (*touched)[appended] = b;
+    appended += s == 0;
     s += score;
   };
+  // Each occurrence's window is a cache miss (a song's occurrences lie far apart in rows_): the
+  // window a few occurrences ahead is fetched while this one is summed.
+  constexpr size_t kAhead = 4;
+  auto position = [&](size_t i) { return positions_[starts_[row] + i * occurrences / sampled]; };
   for (size_t i = 0; i < sampled; ++i) {
-    const size_t at = positions_[starts_[row] + i * occurrences / sampled];
+    if (i + kAhead < sampled) {
+      const size_t ahead = position(i + kAhead);
+      __builtin_prefetch(rows_.data() + ahead - std::min<size_t>(ahead, kMaxGap));
+      __builtin_prefetch(rows_.data() + std::min(ahead + kMaxGap, rows_.size() - 1));
+    }
+    const size_t at = position(i);
     for (int gap = 1; gap <= kMaxGap && at + gap < rows_.size() && rows_[at + gap] != kEnd; ++gap) {
       add(rows_[at + gap], after[gap]);
     }
@@ -131,6 +145,7 @@ void SequentialRules::AccumulateOccurrences(int32_t row, int distance, float wei
       add(rows_[at - gap], before[gap]);
     }
   }
+  touched->resize(appended);
 }
 
 }  // namespace songvec

@@ -43,15 +43,17 @@ const std::vector<Song> kCatalog = {{"a1", "Fade To Black", "Metallica", {"metal
                                     {"b2", "Hate It Or Love It", "The Game", {"hip-hop"}},
                                     {"c", "Catalog Only", "Nobody"}};
 
-// Stores `embeddings` as a new model version of `path` and activates it; returns the version.
-int64_t StoreModel(const std::string& path, const Embeddings& embeddings) {
+// Stores `embeddings` as a new model version of `path` with `hyperparameters` and activates it;
+// returns the version.
+int64_t StoreModel(const std::string& path, const Embeddings& embeddings,
+                   const std::string& hyperparameters = "{}") {
   Result<Database> db = Database::Open(path, Database::Mode::kReadWrite);
   EXPECT_TRUE(db.ok()) << db.status().message();
   Result<Transaction> transaction = Transaction::Begin(*db);
   EXPECT_TRUE(CatalogStore(*db).Upsert(kCatalog, CatalogStore::Tags::kReplace).ok());
   ModelInfo info;
   info.algorithm = "sgns-skipgram";
-  info.hyperparameters = "{}";
+  info.hyperparameters = hyperparameters;
   info.trained_on = "{}";
   info.songvec_version = "test";
   info.dim = static_cast<int>(embeddings.dim());
@@ -461,6 +463,26 @@ TEST_F(ServerTest, RecommendContinuesAnOrderedPlaylistFromItsLastSongsMost) {
   EXPECT_EQ(ErrorMessage(Post("/v1/recommend", stale.dump(), 404), "not_found"),
             "none of the playlist's last songs is known to model 1: x0, x1, x2, x3, x4, x5, x6, "
             "x7, x8, x9");
+}
+
+// Without "repeats", a playlist's songs come back as the model chose when it was trained; the
+// request's "repeats" wins, and the last song never comes back.
+TEST_F(ServerTest, RecommendLetsAPlaylistsSongsBackAsTheModelChose) {
+  StoreModel(db_path_, TestEmbeddings(), R"({"repeats": true})");
+  ASSERT_TRUE(reloader_->CheckNow().ok());
+  auto ids = [](const json& body) {
+    std::set<std::string> found;
+    for (const json& song : body["results"]) found.insert(song["id"]);
+    return found;
+  };
+  const std::string playlist = R"("playlist": ["a1", "b1"], "k": 5, "scoring": "similar")";
+  std::set<std::string> found = ids(Post("/v1/recommend", "{" + playlist + "}", 200));
+  EXPECT_EQ(found.size(), 5u);
+  EXPECT_TRUE(found.count("a1"));
+  EXPECT_FALSE(found.count("b1"));
+  found = ids(Post("/v1/recommend", "{" + playlist + R"(, "repeats": false})", 200));
+  EXPECT_EQ(found.size(), 4u);
+  EXPECT_FALSE(found.count("a1") || found.count("b1"));
 }
 
 TEST_F(ServerTest, RecommendRejectsBadBodiesNamingTheField) {

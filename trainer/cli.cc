@@ -201,8 +201,7 @@ Status ModelOptionsFromJson(const nlohmann::json& json, ModelOptions* options) {
                                       : options->continuation.repeats) = value.get<bool>();
       }
     } else if (key == "context_decay" || key == "repeat_weight") {
-      status = expect(value.is_number() && value.get<double>() >= 0 && value.get<double>() <= 1,
-                      "a number from 0 to 1");
+      status = expect(value.is_number(), "a number");
       if (status.ok()) {
         (key == "context_decay" ? options->continuation.context_decay
                                 : options->continuation.repeat_weight) = value.get<float>();
@@ -216,7 +215,7 @@ Status ModelOptionsFromJson(const nlohmann::json& json, ModelOptions* options) {
     }
     SONGVEC_RETURN_IF_ERROR(status);
   }
-  return Status();
+  return options->continuation.Validate();
 }
 
 namespace {

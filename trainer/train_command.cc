@@ -80,7 +80,7 @@ Status CheckCanCreate(const std::string& path) {
 }
 
 // "auto" leaves `choice` unset (chosen on validation); anything else sets it, or is
-// InvalidArgument naming the flag: true or false (bool), a number from 0 to 1 (float).
+// InvalidArgument naming the flag: true or false (bool), a number (float).
 template <typename T>
 Status ParseChoice(const std::string& flag, const std::string& text, std::optional<T>* choice) {
   if (text == "auto") {
@@ -97,9 +97,8 @@ Status ParseChoice(const std::string& flag, const std::string& text, std::option
   } else {
     char* end = nullptr;
     const double value = std::strtod(text.c_str(), &end);
-    if (text.empty() || *end != '\0' || !(value >= 0 && value <= 1)) {
-      return Status::InvalidArgument("--" + flag + " expects auto or a number from 0 to 1, got '" +
-                                     text + "'");
+    if (text.empty() || *end != '\0') {
+      return Status::InvalidArgument("--" + flag + " expects auto or a number, got '" + text + "'");
     }
     *choice = static_cast<T>(value);
     return Status();
@@ -266,11 +265,12 @@ int RunTrain(const std::vector<std::string>& args) {
   if (!(rules_weight >= 0)) {
     return Fail(Status::InvalidArgument("--rules-weight must be at least 0"));
   }
-  for (Status s : {ParseChoice("rules-per-play", rules_per_play, &choices.rules_per_play),
-                   ParseChoice("rules-by-distance", rules_by_distance, &choices.rules_by_distance),
-                   ParseChoice("context-decay", context_decay, &choices.context_decay),
-                   ParseChoice("repeats", repeats, &choices.repeats),
-                   ParseChoice("repeat-weight", repeat_weight, &choices.repeat_weight)}) {
+  for (Status s :
+       {ParseChoice("rules-per-play", rules_per_play, &choices.rules_per_play),
+        ParseChoice("rules-by-distance", rules_by_distance, &choices.rules_by_distance),
+        ParseChoice("context-decay", context_decay, &choices.context_decay),
+        ParseChoice("repeats", repeats, &choices.repeats),
+        ParseChoice("repeat-weight", repeat_weight, &choices.repeat_weight), choices.Validate()}) {
     if (!s.ok()) return Fail(s);
   }
   if (activate.empty()) activate = test_path.empty() ? "always" : "if-better";
