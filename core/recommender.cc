@@ -163,8 +163,11 @@ std::vector<Neighbor> Recommender::Continue(Scoring scoring, std::span<const int
                                             size_t k, const RowFilter& exclude,
                                             std::optional<bool> repeats, size_t context) const {
   assert(!playlist.empty() && context >= 1);
+  // The model's continuation settings were chosen for next; similar keeps the plain ones.
+  const bool next = scoring == Scoring::kNext;
   const std::span<const int32_t> seeds = playlist.last(std::min(context, playlist.size()));
-  std::vector<float> weights = RecencyWeights(seeds.size(), next_scoring_.context_decay);
+  std::vector<float> weights =
+      RecencyWeights(seeds.size(), next ? next_scoring_.context_decay : kRecencyDecay);
   const float total = std::accumulate(weights.begin(), weights.end(), 0.0f);
   for (float& weight : weights) weight /= total;
   std::vector<int> distances(seeds.size(), 1);
@@ -177,7 +180,7 @@ std::vector<Neighbor> Recommender::Continue(Scoring scoring, std::span<const int
   std::sort(earlier.begin(), earlier.end());
   earlier.erase(std::unique(earlier.begin(), earlier.end()), earlier.end());
   const int32_t last = playlist.back();
-  const bool may_repeat = repeats.value_or(next_scoring_.repeats);
+  const bool may_repeat = repeats.value_or(next && next_scoring_.repeats);
   return Search(scoring, seeds, weights, distances, {}, earlier, k, [&](int32_t row) {
     return row == last || (exclude && exclude(row)) ||
            (!may_repeat && std::binary_search(earlier.begin(), earlier.end(), row));

@@ -155,7 +155,9 @@ class Recommender {
   // best first, skipping `exclude`: what POST /v1/recommend with a playlist answers and `eval`
   // scores as continuation. Its last `context` songs are the seeds, weighted context_decay^age
   // and each at its distance where rules_by_distance. Its last song never comes back; the others
-  // only with `repeats` (unset: the model's NextScoring::repeats). Needs has_next() for kNext.
+  // only with `repeats` (unset: the model's NextScoring::repeats). Those are next's settings:
+  // kSimilar weighs the seeds kRecencyDecay^age and lets songs back only where `repeats` says.
+  // Needs has_next() for kNext.
   std::vector<Neighbor> Continue(Scoring scoring, std::span<const int32_t> playlist, size_t k,
                                  const RowFilter& exclude, std::optional<bool> repeats = {},
                                  size_t context = kDefaultContext) const;

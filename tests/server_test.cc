@@ -465,8 +465,8 @@ TEST_F(ServerTest, RecommendContinuesAnOrderedPlaylistFromItsLastSongsMost) {
             "x7, x8, x9");
 }
 
-// Without "repeats", a playlist's songs come back as the model chose when it was trained; the
-// request's "repeats" wins, and the last song never comes back.
+// Without "repeats", a playlist's songs come back as the model chose when it was trained (for
+// next); the request's "repeats" wins, and the last song never comes back.
 TEST_F(ServerTest, RecommendLetsAPlaylistsSongsBackAsTheModelChose) {
   StoreModel(db_path_, TestEmbeddings(), R"({"repeats": true})");
   ASSERT_TRUE(reloader_->CheckNow().ok());
@@ -475,7 +475,7 @@ TEST_F(ServerTest, RecommendLetsAPlaylistsSongsBackAsTheModelChose) {
     for (const json& song : body["results"]) found.insert(song["id"]);
     return found;
   };
-  const std::string playlist = R"("playlist": ["a1", "b1"], "k": 5, "scoring": "similar")";
+  const std::string playlist = R"("playlist": ["a1", "b1"], "k": 5)";
   std::set<std::string> found = ids(Post("/v1/recommend", "{" + playlist + "}", 200));
   EXPECT_EQ(found.size(), 5u);
   EXPECT_TRUE(found.count("a1"));

@@ -210,7 +210,7 @@ int RunTrain(const std::vector<std::string>& args) {
             "true: a playlist's seed d songs back counts what came d songs after it; false: "
             "what came right after; auto: chosen on validation playlists");
   flags.Add("context-decay", &context_decay,
-            "a playlist's seed `age` songs back weighs this^age (0 to 1); auto: chosen on "
+            "a playlist's seed `age` songs back weighs this^age (0.01 to 1); auto: chosen on "
             "validation playlists");
   flags.Add("repeats", &repeats,
             "whether songs of the playlist may come back by default (POST /v1/recommend, eval); "
