@@ -105,19 +105,19 @@ class Recommender {
   // The next score of candidate b for seeds S, weighted w_a (summing to 1), is
   //   sum over a in S of w_a input(a) . output(b)  +  p * log(count(b))
   //     +  c * log(1 + r(b) * sum over a in S of w_a pairs(a, b) [/ count(a)]),
-  // with r(b) the repeat_weight for a song of the playlist continued, else 1 (NextScoring).
-  // p (`next_bias_weight`) weighs the popularity term: SGNS's input . output estimates log P(b | a)
-  // minus the log of the noise distribution count^ns_exponent (Levy & Goldberg 2014), so
-  // p = ns_exponent turns it back into log P(b | a) up to a constant. Rows with a count of 0
-  // (imported without counts) get no popularity term. c (`pairs_weight`) weighs what counting the
+  // with r(b) the repeat_weight for a song of the playlist continued, else 1, and pairs counted at
+  // a's distance from the song to come where rules_by_distance (NextScoring).
+  // p (`popularity_weight`) weighs the popularity term: SGNS's input . output estimates
+  // log P(b | a) minus the log of the noise distribution count^ns_exponent (Levy & Goldberg 2014),
+  // so p = ns_exponent turns it back into log P(b | a) up to a constant. Rows with a count of 0
+  // (imported without counts) get no popularity term. c (`rules_weight`) weighs what counting the
   // training playlists says of b after the seeds (`pairs`: SequentialRules, or for models stored
   // before them Cooccurrence): the model is a blend of counting, which knows the pairs it has seen,
   // and the embedding, which ranks what counting has never seen. An `embeddings` without output
   // vectors (0 columns) answers only kSimilar. `policy` picks the index of each scoring (the exact
   // ones give the same answers); they take their layouts and graph from `search`, the model's
   // stored PrepareSearch(). A stored graph that will not load is left out, said by
-  // search_warning(), and similar searched exactly.
-  // `next` says how (NextScoring).
+  // search_warning(), and similar searched exactly. `next` says how (NextScoring).
   Recommender(const Embeddings& embeddings, const NextScoring& next,
               std::shared_ptr<const PairScores> pairs = nullptr,
               IndexPolicy policy = IndexPolicy::kAuto, StoredSearch search = {});

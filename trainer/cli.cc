@@ -117,6 +117,8 @@ Result<CorpusFormat> FormatFlags::Parse() const {
   return format;
 }
 
+double AsDecimal(float x) { return std::round(static_cast<double>(x) * 1e6) / 1e6; }
+
 nlohmann::json ModelOptionsToJson(const ModelOptions& options, bool with_threads) {
   const TrainOptions& o = options.train;
   nlohmann::json json = {{"model", ArchitectureName(o.architecture)},
@@ -134,13 +136,11 @@ nlohmann::json ModelOptionsToJson(const ModelOptions& options, bool with_threads
                          {"rules_weight", options.rules_weight},
                          {"next_bias", options.resolved_next_bias()}};
   const ContinuationChoices& c = options.continuation;
-  // Floats as the decimals they were written as (0.85, not 0.8500000238418579).
-  auto decimal = [](float x) { return std::round(static_cast<double>(x) * 1e6) / 1e6; };
   if (c.rules_per_play) json["rules_per_play"] = *c.rules_per_play;
   if (c.rules_by_distance) json["rules_by_distance"] = *c.rules_by_distance;
-  if (c.context_decay) json["context_decay"] = decimal(*c.context_decay);
+  if (c.context_decay) json["context_decay"] = AsDecimal(*c.context_decay);
   if (c.repeats) json["repeats"] = *c.repeats;
-  if (c.repeat_weight) json["repeat_weight"] = decimal(*c.repeat_weight);
+  if (c.repeat_weight) json["repeat_weight"] = AsDecimal(*c.repeat_weight);
   if (with_threads) json["threads"] = o.threads;
   return json;
 }

@@ -73,6 +73,9 @@ struct ModelOptions {
   double resolved_next_bias() const { return next_bias.value_or(train.ns_exponent); }
 };
 
+// `x` as the decimal it was written as, for JSON (0.85, not 0.8500000238418579).
+double AsDecimal(float x);
+
 // The options as stored with a model (its hyperparameters) and as a --config file: {"model", "dim",
 // "window", "negative", "ns_exponent", "sample", "min_count", "epochs", "alpha", "min_alpha",
 // "shared_negatives", "seed", "rules_weight", "next_bias"}, the continuation choices that are set

@@ -417,9 +417,9 @@ int RunTrain(const std::vector<std::string>& args) {
     for (const ContinuationTrial& trial : trials) {
       choice_metrics["trials"].push_back({{"rules_per_play", trial.scoring.rules_per_play},
                                           {"rules_by_distance", trial.scoring.rules_by_distance},
-                                          {"context_decay", trial.scoring.context_decay},
+                                          {"context_decay", AsDecimal(trial.scoring.context_decay)},
                                           {"repeats", trial.scoring.repeats},
-                                          {"repeat_weight", trial.scoring.repeat_weight},
+                                          {"repeat_weight", AsDecimal(trial.scoring.repeat_weight)},
                                           {"hr@10", trial.hit_rate}});
     }
     spdlog::info("chose the continuation settings in {:.1f} s", step_seconds());
