@@ -72,10 +72,12 @@ Recommender::Recommender(const Embeddings& embeddings, const NextScoring& next,
                          std::shared_ptr<const PairScores> pairs, IndexPolicy policy,
                          StoredSearch search)
     : next_scoring_(next), unit_(SimilarRows(embeddings.input)), pairs_(std::move(pairs)) {
-  if (next.rules_per_play && pairs_ != nullptr) {
+  if (pairs_ != nullptr) {
+    std::vector<float> per_play;
     for (const int64_t count : embeddings.vocabulary.counts()) {
-      per_play_.push_back(1.0f / static_cast<float>(std::max<int64_t>(1, count)));
+      per_play.push_back(1.0f / static_cast<float>(std::max<int64_t>(1, count)));
     }
+    per_play_ = std::make_shared<const std::vector<float>>(std::move(per_play));
   }
   // A stored similar layout beside a graph says the graph fell short of kGraphMinRecall: kAuto
   // then searches exactly, and only kHnsw the graph.
@@ -95,7 +97,7 @@ Recommender::Recommender(const Embeddings& embeddings, const NextScoring& next,
   }
   if (similar_ == nullptr) similar_ = MakeIndex(unit_, policy, std::move(search.similar));
   if (embeddings.output.cols() > 0) {
-    input_ = embeddings.input;
+    input_ = std::make_shared<const Matrix>(embeddings.input);
     next_ = MakeIndex(std::make_shared<const FlatIndex>(
                           embeddings.output, Similarity::kDot,
                           PopularityTerm(embeddings.vocabulary, next.popularity_weight)),
@@ -151,6 +153,13 @@ StoredSearch Recommender::PrepareSearch(const Embeddings& embeddings, int thread
   return search;
 }
 
+Recommender Recommender::WithNextScoring(const NextScoring& next) const {
+  assert(next.popularity_weight == next_scoring_.popularity_weight);
+  Recommender copy = *this;
+  copy.next_scoring_ = next;
+  return copy;
+}
+
 std::vector<Neighbor> Recommender::Recommend(Scoring scoring, std::span<const int32_t> positive,
                                              std::span<const int32_t> negative, size_t k,
                                              const RowFilter& exclude) const {
@@ -203,7 +212,7 @@ std::vector<Neighbor> Recommender::Search(Scoring scoring, std::span<const int32
   }
   assert(has_next());
   auto input_row = [this](int32_t row) {
-    return std::span<const float>(input_.row(row).data(), static_cast<size_t>(input_.cols()));
+    return std::span<const float>(input_->row(row).data(), static_cast<size_t>(input_->cols()));
   };
   AddMean(positive, 1.0f, weights, input_row, &query);
   AddMean(negative, -1.0f, {}, input_row, &query);
@@ -219,8 +228,8 @@ std::vector<Neighbor> Recommender::Search(Scoring scoring, std::span<const int32
     for (size_t i = 0; i < positive.size(); ++i) {
       const float share = weights.empty() ? 1.0f / static_cast<float>(positive.size()) : weights[i];
       pairs_->Accumulate(positive[i], distances[i],
-                         per_play_.empty() ? share : share * per_play_[positive[i]], &sums,
-                         &touched);
+                         next_scoring_.rules_per_play ? share * (*per_play_)[positive[i]] : share,
+                         &sums, &touched);
     }
     // A playlist's own songs, should they come back, with their count term scaled.
     for (const int32_t row : repeating) sums[row] *= next_scoring_.repeat_weight;

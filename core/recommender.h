@@ -137,6 +137,13 @@ class Recommender {
 
   size_t size() const { return similar_->size(); }
   const NextScoring& next_scoring() const { return next_scoring_; }
+  // Whether next scores have a count term (pairs, at a rules_weight above 0).
+  bool has_count_term() const { return pairs_ != nullptr && next_scoring_.rules_weight > 0; }
+
+  // This model scoring next as `next` says, which must keep its popularity_weight (that is in
+  // the next index): a copy that shares the vectors, indexes and pairs, made in the time of a
+  // pointer copy, for trying scorings side by side (ChooseContinuation, tune).
+  Recommender WithNextScoring(const NextScoring& next) const;
   bool has_next() const { return next_ != nullptr; }
   // The index answering `scoring` (kNext needs has_next()).
   const Index& index(Scoring scoring) const {
@@ -173,13 +180,13 @@ class Recommender {
                                const RowFilter& exclude) const;
 
   NextScoring next_scoring_;
-  Matrix input_;                             // the queries of kNext, as trained
+  std::shared_ptr<const Matrix> input_;      // the queries of kNext, as trained; may be null
   std::shared_ptr<const FlatIndex> unit_;    // SimilarRows(): kSimilar's queries
   std::shared_ptr<const Index> similar_;     // over unit_, cosine
   std::shared_ptr<const Index> next_;        // output vectors, dot + popularity term; may be null
   std::shared_ptr<const PairScores> pairs_;  // may be null
-  // With rules_per_play and pairs: 1 / max(1, count) per row, else empty.
-  std::vector<float> per_play_;
+  // With pairs: 1 / max(1, count) per row (used where rules_per_play), else empty.
+  std::shared_ptr<const std::vector<float>> per_play_;
   std::string search_warning_;
 };
 

@@ -28,14 +28,12 @@ NextScoring ContinuationStart(const NextScoring& base, const ContinuationChoices
   return start;
 }
 
-NextScoring ChooseContinuation(const Embeddings& embeddings, const NextScoring& base,
-                               const ContinuationChoices& given,
-                               std::shared_ptr<const PairScores> rules, const StoredSearch& search,
+NextScoring ChooseContinuation(const Recommender& model, const ContinuationChoices& given,
                                const NextSongPairs& validation, int threads,
                                std::vector<ContinuationTrial>* trials) {
-  NextScoring best = ContinuationStart(base, given);
+  NextScoring best = ContinuationStart(model.next_scoring(), given);
   auto score = [&](const NextScoring& scoring) {
-    const Recommender recommender(embeddings, scoring, rules, IndexPolicy::kAuto, search);
+    const Recommender recommender = model.WithNextScoring(scoring);
     const std::vector<uint32_t> ranks =
         RankTargets(validation, 10, ModelRanker(recommender, Scoring::kNext), threads);
     const double hit_rate = Summarize(ranks, {10}).front().hit_rate;
@@ -53,7 +51,7 @@ NextScoring ChooseContinuation(const Embeddings& embeddings, const NextScoring& 
     }
   };
   // Without a count term the rules' choices change nothing.
-  const bool counts = rules != nullptr && base.rules_weight > 0;
+  const bool counts = model.has_count_term();
   if (counts && !given.rules_per_play) {
     try_change([](NextScoring& s) { s.rules_per_play = false; });
   }

@@ -1,13 +1,10 @@
 #ifndef SONGVEC_CORE_SCORING_CHOICE_H_
 #define SONGVEC_CORE_SCORING_CHOICE_H_
 
-#include <memory>
 #include <optional>
 #include <vector>
 
-#include "core/embeddings.h"
 #include "core/evaluation.h"
-#include "core/pair_scores.h"
 #include "core/recommender.h"
 #include "core/status.h"
 
@@ -41,16 +38,13 @@ struct ContinuationTrial {
   double hit_rate = 0;
 };
 
-// The NextScoring of `base` (its popularity and rules weights) with every unset choice of `given`
-// chosen by HR@10 of continuation (Recommender::Continue, next) on `validation` (pairs with their
-// contexts), one choice after the other in the order above, from ContinuationStart(): each
-// value is kept where it scores higher than the best so far (ties keep the earlier). The model's
-// ranking is over `embeddings` (with output vectors) and `rules` (counted in playlists that do not
-// hold the validation ones), searched as `search` lays out. Every setting scored is appended to
-// `trials` (may be null), the first being the start. `threads` (>= 1) score in parallel.
-NextScoring ChooseContinuation(const Embeddings& embeddings, const NextScoring& base,
-                               const ContinuationChoices& given,
-                               std::shared_ptr<const PairScores> rules, const StoredSearch& search,
+// The NextScoring of `model` (which has_next(), its pairs counted in playlists that do not hold
+// the validation ones) with every unset choice of `given` chosen by HR@10 of continuation
+// (Recommender::Continue, next) on `validation` (pairs with their contexts), one choice after the
+// other in the order above, from ContinuationStart(): each value is kept where it scores higher
+// than the best so far (ties keep the earlier). Every setting scored is appended to `trials` (may
+// be null), the first being the start. `threads` (>= 1) score in parallel.
+NextScoring ChooseContinuation(const Recommender& model, const ContinuationChoices& given,
                                const NextSongPairs& validation, int threads,
                                std::vector<ContinuationTrial>* trials);
 

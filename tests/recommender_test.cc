@@ -229,6 +229,40 @@ TEST(Recommender, ContinuingAPlaylistLetsItsSongsBackAsRepeatsSay) {
   EXPECT_NEAR(found[0].score, 2 + 2 * std::log(2.0), 1e-5);
 }
 
+// A model given another next scoring answers as one built with it, whatever the scoring changes
+// (but the popularity weight, which it keeps).
+TEST(Recommender, AnotherNextScoringAnswersAsAModelBuiltWithIt) {
+  Corpus train;
+  train.keys = {"a", "b", "c"};
+  train.AddPlaylist(std::vector<int32_t>{2, 0, 1, 2, 1});
+  train.AddPlaylist(std::vector<int32_t>{2, 0});
+  const Embeddings embeddings = ThreeSongs();
+  const auto rules = std::make_shared<const SequentialRules>(train, embeddings.vocabulary);
+  const NextScoring first = {.popularity_weight = 0.5f, .rules_weight = 2.0f};
+  const NextScoring second = {.popularity_weight = 0.5f,
+                              .rules_weight = 7.0f,
+                              .rules_per_play = true,
+                              .rules_by_distance = true,
+                              .context_decay = 0.8f,
+                              .repeats = true,
+                              .repeat_weight = 0.5f};
+  const Recommender model(embeddings, first, rules);
+  const Recommender rescored = model.WithNextScoring(second);
+  const Recommender built(embeddings, second, rules);
+  EXPECT_EQ(rescored.next_scoring().rules_weight, 7.0f);
+  EXPECT_EQ(model.next_scoring().rules_weight, 2.0f);  // the original keeps its own
+  const std::vector<std::vector<int32_t>> playlists = {{0}, {2, 0}, {1, 2, 0}};
+  for (const std::vector<int32_t>& playlist : playlists) {
+    const std::vector<Neighbor> expected = built.Continue(Scoring::kNext, playlist, 3, nullptr);
+    const std::vector<Neighbor> found = rescored.Continue(Scoring::kNext, playlist, 3, nullptr);
+    ASSERT_EQ(Rows(found), Rows(expected));
+    for (size_t i = 0; i < found.size(); ++i) EXPECT_EQ(found[i].score, expected[i].score);
+    // (And the scoring matters: the first model scores them otherwise.)
+    EXPECT_NE(model.Continue(Scoring::kNext, playlist, 1, nullptr).front().score,
+              found.front().score);
+  }
+}
+
 TEST(Recommender, WithoutOutputVectorsOnlySimilarIsAvailable) {
   Embeddings embeddings = ThreeSongs();
   embeddings.output = Matrix();

@@ -48,8 +48,8 @@ NextScoring Choose(const Playlists& p, const ContinuationChoices& given,
                    std::vector<ContinuationTrial>* trials) {
   const auto rules = std::make_shared<const SequentialRules>(p.train, p.embeddings.vocabulary);
   const NextSongPairs pairs = CollectPairs(p.validation, p.embeddings.vocabulary, kDefaultContext);
-  return ChooseContinuation(p.embeddings, {.rules_weight = 1000.0f}, given, rules, {}, pairs, 2,
-                            trials);
+  const Recommender model(p.embeddings, {.rules_weight = 1000.0f}, rules);
+  return ChooseContinuation(model, given, pairs, 2, trials);
 }
 
 // Every third song is one of 50 in a fixed cycle, the two between drawn from 500 others: what

@@ -409,8 +409,8 @@ int RunTrain(const std::vector<std::string>& args) {
     next = ContinuationStart(next, choices);
   } else if (choosing) {
     std::vector<ContinuationTrial> trials;
-    next = ChooseContinuation(*embeddings, next, choices, choice_rules, search, choice_pairs,
-                              options.threads, &trials);
+    const Recommender held_out(*embeddings, next, choice_rules, IndexPolicy::kAuto, search);
+    next = ChooseContinuation(held_out, choices, choice_pairs, options.threads, &trials);
     PrintContinuationTrials(trials, choice_pairs.pairs.size());
     choice_metrics = {{"validation_pairs", choice_pairs.pairs.size()},
                       {"trials", nlohmann::json::array()}};

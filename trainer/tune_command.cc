@@ -190,18 +190,19 @@ int RunTune(const std::vector<std::string>& args) {
     Result<Embeddings> embeddings = Train(encoded, vocabulary, o, nullptr, 1.0, &summary);
     if (!embeddings.ok())
       return Fail(embeddings.status().WithContext("trial " + std::to_string(t + 1)));
+    // One model, scored at every rules weight. Continuation is scored as ContinuationStart() has
+    // it: the other continuation choices are train's, on validation playlists it holds out.
     NextScoring next;
     next.popularity_weight = static_cast<float>(o.ns_exponent);
-    const Recommender plain(*embeddings, next);
-    const double similar_hr = HitRate(pairs, ModelRanker(plain, Scoring::kSimilar), threads);
-    // Every rules weight on the same vectors; the best of both protocols' mean is the trial's.
-    // Continuation is scored as ContinuationStart() has it: the other continuation choices are
-    // train's, on validation playlists it holds out.
+    next = ContinuationStart(next, {});
+    const Recommender model(*embeddings, next, rules);
+    const double similar_hr = HitRate(pairs, ModelRanker(model, Scoring::kSimilar), threads);
+    // The best of both protocols' mean is the trial's.
     nlohmann::json next_by_weight = nlohmann::json::object();
     double trial_hr = -1, next_hr = 0, so_far_hr = 0;
     for (double c : space.at("rules_weight")) {
       next.rules_weight = static_cast<float>(c);
-      const Recommender blend(*embeddings, ContinuationStart(next, {}), rules);
+      const Recommender blend = model.WithNextScoring(next);
       const Ranker ranker = ModelRanker(blend, Scoring::kNext);
       const double one = HitRate(pairs, ranker, threads);
       const double context = HitRate(so_far, ranker, threads);
