@@ -186,8 +186,8 @@ PairedComparison ComparePaired(const std::vector<uint32_t>& first,
 
 Ranker ModelRanker(const Recommender& recommender, Scoring scoring) {
   return [&recommender, scoring](std::span<const int32_t> context, size_t k) {
-    std::vector<Neighbor> neighbors = recommender.Continue(
-        scoring, context, k, [](int32_t) { return false; }, {}, context.size());
+    std::vector<Neighbor> neighbors =
+        recommender.Continue(scoring, context, k, nullptr, {}, context.size());
     std::vector<int32_t> rows;
     rows.reserve(neighbors.size());
     for (const Neighbor& n : neighbors) rows.push_back(n.row);

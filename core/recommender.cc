@@ -164,8 +164,7 @@ std::vector<Neighbor> Recommender::Recommend(Scoring scoring, std::span<const in
                                              std::span<const int32_t> negative, size_t k,
                                              const RowFilter& exclude) const {
   assert(!positive.empty());
-  const std::vector<int> distances(positive.size(), 1);
-  return Search(scoring, positive, {}, distances, negative, {}, k, exclude);
+  return Search(scoring, positive, {}, {}, negative, {}, k, exclude);
 }
 
 std::vector<Neighbor> Recommender::Continue(Scoring scoring, std::span<const int32_t> playlist,
@@ -179,9 +178,10 @@ std::vector<Neighbor> Recommender::Continue(Scoring scoring, std::span<const int
       RecencyWeights(seeds.size(), next ? next_scoring_.context_decay : kRecencyDecay);
   const float total = std::accumulate(weights.begin(), weights.end(), 0.0f);
   for (float& weight : weights) weight /= total;
-  std::vector<int> distances(seeds.size(), 1);
+  std::vector<int> distances;
   if (next_scoring_.rules_by_distance) {
-    for (size_t i = 0; i < seeds.size(); ++i) distances[i] = static_cast<int>(seeds.size() - i);
+    for (size_t i = 0; i < seeds.size(); ++i)
+      distances.push_back(static_cast<int>(seeds.size() - i));
   }
   // The playlist's other songs, sorted and distinct (at most a few hundred: quicker to ask than a
   // hash set).
@@ -203,6 +203,7 @@ std::vector<Neighbor> Recommender::Search(Scoring scoring, std::span<const int32
                                           std::span<const int32_t> repeating, size_t k,
                                           const RowFilter& exclude) const {
   assert(weights.empty() || weights.size() == positive.size());
+  assert(distances.empty() || distances.size() == positive.size());
   Eigen::VectorXf query = Eigen::VectorXf::Zero(similar_->dim());
   if (scoring == Scoring::kSimilar) {
     auto unit_row = [this](int32_t row) { return unit_->row(row); };
@@ -227,7 +228,7 @@ std::vector<Neighbor> Recommender::Search(Scoring scoring, std::span<const int32
     touched.clear();
     for (size_t i = 0; i < positive.size(); ++i) {
       const float share = weights.empty() ? 1.0f / static_cast<float>(positive.size()) : weights[i];
-      pairs_->Accumulate(positive[i], distances[i],
+      pairs_->Accumulate(positive[i], distances.empty() ? 1 : distances[i],
                          next_scoring_.rules_per_play ? share * (*per_play_)[positive[i]] : share,
                          &sums, &touched);
     }

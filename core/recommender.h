@@ -172,7 +172,8 @@ class Recommender {
  private:
   // The k best rows for `positive` weighted by `weights` (summing to 1; empty: equal) minus the
   // mean of `negative`, skipping `exclude`; each positive seed's pairs counted at its `distances`
-  // entry, the count term of the distinct rows `repeating` scaled by repeat_weight.
+  // entry (empty: all at 1), the count term of the distinct rows `repeating` scaled by
+  // repeat_weight.
   std::vector<Neighbor> Search(Scoring scoring, std::span<const int32_t> positive,
                                std::span<const float> weights, std::span<const int> distances,
                                std::span<const int32_t> negative,
