@@ -34,6 +34,8 @@ std::string ImmutableUri(const std::string& path) {
   return uri + "?immutable=1";
 }
 
+constexpr int kReadTimeoutMs = 10000;
+
 }  // namespace
 
 // ---- Statement
@@ -153,12 +155,22 @@ Result<Database> Database::Open(const std::string& path, Mode mode) {
     if (mode == Mode::kReadOnly) reason += " (does it exist? songvec-train train creates it)";
     return Status::IoError("cannot open database " + path + ": " + reason);
   }
-  sqlite3_busy_timeout(handle, 10000);
+  if (mode == Mode::kReadWrite) {
+    db.QueueWrites(kWriterQueueLimit, nullptr);
+  } else {
+    sqlite3_busy_timeout(handle, kReadTimeoutMs);
+  }
   SONGVEC_RETURN_IF_ERROR(db.Execute("PRAGMA foreign_keys = ON"));
   if (mode == Mode::kReadWrite) {
-    // Incremental auto-vacuum lets deleted models' pages go back to the file system; it can only be
-    // chosen before the first table exists, so on older files this is a no-op.
-    SONGVEC_RETURN_IF_ERROR(db.Execute("PRAGMA auto_vacuum = INCREMENTAL"));
+    // Incremental auto-vacuum lets deleted models' pages go back to the file system. It can only be
+    // chosen before the first table exists, and choosing it takes the write lock, so only a new
+    // file is asked (opening one in use must not wait for its writer).
+    bool has_tables = false;
+    {
+      SONGVEC_ASSIGN_OR_RETURN(Statement tables, db.Prepare("SELECT 1 FROM sqlite_master LIMIT 1"));
+      SONGVEC_ASSIGN_OR_RETURN(has_tables, tables.Step());
+    }
+    if (!has_tables) SONGVEC_RETURN_IF_ERROR(db.Execute("PRAGMA auto_vacuum = INCREMENTAL"));
     // WAL lets the server read while the trainer writes; it is recorded in the file itself.
     SONGVEC_RETURN_IF_ERROR(db.Execute("PRAGMA journal_mode = WAL"));
     SONGVEC_RETURN_IF_ERROR(ApplyMigrations(db, EmbeddedMigrations()));
@@ -168,15 +180,41 @@ Result<Database> Database::Open(const std::string& path, Mode mode) {
   return db;
 }
 
+void Database::QueueWrites(std::chrono::milliseconds limit, std::function<void()> waiting) {
+  queue_ = std::make_unique<WriterQueue>(WriterQueue{limit, std::move(waiting)});
+  // SQLite calls this while the lock is taken, `attempts` counting from 0; 0 gives up.
+  auto wait = [](void* context, int attempts) -> int {
+    constexpr int kPauseMs = 20;
+    const auto* queue = static_cast<const WriterQueue*>(context);
+    if (attempts == 0 && queue->waiting) queue->waiting();
+    if (std::chrono::milliseconds(int64_t{attempts} * kPauseMs) >= queue->limit) return 0;
+    sqlite3_sleep(kPauseMs);
+    return 1;
+  };
+  sqlite3_busy_handler(db_.get(), wait, queue_.get());
+}
+
+std::string Database::Reason(const char* message) const {
+  std::string reason = message;
+  if (sqlite3_errcode(db_.get()) == SQLITE_BUSY) {
+    reason += " (another process held its lock longer than this one waits";
+    reason += queue_ ? ": is another songvec-train writing to it, or a sqlite3 shell in a "
+                       "transaction?)"
+                     : ")";
+  }
+  return reason;
+}
+
 Status Database::Error(std::string_view what) const {
-  return Status::IoError(path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_.get()));
+  return Status::IoError(path_ + ": " + std::string(what) + ": " +
+                         Reason(sqlite3_errmsg(db_.get())));
 }
 
 Status Database::Execute(std::string_view sql) {
   std::string text(sql);
   char* message = nullptr;
   if (sqlite3_exec(db_.get(), text.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
-    std::string reason = message != nullptr ? message : "unknown error";
+    std::string reason = Reason(message != nullptr ? message : "unknown error");
     sqlite3_free(message);
     return Status::IoError(path_ + ": " + reason);
   }

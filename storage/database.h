@@ -1,7 +1,9 @@
 #ifndef SONGVEC_STORAGE_DATABASE_H_
 #define SONGVEC_STORAGE_DATABASE_H_
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -66,9 +68,11 @@ class Database {
   };
 
   // Opens `path` (":memory:" for a private in-memory database) with WAL journaling, so that readers
-  // proceed while a writer works, foreign keys on, and a busy timeout. kReadOnly on a file system
-  // mounted read-only opens the file immutable (WAL readers need a -shm file beside it), and fails
-  // naming the fix if a write-ahead log beside it holds changes.
+  // proceed while a writer works, and foreign keys on. kReadOnly on a file system mounted read-only
+  // opens the file immutable (WAL readers need a -shm file beside it), and fails naming the fix if
+  // a write-ahead log beside it holds changes. A reader waits up to 10 s for a lock; a kReadWrite
+  // connection queues behind another's write for as long as it lasts, up to an hour (a model's
+  // write takes 25-90 s at a million songs; two trainers must both land).
   static Result<Database> Open(const std::string& path, Mode mode);
 
   Database(Database&&) noexcept = default;
@@ -81,16 +85,28 @@ class Database {
   // Rows the last INSERT, UPDATE or DELETE changed.
   int64_t Changes() const;
   const std::string& path() const { return path_; }
+  static constexpr std::chrono::hours kWriterQueueLimit{1};
+  // How long a read-write connection waits for another's write, and what it calls once each time
+  // it finds the write lock taken (to say why it waits).
+  void QueueWrites(std::chrono::milliseconds limit, std::function<void()> waiting);
 
  private:
   struct Closer {
     void operator()(sqlite3* db) const;
   };
+  struct WriterQueue {
+    std::chrono::milliseconds limit;
+    std::function<void()> waiting;
+  };
   Database(std::string path, sqlite3* db) : path_(std::move(path)), db_(db) {}
   Status Error(std::string_view what) const;
+  // SQLite's message, and on a lock held past the wait, who could hold it.
+  std::string Reason(const char* message) const;
 
   std::string path_;
   std::unique_ptr<sqlite3, Closer> db_;
+  // Where SQLite's busy handler finds it: stays put when the Database moves.
+  std::unique_ptr<WriterQueue> queue_;
 };
 
 // BEGIN IMMEDIATE on construction (so a concurrent writer fails up front, not at commit), ROLLBACK

@@ -47,16 +47,21 @@ Status CheckKnown(const Database& db, const std::map<int, std::string>& recorded
 }  // namespace
 
 Status ApplyMigrations(Database& db, std::span<const Migration> migrations) {
+  SONGVEC_ASSIGN_OR_RETURN(auto recorded, Recorded(db));
+  SONGVEC_RETURN_IF_ERROR(CheckKnown(db, recorded, migrations));
+  // An up-to-date database is only read, so that opening it never waits for another's write.
+  if (recorded.size() == migrations.size()) return Status();
   SONGVEC_RETURN_IF_ERROR(
       db.Execute("CREATE TABLE IF NOT EXISTS schema_migrations ("
                  " version INTEGER PRIMARY KEY,"
                  " name TEXT NOT NULL,"
                  " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))"));
-  SONGVEC_ASSIGN_OR_RETURN(auto recorded, Recorded(db));
-  SONGVEC_RETURN_IF_ERROR(CheckKnown(db, recorded, migrations));
   for (const Migration& migration : migrations) {
     if (recorded.count(migration.version) > 0) continue;
     SONGVEC_ASSIGN_OR_RETURN(Transaction transaction, Transaction::Begin(db));
+    // Another process opening the same new database may have applied it while this one waited.
+    SONGVEC_ASSIGN_OR_RETURN(recorded, Recorded(db));
+    if (recorded.count(migration.version) > 0) continue;
     Status applied = db.Execute(migration.sql);
     if (!applied.ok()) {
       return applied.WithContext("schema migration " + std::to_string(migration.version) + " (" +

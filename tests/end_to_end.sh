@@ -384,6 +384,33 @@ wait "$trainer_pid" 2>/dev/null || true
 versions | diff "$work/before.txt" - || fail "the killed run changed the models"
 grep -q '^\* 1$' "$work/before.txt" || fail "model 1 should still be active"
 
+step "two trainers at once, queued behind a writer holding the database: both models land"
+versions > "$work/before.txt"
+# A writer that holds the write lock for 5 s, as a long model write does (the trainers, given their
+# continuation settings, reach their writes sooner).
+python3 -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE"); print("held", flush=True); time.sleep(5); c.execute("ROLLBACK")' "$db" \
+  > "$work/holder.out" &
+holder_pid=$!
+until grep -q held "$work/holder.out"; do sleep 0.1; done
+queued=()
+for seed in 1 2; do
+  "$train" train --playlists "$data/split/train.txt" --songs "$data/song_hash.txt" --db "$db" \
+    --epochs 1 --seed $seed --activate never --rules-per-play true --rules-by-distance true \
+    --context-decay 0.5 --repeats false --repeat-weight 0.25 \
+    > "$work/queued$seed.out" 2> "$work/queued$seed.err" &
+  queued+=($!)
+done
+for seed in 1 2; do
+  wait "${queued[seed - 1]}" || { cat "$work/queued$seed.err"; fail "queued trainer $seed failed"; }
+done
+wait "$holder_pid"
+cat "$work/queued1.err" "$work/queued2.err" | grep -q "waiting for $db: another process is writing to it" ||
+  fail "a queued trainer did not say why it waited"
+[ "$(versions | wc -l)" -eq $(($(wc -l < "$work/before.txt") + 2)) ] || fail "a queued model was lost"
+versions | grep -q '^\* 1$' || fail "model 1 should still be active"
+
 # Starts the server on database $1, logging to $2 (more flags after them); sets server_pid and port.
 start_server() {
   local database=$1 log=$2

@@ -3,11 +3,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <thread>
 
 #include "core/cooccurrence.h"
 #include "core/random.h"
@@ -134,6 +136,47 @@ TEST(Migrations, AFailedMigrationLeavesNoTraceAndSaysWhich) {
       << status.message();
   EXPECT_EQ(CountRows(db, "schema_migrations"), broken - 1);
   EXPECT_FALSE(db.Prepare("SELECT * FROM half").ok());
+}
+
+// Two trainers creating one database at once: the one that waited finds the migration applied by
+// the other and skips it, instead of failing on its tables.
+TEST(Migrations, AMigrationAppliedByAnotherWhileThisOneWaitedIsSkipped) {
+  TempDir dir;
+  const std::string path = dir.File("both.db");
+  Database first = OpenOrDie(path);
+  Database second = OpenOrDie(path);
+  std::vector<Migration> migrations(EmbeddedMigrations().begin(), EmbeddedMigrations().end());
+  const int extra = static_cast<int>(migrations.size()) + 1;
+  migrations.push_back({extra, "extra", "CREATE TABLE extra (x INTEGER);"});
+  std::atomic<int> waits = 0;
+  second.QueueWrites(Database::kWriterQueueLimit, [&waits] { ++waits; });
+  Result<Transaction> applying = Transaction::Begin(first);
+  ASSERT_TRUE(applying.ok());
+  Status second_applied;
+  std::thread later([&] { second_applied = ApplyMigrations(second, migrations); });
+  while (waits == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // What the first one's ApplyMigrations does for it, while the second waits.
+  ASSERT_TRUE(first
+                  .Execute("CREATE TABLE extra (x INTEGER);"
+                           "INSERT INTO schema_migrations (version, name) VALUES (" +
+                           std::to_string(extra) + ", 'extra')")
+                  .ok());
+  ASSERT_TRUE(applying->Commit().ok());
+  later.join();
+  EXPECT_TRUE(second_applied.ok()) << second_applied.message();
+  EXPECT_EQ(CountRows(second, "schema_migrations"), extra);
+}
+
+// Opening an up-to-date database reads it only: it does not wait for another's write.
+TEST(Migrations, OpeningAnUpToDateDatabaseDoesNotWaitForAWriter) {
+  TempDir dir;
+  const std::string path = dir.File("busy.db");
+  Database writer = OpenOrDie(path);
+  Result<Transaction> writing = Transaction::Begin(writer);
+  ASSERT_TRUE(writing.ok());
+  Database reopened = OpenOrDie(path);
+  EXPECT_EQ(CountRows(reopened, "schema_migrations"),
+            static_cast<int64_t>(EmbeddedMigrations().size()));
 }
 
 TEST(Migrations, RefusesADatabaseFromANewerSongvec) {
@@ -320,6 +363,50 @@ TEST(ModelStore, AWriterKilledMidTransactionLeavesTheActiveModelAsItWas) {
   EXPECT_EQ(CountRows(db, "models"), 1);
   EXPECT_EQ(CountRows(db, "model_blobs"), 4);
   ExpectSameEmbeddings(before, *models.LoadEmbeddings(active));
+}
+
+// Two trainers on one database: the second's write waits for the first's, says once that it
+// waits, and lands after it; both models are kept.
+TEST(ModelStore, AWriterQueuesBehindAnotherAndBothModelsLand) {
+  TempDir dir;
+  const std::string path = dir.File("queue.db");
+  Database first = OpenOrDie(path);
+  Database second = OpenOrDie(path);
+  std::atomic<int> waits = 0;
+  second.QueueWrites(Database::kWriterQueueLimit, [&waits] { ++waits; });
+  Result<Transaction> first_write = Transaction::Begin(first);
+  ASSERT_TRUE(first_write.ok());
+  std::thread later([&] {
+    Result<Transaction> second_write = Transaction::Begin(second);
+    ASSERT_TRUE(second_write.ok()) << second_write.status().message();
+    ASSERT_TRUE(ModelStore(second).Insert(SomeInfo(), RandomEmbeddings(20, 8, 2), nullptr).ok());
+    ASSERT_TRUE(second_write->Commit().ok());
+  });
+  while (waits == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // The second writer is queued now: it lands once this one commits.
+  ASSERT_TRUE(ModelStore(first).Insert(SomeInfo(), RandomEmbeddings(20, 8, 1), nullptr).ok());
+  ASSERT_TRUE(first_write->Commit().ok());
+  later.join();
+  EXPECT_EQ(waits, 1);
+  EXPECT_EQ(CountRows(first, "models"), 2);
+}
+
+// A writer that waits longer than it may gives up, naming who could hold the lock.
+TEST(ModelStore, AWriterThatWaitsPastItsLimitSaysWhoMayHoldTheLock) {
+  TempDir dir;
+  const std::string path = dir.File("held.db");
+  Database holder = OpenOrDie(path);
+  Database waiter = OpenOrDie(path);
+  waiter.QueueWrites(std::chrono::milliseconds(100), nullptr);
+  Result<Transaction> held = Transaction::Begin(holder);
+  ASSERT_TRUE(held.ok());
+  Result<Transaction> refused = Transaction::Begin(waiter);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().message(),
+            path +
+                ": database is locked (another process held its lock longer than this one "
+                "waits: is another songvec-train writing to it, or a sqlite3 shell in a "
+                "transaction?)");
 }
 
 TEST(ModelStore, ADamagedValueIsReportedWithWhatItHolds) {

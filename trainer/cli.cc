@@ -54,6 +54,17 @@ int Fail(const Status& status) {
   return 1;
 }
 
+Result<Database> OpenToWrite(const std::string& path) {
+  SONGVEC_ASSIGN_OR_RETURN(Database db, Database::Open(path, Database::Mode::kReadWrite));
+  db.QueueWrites(Database::kWriterQueueLimit, [path] {
+    spdlog::info(
+        "waiting for {}: another process is writing to it (another songvec-train "
+        "storing a model?); this one writes when it is done",
+        path);
+  });
+  return db;
+}
+
 ProgressPrinter::ProgressPrinter(int epochs) : epochs_(epochs), terminal_(isatty(2) == 1) {}
 
 void ProgressPrinter::operator()(const TrainProgress& p) {

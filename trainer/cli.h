@@ -13,6 +13,7 @@
 #include "core/scoring_choice.h"
 #include "core/status.h"
 #include "core/trainer.h"
+#include "storage/database.h"
 #include "util/flags.h"
 
 namespace songvec {
@@ -30,6 +31,10 @@ std::optional<int> ParseFlags(FlagSet& flags, const std::vector<std::string>& ar
 
 // Prints "songvec-train: error: <message>" on stderr and returns exit status 1.
 int Fail(const Status& status);
+
+// Opens (creating and migrating) the database a command writes to. A write that finds another
+// process writing waits its turn (storage/database.h) and says so on stderr.
+Result<Database> OpenToWrite(const std::string& path);
 
 // Prints training progress on stderr: one line rewritten in place on a terminal, a line every
 // few seconds otherwise (logs, CI).

@@ -110,7 +110,7 @@ int RunEval(const std::vector<std::string>& args) {
     model.embeddings = ToEmbeddings(std::move(keyed).value());
     model_name = vectors_path;
   } else {
-    Result<Database> opened = Database::Open(db_path, Database::Mode::kReadWrite);
+    Result<Database> opened = OpenToWrite(db_path);
     if (!opened.ok()) return Fail(opened.status());
     db.emplace(std::move(opened).value());
     ModelStore models(*db);

@@ -53,7 +53,7 @@ int RunImport(const std::vector<std::string>& args) {
       nlohmann::json{{"vectors_file", *file}, {"vectors_format", vectors_format}}.dump();
   info.songvec_version = SONGVEC_VERSION;
 
-  Result<Database> db = Database::Open(db_path, Database::Mode::kReadWrite);
+  Result<Database> db = OpenToWrite(db_path);
   if (!db.ok()) return Fail(db.status());
   Result<Transaction> transaction = Transaction::Begin(*db);
   if (!transaction.ok()) return Fail(transaction.status());

@@ -14,7 +14,7 @@ int RunMigrate(const std::vector<std::string>& args) {
   flags.Add("db", &db_path, "database to bring up to date (created if missing)");
   if (auto exit = ParseFlags(flags, args, {"db"})) return *exit;
   // Opening for writing applies every pending migration.
-  Result<Database> db = Database::Open(db_path, Database::Mode::kReadWrite);
+  Result<Database> db = OpenToWrite(db_path);
   if (!db.ok()) return Fail(db.status());
   std::printf("%s is at schema version %zu\n", db_path.c_str(), EmbeddedMigrations().size());
   return 0;

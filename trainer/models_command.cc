@@ -96,7 +96,7 @@ int RunModels(const std::vector<std::string>& args) {
   // Reading commands never change the file.
   const bool writes = action == "activate" || action == "delete" || action == "prune";
   Result<Database> db =
-      Database::Open(db_path, writes ? Database::Mode::kReadWrite : Database::Mode::kReadOnly);
+      writes ? OpenToWrite(db_path) : Database::Open(db_path, Database::Mode::kReadOnly);
   if (!db.ok()) return Fail(db.status());
   ModelStore models(*db);
   const auto v = static_cast<int64_t>(version);

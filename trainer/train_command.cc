@@ -247,7 +247,7 @@ int RunTrain(const std::vector<std::string>& args) {
   std::optional<Database> db;
   std::error_code no_file;
   if (std::filesystem::exists(db_path, no_file)) {
-    Result<Database> opened = Database::Open(db_path, Database::Mode::kReadWrite);
+    Result<Database> opened = OpenToWrite(db_path);
     if (!opened.ok()) return Fail(opened.status());
     db = std::move(opened).value();
   } else if (Status s = CheckCanCreate(db_path); !s.ok()) {
@@ -513,7 +513,7 @@ int RunTrain(const std::vector<std::string>& args) {
   // Catalog, model and activation land together or not at all.
   step_seconds();
   if (!db) {
-    Result<Database> created = Database::Open(db_path, Database::Mode::kReadWrite);
+    Result<Database> created = OpenToWrite(db_path);
     if (!created.ok()) return Fail(created.status());
     db = std::move(created).value();
   }

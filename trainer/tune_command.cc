@@ -135,7 +135,7 @@ int RunTune(const std::vector<std::string>& args) {
   if (Status s = ParseSpace(space_text, &space); !s.ok()) return Fail(s);
   Result<CorpusFormat> format = format_flags.Parse();
   if (!format.ok()) return Fail(format.status());
-  Result<Database> db = Database::Open(db_path, Database::Mode::kReadWrite);
+  Result<Database> db = OpenToWrite(db_path);
   if (!db.ok()) return Fail(db.status());
   Result<Corpus> corpus = ReadCorpus(playlists_path, *format, nullptr);
   if (!corpus.ok()) return Fail(corpus.status());
