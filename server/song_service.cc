@@ -15,6 +15,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "server/recommend_request.h"
+
 namespace songvec {
 
 extern const char kOpenApiJson[];  // server/openapi.json, embedded at build time
@@ -24,22 +26,8 @@ namespace {
 // ordered_json keeps keys in the order written: the query song before its results.
 using json = nlohmann::ordered_json;
 
-constexpr int64_t kMaxK = 1000;
-constexpr int64_t kDefaultK = 10;
 constexpr int64_t kMaxOffset = 10000;
-constexpr size_t kMaxSongIdBytes = 512;  // as the plain playlist format accepts
-constexpr size_t kMaxTagBytes = 100;
 constexpr size_t kMaxQueryBytes = 200;
-constexpr size_t kMaxIdsPerBody = 500;
-
-// Song ids are at most kMaxSongIdBytes of printable, non-space characters.
-bool ValidSongId(const std::string& id) {
-  if (id.empty() || id.size() > kMaxSongIdBytes) return false;
-  for (unsigned char c : id) {
-    if (c <= ' ' || c == 0x7f) return false;
-  }
-  return true;
-}
 
 // Compact JSON text; invalid UTF-8 is replaced rather than thrown on (a catalog is user data).
 std::string Dump(const json& value) {
@@ -518,106 +506,13 @@ void SongService::Neighbors(const httplib::Request& req, httplib::Response& res,
 }
 
 void SongService::Recommend(const httplib::Request& req, httplib::Response& res) const {
-  json body;
-  std::string parsing = "the body";  // the top-level field being parsed, to name in an error
-  try {
-    body = json::parse(req.body, [&parsing](int depth, json::parse_event_t event, json& parsed) {
-      if (event == json::parse_event_t::key && depth == 1) parsing = parsed.get<std::string>();
-      return true;
-    });
-  } catch (const json::parse_error& e) {
-    return SendBadRequest(res,
-                          "the body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
-  } catch (const json::exception&) {
-    // Valid syntax the parser still refuses: a number beyond a double's range (1e400).
-    return SendBadRequest(res, parsing + " holds a number beyond the range of a double");
-  }
-  if (!body.is_object()) return SendBadRequest(res, "the body must be a JSON object");
-  for (const auto& [key, value] : body.items()) {
-    static const std::unordered_set<std::string> known = {"positive", "playlist", "negative",
-                                                          "exclude",  "k",        "max_per_artist",
-                                                          "scoring",  "tag",      "repeats"};
-    if (known.count(key) == 0) {
-      return SendBadRequest(res, "unknown field '" + key +
-                                     "' (expected positive, playlist, negative, exclude, k, "
-                                     "max_per_artist, scoring, tag, repeats)");
-    }
-  }
-  // The id lists, as strings (an integer id is read as its decimal digits).
-  enum List { kPositive, kNegative, kExclude, kPlaylist, kLists };
-  std::vector<std::string> lists[kLists];
-  const char* list_names[kLists] = {"positive", "negative", "exclude", "playlist"};
-  size_t total_ids = 0;
-  for (int l = 0; l < kLists; ++l) {
-    if (!body.contains(list_names[l])) continue;
-    const json& list = body[list_names[l]];
-    if (!list.is_array()) {
-      return SendBadRequest(res, std::string(list_names[l]) + " must be an array of song ids");
-    }
-    total_ids += list.size();
-    if (total_ids > kMaxIdsPerBody) {
-      return SendBadRequest(
-          res, "at most 500 song ids in positive, playlist, negative and exclude together");
-    }
-    for (size_t i = 0; i < list.size(); ++i) {
-      std::string id;
-      if (list[i].is_string()) {
-        id = list[i].get<std::string>();
-      } else if (list[i].is_number_integer()) {
-        id = list[i].dump();
-      }
-      if (!ValidSongId(id)) {
-        return SendBadRequest(res, std::string(list_names[l]) + "[" + std::to_string(i) +
-                                       "] must be a song id: a string of 1 to 512 printable "
-                                       "characters (or an integer)");
-      }
-      lists[l].push_back(std::move(id));
-    }
-  }
-  if (lists[kPositive].empty() == lists[kPlaylist].empty()) {
-    return SendBadRequest(res, lists[kPositive].empty()
-                                   ? "give positive or playlist: at least one song id"
-                                   : "give positive or playlist, not both");
-  }
-  std::optional<bool> repeats;  // unset: the model's choice
-  if (body.contains("repeats")) {
-    if (!body["repeats"].is_boolean()) return SendBadRequest(res, "repeats must be true or false");
-    if (lists[kPlaylist].empty()) return SendBadRequest(res, "repeats goes with playlist");
-    repeats = body["repeats"].get<bool>();
-  }
-  auto integer_field = [&](const char* name, int64_t min, int64_t max, int64_t fallback,
-                           int64_t* value) {
-    *value = fallback;
-    if (!body.contains(name)) return true;
-    const json& field = body[name];
-    if (!field.is_number_integer() || field.get<int64_t>() < min || field.get<int64_t>() > max) {
-      SendBadRequest(res, std::string(name) + " must be an integer from " + std::to_string(min) +
-                              " to " + std::to_string(max));
-      return false;
-    }
-    *value = field.get<int64_t>();
-    return true;
-  };
-  int64_t k, max_per_artist;
-  if (!integer_field("k", 1, kMaxK, kDefaultK, &k)) return;
-  if (!integer_field("max_per_artist", 1, kMaxK, 0, &max_per_artist)) return;
-  Scoring scoring = Scoring::kNext;
-  if (body.contains("scoring")) {
-    Result<Scoring> parsed = body["scoring"].is_string()
-                                 ? ParseScoring(body["scoring"].get<std::string>())
-                                 : Result<Scoring>(Status::InvalidArgument(""));
-    if (!parsed.ok()) return SendBadRequest(res, "scoring must be \"next\" or \"similar\"");
-    scoring = *parsed;
-  }
-  std::string tag;
-  if (body.contains("tag")) {
-    const json& field = body["tag"];
-    if (!field.is_string() || field.get<std::string>().empty() ||
-        field.get<std::string>().size() > kMaxTagBytes) {
-      return SendBadRequest(res, "tag must be a string of 1 to 100 characters");
-    }
-    tag = field.get<std::string>();
-  }
+  Result<RecommendRequest> request = ParseRecommendRequest(req.body);
+  if (!request.ok()) return SendBadRequest(res, request.status().message());
+  const auto& lists = request->lists;
+  const Scoring scoring = request->scoring;
+  const std::string& tag = request->tag;
+  const std::optional<bool> repeats = request->repeats;
+  const int64_t k = request->k, max_per_artist = request->max_per_artist;
 
   const auto snapshot = models_.Current();
   if (!snapshot) return SendNotReady(res);
@@ -628,24 +523,26 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
   // Ids the model does not know are reported, not fatal, unless no seed is left. A playlist's
   // seeds are the songs of its last kDefaultContext entries, as `eval`'s continuation gives them.
   json unknown = json::array();
-  std::vector<int32_t> rows[kLists], playlist_seeds;
-  const size_t first_seed =
-      lists[kPlaylist].size() - std::min(lists[kPlaylist].size(), kDefaultContext);
-  for (int l = 0; l < kLists; ++l) {
+  std::vector<int32_t> rows[RecommendRequest::kLists], playlist_seeds;
+  const size_t first_seed = lists[RecommendRequest::kPlaylist].size() -
+                            std::min(lists[RecommendRequest::kPlaylist].size(), kDefaultContext);
+  for (int l = 0; l < RecommendRequest::kLists; ++l) {
     for (size_t i = 0; i < lists[l].size(); ++i) {
       const int32_t index = model.Find(lists[l][i]);
       if (index < 0 || static_cast<size_t>(index) >= model.model_songs()) {
         unknown.push_back(lists[l][i]);
       } else {
         rows[l].push_back(index);
-        if (l == kPlaylist && i >= first_seed) playlist_seeds.push_back(index);
+        if (l == RecommendRequest::kPlaylist && i >= first_seed) playlist_seeds.push_back(index);
       }
     }
   }
-  const bool by_playlist = lists[kPositive].empty();
-  const std::vector<int32_t>& seeds = by_playlist ? playlist_seeds : rows[kPositive];
+  const bool by_playlist = lists[RecommendRequest::kPositive].empty();
+  const std::vector<int32_t>& seeds =
+      by_playlist ? playlist_seeds : rows[RecommendRequest::kPositive];
   if (seeds.empty()) {
-    const std::vector<std::string>& asked = lists[by_playlist ? kPlaylist : kPositive];
+    const std::vector<std::string>& asked =
+        lists[by_playlist ? RecommendRequest::kPlaylist : RecommendRequest::kPositive];
     std::string ids;
     for (size_t i = by_playlist ? first_seed : 0; i < asked.size(); ++i) {
       ids += (ids.empty() ? "" : ", ") + asked[i];
@@ -658,7 +555,8 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
   // At most 500 rows: a sorted vector is the quickest to ask. The playlist's own songs are left to
   // Recommender::Continue (repeats).
   std::vector<int32_t> excluded;
-  for (const int l : {kPositive, kNegative, kExclude}) {
+  for (const int l :
+       {RecommendRequest::kPositive, RecommendRequest::kNegative, RecommendRequest::kExclude}) {
     excluded.insert(excluded.end(), rows[l].begin(), rows[l].end());
   }
   std::sort(excluded.begin(), excluded.end());
@@ -668,11 +566,13 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
   };
   const Recommender& recommender = model.recommender();
   Ranked ranked = [&](size_t n) {
-    return by_playlist
-               ? recommender.Continue(scoring, rows[kPlaylist], n, exclude, repeats, seeds.size())
-               : recommender.Recommend(scoring, seeds, rows[kNegative], n, exclude);
+    return by_playlist ? recommender.Continue(scoring, rows[RecommendRequest::kPlaylist], n,
+                                              exclude, repeats, seeds.size())
+                       : recommender.Recommend(scoring, seeds, rows[RecommendRequest::kNegative], n,
+                                               exclude);
   };
-  const bool single = !by_playlist && seeds.size() == 1 && rows[kNegative].empty();
+  const bool single =
+      !by_playlist && seeds.size() == 1 && rows[RecommendRequest::kNegative].empty();
   const std::vector<Neighbor> neighbors =
       Rank(model, scoring, single ? seeds[0] : -1, ranked, static_cast<size_t>(k), 0,
            static_cast<size_t>(max_per_artist), exclude);
