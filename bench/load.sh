@@ -21,12 +21,17 @@
 #   --out DIR     where load.md and load.json go (default bench/results)
 #   --access-log  serve with songvec-server's per-request access log (default: off, as the ceiling)
 #   --no-build    use the binaries already in build/release and build/bench
+#   --soak M      instead of the rounds: /similar and /recommend (4 connections each) for M minutes
+#                 after the warm-up, the server's RSS sampled every 30 s; soak.md and soak.json
+#   --reload-every S  with --soak: after each sample, every S s (a multiple of 30), activate the
+#                 other version and send SIGHUP (default 0: no reloads)
 # wrk shares the machine with the servers: on few cores the ceiling is the client's limit too.
 # The server runs at the CPU's best SIMD level; SONGVEC_ISA=avx2 (or scalar, sse2, avx512) in the
 # environment forces one, so the AVX2 figure is known on an AVX-512 machine. The report names both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-quick=0 runs=3 duration='' db_in='' data='' out=bench/results access_log=false build=1
+quick=0 runs=3 duration='' db_in='' data='' out=bench/results access_log=false build=1 soak=0
+reload_every=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; shift ;;
@@ -37,7 +42,9 @@ while [ $# -gt 0 ]; do
     --out) out=$2; shift 2 ;;
     --access-log) access_log=true; shift ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --soak) soak=$2; shift 2 ;;
+    --reload-every) reload_every=$2; shift 2 ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "load.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -48,6 +55,9 @@ else
 fi
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "load.sh: --runs must be a positive integer" >&2; exit 2; }
 [[ "$duration" =~ ^[1-9][0-9]*$ ]] || { echo "load.sh: --duration must be whole seconds" >&2; exit 2; }
+[[ "$soak" =~ ^[0-9]+$ ]] || { echo "load.sh: --soak must be whole minutes" >&2; exit 2; }
+[[ "$reload_every" =~ ^[0-9]+$ ]] && [ $((reload_every % 30)) = 0 ] ||
+  { echo "load.sh: --reload-every must be a multiple of 30 s" >&2; exit 2; }
 if [ -n "$db_in" ]; then
   [ -f "$db_in" ] || { echo "load.sh: $db_in not found" >&2; exit 1; }
 else
@@ -66,14 +76,18 @@ if [ "$build" = 1 ]; then
   # which build/bench has (its own tree, so build/release's options stay as they are).
   cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DSONGVEC_BUILD_TESTS=OFF > /dev/null
   cmake --build build/release -j"$(nproc)" --target songvec-server songvec-train > /dev/null
-  cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DSONGVEC_BUILD_TESTS=OFF \
-    -DSONGVEC_BUILD_BENCH=ON > /dev/null
-  cmake --build build/bench -j"$(nproc)" --target ceiling_server > /dev/null
+  if [ "$soak" = 0 ]; then
+    cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DSONGVEC_BUILD_TESTS=OFF \
+      -DSONGVEC_BUILD_BENCH=ON > /dev/null
+    cmake --build build/bench -j"$(nproc)" --target ceiling_server > /dev/null
+  fi
 fi
 songvec=build/release/trainer/songvec-train
 server=build/release/server/songvec-server
 ceiling=build/bench/bench/ceiling_server
-for b in "$songvec" "$server" "$ceiling"; do
+# The soak measures the server alone: no ceiling.
+[ "$soak" = 0 ] || ceiling=''
+for b in "$songvec" "$server" ${ceiling:+"$ceiling"}; do
   [ -x "$b" ] || { echo "load.sh: $b not built (run without --no-build)" >&2; exit 1; }
 done
 command -v wrk > /dev/null || { echo "load.sh: wrk not installed (scripts/install-deps.sh --bench)" >&2; exit 1; }
@@ -214,8 +228,10 @@ start_server() {
   [ -n "$port" ] || { cat "$work/$name.log"; echo "load.sh: $name did not start" >&2; exit 1; }
   started_pid=$pid started_port=$port
 }
-start_server ceiling "$ceiling" --port 0 --workers 128
-pid_ceiling=$started_pid port_ceiling=$started_port
+if [ -n "$ceiling" ]; then
+  start_server ceiling "$ceiling" --port 0 --workers 128
+  pid_ceiling=$started_pid port_ceiling=$started_port
+fi
 start_server songvec "$server" --db "$db" --port 0 --workers 128 --keep-alive 5 --access-log="$access_log"
 pid_songvec=$started_pid port_songvec=$started_port
 # Measure the steady state: the port is open at once, the model answers once /readyz says so, and
@@ -246,8 +262,8 @@ served_version() {
 try: print(json.load(sys.stdin).get("model_version", "?"))
 except Exception: print("?")'
 }
-echo "songvec-server on port $port_songvec serves model $(served_version) ($song_count songs);" \
-  "ceiling on port $port_ceiling"
+echo "songvec-server on port $port_songvec serves model $(served_version) ($song_count songs)" \
+  "${ceiling:+; ceiling on port $port_ceiling}"
 
 # One request to each endpoint first: an endpoint that fails says how, before its numbers do.
 : > "$work/probes.tsv"
@@ -270,7 +286,7 @@ probe() {  # ENDPOINT CURL_ARGS...: status and the start of the body, to probes.
     echo "    (its runs will count these answers as non-2xx; their figures time the error responses)"
   fi
 }
-probe ceiling "$(url_of ceiling)/ceiling"
+[ -z "$ceiling" ] || probe ceiling "$(url_of ceiling)/ceiling"
 probe similar "$(url_of songvec)$probe_path"
 probe recommend -X POST -H 'Content-Type: application/json' --data "$probe_body" "$(url_of songvec)/v1/recommend"
 
@@ -307,6 +323,72 @@ show_run() {  # the last line of results.txt, readably
       r["endpoint"], r["conns"], r["rps"], r["p50_us"] / 1000, r["p99_us"] / 1000, r["max_us"] / 1000,
       r["non2xx"], r["connect"] + r["read"] + r["write"] + r["timeout"] }'
 }
+
+# The soak: RSS over time under steady traffic, with or without reloads (a leak or fragmentation
+# shows as growth; the first sample is taken once the warm-up has ended).
+if [ "$soak" -gt 0 ]; then
+  seconds=$((soak * 60))
+  echo "soak: /similar and /recommend, 4 connections each, $soak min; RSS every 30 s" \
+    "$( [ "$reload_every" -gt 0 ] && echo "then a reload every $reload_every s")"
+  run_wrk similar 4 "$seconds" soak &
+  wrk_similar=$!
+  run_wrk recommend 4 "$seconds" soak &
+  wrk_recommend=$!
+  samples=$work/rss.tsv versions=("$main_version" "$other_version") reloads=0 soak_start=$SECONDS
+  : > "$samples"
+  for t in $(seq 30 30 "$seconds"); do
+    sleep $((t - SECONDS + soak_start)) 2>/dev/null || true
+    check_alive songvec "$pid_songvec"
+    printf '%s\t%s\t%s\n' "$t" "$(awk '/VmRSS/ {print $2}' "/proc/$pid_songvec/status")" \
+      "$(served_version)" >> "$samples"
+    tail -1 "$samples" | awk -F'\t' '{printf "  %4d s: RSS %6.1f MiB, serving model %s\n", $1, $2 / 1024, $3}'
+    if [ "$reload_every" -gt 0 ] && [ $((t % reload_every)) = 0 ] && [ "$t" -lt "$seconds" ]; then
+      reloads=$((reloads + 1))
+      "$songvec" models activate "${versions[$((reloads % 2))]}" --db "$db" > /dev/null
+      kill -HUP "$pid_songvec"
+    fi
+  done
+  wait "$wrk_similar" "$wrk_recommend" || true
+  mkdir -p "$out"
+  /usr/bin/python3 - "$samples" "$results" "$out" "$soak" "$reload_every" "$reloads" "$song_count" \
+    "${simd:-?}" "$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)" \
+    "$(git rev-parse --short HEAD)" <<'PY'
+import json, os, sys
+samples, results, out, minutes, every, reloads, songs, simd, cpu, commit = sys.argv[1:]
+rows = [line.split("\t") for line in open(samples).read().split("\n") if line]
+rss = [int(r[1]) / 1024 for r in rows]
+runs = [dict(kv.split("=", 1) for kv in line.split()) for line in open(results) if "run=soak" in line]
+requests = sum(float(r.get("requests", 0)) for r in runs)
+failed = sum(float(r.get("non2xx", 0)) + sum(float(r.get(k, 0)) for k in ("connect", "read", "write", "timeout"))
+             for r in runs)
+# Growth compares samples of one model (the versions alternate with reloads), from its second
+# sample on: the first follows a full warm-up, later ones a reload's 30 s of it.
+by_model = {}
+for r, mib in zip(rows, rss):
+    by_model.setdefault(r[2], []).append(mib)
+growth = {v: m[-1] / m[1 if len(m) > 2 else 0] for v, m in by_model.items()}
+reload_text = f"a reload every {every} s ({reloads} in all)" if int(every) else "no reloads"
+md = "\n".join([
+    f"songvec-server soak: /similar and /recommend at 4 keep-alive connections each for {minutes} min, "
+    f"{reload_text}; models of {int(songs):,} songs; {os.cpu_count()} cores ({cpu}), SIMD {simd}; commit {commit}.",
+    f"RSS sampled every 30 s after the warm-up (before each reload).", "",
+    "| seconds | RSS MiB | serving |", "|---|---|---|",
+    *[f"| {r[0]} | {int(r[1]) / 1024:.1f} | model {r[2]} |" for r in rows], "",
+    "RSS last over first (from a model's second sample on, where it has more than two): " +
+    ", ".join(f"model {v} {g:.2f}" for v, g in growth.items()) +
+    f"; largest over smallest of all: {max(rss) / min(rss):.2f}. Requests: {requests:,.0f}; "
+    f"non-2xx and socket errors: {failed:.0f}.", ""])
+name = "soak_reloads" if int(every) else "soak"
+open(os.path.join(out, name + ".md"), "w").write(md)
+json.dump({"minutes": int(minutes), "reload_every_seconds": int(every), "reloads": int(reloads),
+           "samples": [{"seconds": int(r[0]), "rss_mib": mib, "serving": r[2]} for r, mib in zip(rows, rss)],
+           "last_over_first_by_model": growth, "largest_over_smallest": max(rss) / min(rss),
+           "requests": requests, "failed": failed, "cpu": cpu, "simd": simd, "commit": commit},
+          open(os.path.join(out, name + ".json"), "w"), indent=2)
+print(md)
+PY
+  exit 0
+fi
 
 echo "warm-up: ${warmup} s per endpoint"
 for endpoint in "${endpoints[@]}"; do

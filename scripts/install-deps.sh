@@ -12,7 +12,8 @@ case "${1:-}" in
   # GoogleTest for the unit tests; gensim to check that it loads songvec's exports; Node.js and npm
   # for the OpenAPI linter, unless npm is there already (NodeSource's nodejs package bundles npm and
   # conflicts with Debian's npm package); an aarch64 cross compiler and qemu-user on x86-64.
-  --test) packages+=(libgtest-dev python3-gensim)
+  # clang and its runtime libraries for the fuzzers (libFuzzer).
+  --test) packages+=(libgtest-dev python3-gensim clang-14 libclang-rt-14-dev)
           command -v npm > /dev/null || packages+=(nodejs npm)
           # The core tests' aarch64 cross build, run under qemu (tests/aarch64.sh).
           if [ "$(uname -m)" = x86_64 ]; then packages+=(g++-aarch64-linux-gnu qemu-user); fi ;;

@@ -1,11 +1,44 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the whole test suite with ctest.
-# The data-driven tests read ../shared/data (beside this checkout).
+# Installs what is missing, builds, and runs every test with ctest: the suite under AddressSanitizer
+# and UndefinedBehaviorSanitizer, the server's and the trainer's tests under ThreadSanitizer, each
+# fuzzer for SONGVEC_FUZZ_SECONDS (default 20), then the suite as released (optimised, assertions
+# on), whose ctest summary ends the output. The data-driven tests read ../shared/data (beside this
+# checkout). --quick: the last stage alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+quick=0
+case "${1:-}" in
+  --quick) quick=1 ;;
+  "") ;;
+  *) echo "test.sh: unknown option $1 (--quick: the plain suite alone)" >&2; exit 2 ;;
+esac
 scripts/install-deps.sh --test
+jobs=$(nproc)
+stage() { echo; echo "=== $* ($(date +%T))"; }
+if [ "$quick" = 0 ]; then
+  # -O1 (with line tables) as sanitizer builds usually are: several times quicker to compile than
+  # -O3, and the tests run nearly as fast.
+  sanitized=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1")
+  stage "AddressSanitizer and UndefinedBehaviorSanitizer: the suite"
+  cmake -S . -B build/asan "${sanitized[@]}" -DSONGVEC_SANITIZE=address,undefined > /dev/null
+  cmake --build build/asan -j"$jobs"
+  ctest --test-dir build/asan --output-on-failure -j"$jobs" -LE nosan
+
+  stage "ThreadSanitizer: the server's, the trainer's and the stores' tests"
+  cmake -S . -B build/tsan "${sanitized[@]}" -DSONGVEC_SANITIZE=thread > /dev/null
+  cmake --build build/tsan -j"$jobs" --target songvec_tests
+  ctest --test-dir build/tsan --output-on-failure -j"$jobs" \
+    -R '^(ServerTest|Trainer|ModelStore|NeighborCache)\.'
+
+  stage "the fuzzers, ${SONGVEC_FUZZ_SECONDS:-20} s each"
+  cmake -S . -B build/fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DSONGVEC_BUILD_FUZZERS=ON \
+    -DSONGVEC_BUILD_TESTS=OFF -DSONGVEC_FUZZ_SECONDS="${SONGVEC_FUZZ_SECONDS:-20}" > /dev/null
+  cmake --build build/fuzz -j"$jobs" --target fuzzers
+  ctest --test-dir build/fuzz --output-on-failure -j"$jobs" -L fuzz
+fi
+stage "the suite"
 # RelWithDebInfo without -DNDEBUG: optimised, and assertions stay on.
 cmake -S . -B build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-g \
   -DSONGVEC_BUILD_TESTS=ON
-cmake --build build/test -j"$(nproc)"
-ctest --test-dir build/test --output-on-failure -j"$(nproc)"
+cmake --build build/test -j"$jobs"
+ctest --test-dir build/test --output-on-failure -j"$jobs"

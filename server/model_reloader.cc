@@ -1,5 +1,6 @@
 #include "server/model_reloader.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -97,7 +98,12 @@ std::shared_ptr<const ModelSnapshot> ModelReloader::Current() const {
 
 Status ModelReloader::CheckNow() {
   std::lock_guard<std::mutex> check(check_mu_);
-  if (retired_.use_count() == 1) retired_.reset();
+  if (retired_.use_count() == 1) {
+    retired_.reset();
+    // The model's pages go back to the system: glibc keeps freed memory in the arena of the thread
+    // that allocated it (the loader's, the warm-up's, the workers'), so RSS grew with every reload.
+    malloc_trim(0);
+  }
   Result<std::optional<int64_t>> active = ModelStore(db_).ActiveVersion();
   Status status = active.status();
   if (status.ok() && !active->has_value()) {

@@ -372,17 +372,32 @@ for binary in "$train models list --db $db" "$server --db $db"; do
     { cat "$work/isa.err"; fail "unclear SONGVEC_ISA error"; }
 done
 
-step "a training run killed midway leaves the active model untouched"
+step "training runs killed at several moments leave the active model and the database whole"
 versions() { "$train" models list --db "$db" | grep '^[ *] *[0-9]' | awk '{print $1, $2}'; }
 versions > "$work/before.txt"
-"$train" train --playlists "$data/split/train.txt" --songs "$data/song_hash.txt" --db "$db" \
-  --epochs 200 --threads 1 > /dev/null 2>&1 &
-trainer_pid=$!
-sleep 2
-kill -9 "$trainer_pid"
-wait "$trainer_pid" 2>/dev/null || true
-versions | diff "$work/before.txt" - || fail "the killed run changed the models"
-grep -q '^\* 1$' "$work/before.txt" || fail "model 1 should still be active"
+grep -q '^\* 1$' "$work/before.txt" || fail "model 1 should be active"
+# While reading, training, choosing the continuation settings, and (about) writing, on one epoch.
+for moment in 0.2 1 3 5; do
+  "$train" train --playlists "$data/split/train.txt" --songs "$data/song_hash.txt" --db "$db" \
+    --epochs 1 --activate never > /dev/null 2>&1 &
+  trainer_pid=$!
+  sleep "$moment"
+  kill -9 "$trainer_pid" 2>/dev/null || true
+  wait "$trainer_pid" 2>/dev/null || true
+  # Nothing changed, or (a run that ended before its kill) one whole version more, not active.
+  versions > "$work/after.txt"
+  if ! diff -q "$work/before.txt" "$work/after.txt" > /dev/null; then
+    [ "$(head -n -1 "$work/after.txt")" = "$(cat "$work/before.txt")" ] &&
+      tail -1 "$work/after.txt" | grep -Eq '^[0-9]+ ' ||
+      { diff "$work/before.txt" "$work/after.txt"; fail "a kill at $moment s changed the models"; }
+    "$train" models show "$(tail -1 "$work/after.txt" | awk '{print $1}')" --db "$db" > /dev/null ||
+      fail "the version a run stored before its kill at $moment s does not read"
+    cp "$work/after.txt" "$work/before.txt"
+  fi
+  [ "$(python3 -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("PRAGMA integrity_check").fetchone()[0])' "$db")" = ok ] ||
+    fail "the database is damaged after a kill at $moment s"
+done
 
 step "two trainers at once, queued behind a writer holding the database: both models land"
 versions > "$work/before.txt"
