@@ -401,12 +401,15 @@ done
 
 step "two trainers at once, queued behind a writer holding the database: both models land"
 versions > "$work/before.txt"
-# A writer that holds the write lock for 5 s, as a long model write does (the trainers, given their
-# continuation settings, reach their writes sooner).
-python3 -c 'import sqlite3, sys, time
+# A writer that holds the write lock, as a long model write does, until a trainer says it waits
+# for it (at most 5 minutes, whatever the build's speed).
+python3 -c 'import os, sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("BEGIN IMMEDIATE"); print("held", flush=True); time.sleep(5); c.execute("ROLLBACK")' "$db" \
-  > "$work/holder.out" &
+c.execute("BEGIN IMMEDIATE"); print("held", flush=True)
+for _ in range(3000):
+    if any(os.path.exists(f) and "waiting for" in open(f).read() for f in sys.argv[2:]): break
+    time.sleep(0.1)
+c.execute("ROLLBACK")' "$db" "$work/queued1.err" "$work/queued2.err" > "$work/holder.out" &
 holder_pid=$!
 until grep -q held "$work/holder.out"; do sleep 0.1; done
 queued=()
