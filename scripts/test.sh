@@ -18,7 +18,7 @@ stage() { echo; echo "=== $* ($(date +%T))"; }
 if [ "$quick" = 0 ]; then
   # Line tables for the reports, assertions on (no -DNDEBUG); SONGVEC_SANITIZE compiles at -O1.
   sanitized=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-g1)
-  stage "AddressSanitizer and UndefinedBehaviorSanitizer: the suite"
+  stage "AddressSanitizer and UndefinedBehaviorSanitizer: the unit tests"
   cmake -S . -B build/asan "${sanitized[@]}" -DSONGVEC_SANITIZE=address,undefined > /dev/null
   cmake --build build/asan -j"$jobs"
   # Not the end-to-end script: it runs the trainer under `ulimit -v`, where ASan cannot reserve its
@@ -33,9 +33,10 @@ if [ "$quick" = 0 ]; then
   ctest --test-dir build/tsan --output-on-failure -j"$jobs" -LE nosan \
     -E '^(EndToEnd|HnswIndexTest\.|Recommender\.SearchesAStoredGraph)'
 
-  stage "the fuzzers, ${SONGVEC_FUZZ_SECONDS:-20} s each"
+  fuzz_seconds=${SONGVEC_FUZZ_SECONDS:-20}
+  stage "the fuzzers, $fuzz_seconds s each"
   cmake -S . -B build/fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DSONGVEC_BUILD_FUZZERS=ON \
-    -DSONGVEC_BUILD_TESTS=OFF -DSONGVEC_FUZZ_SECONDS="${SONGVEC_FUZZ_SECONDS:-20}" > /dev/null
+    -DSONGVEC_BUILD_TESTS=OFF -DSONGVEC_FUZZ_SECONDS="$fuzz_seconds" > /dev/null
   cmake --build build/fuzz -j"$jobs" --target fuzzers
   ctest --test-dir build/fuzz --output-on-failure -j"$jobs" -L fuzz
 fi

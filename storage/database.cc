@@ -156,7 +156,7 @@ Result<Database> Database::Open(const std::string& path, Mode mode) {
     return Status::IoError("cannot open database " + path + ": " + reason);
   }
   if (mode == Mode::kReadWrite) {
-    db.QueueWrites(kWriterQueueLimit, nullptr);
+    db.QueueWrites(nullptr);
   } else {
     sqlite3_busy_timeout(handle, kReadTimeoutMs);
   }
@@ -180,7 +180,7 @@ Result<Database> Database::Open(const std::string& path, Mode mode) {
   return db;
 }
 
-void Database::QueueWrites(std::chrono::milliseconds limit, std::function<void()> waiting) {
+void Database::QueueWrites(std::function<void()> waiting, std::chrono::milliseconds limit) {
   queue_ = std::make_unique<WriterQueue>(WriterQueue{limit, std::move(waiting)});
   // SQLite calls this while the lock is taken, `attempts` counting from 0; 0 gives up.
   auto wait = [](void* context, int attempts) -> int {

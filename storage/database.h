@@ -86,9 +86,10 @@ class Database {
   int64_t Changes() const;
   const std::string& path() const { return path_; }
   static constexpr std::chrono::hours kWriterQueueLimit{1};
-  // How long a read-write connection waits for another's write, and what it calls once each time
-  // it finds the write lock taken (to say why it waits).
-  void QueueWrites(std::chrono::milliseconds limit, std::function<void()> waiting);
+  // What a read-write connection calls once each time it finds the write lock taken (to say why
+  // it waits), and how long it waits for another's write.
+  void QueueWrites(std::function<void()> waiting,
+                   std::chrono::milliseconds limit = kWriterQueueLimit);
 
  private:
   struct Closer {

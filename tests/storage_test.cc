@@ -149,7 +149,7 @@ TEST(Migrations, AMigrationAppliedByAnotherWhileThisOneWaitedIsSkipped) {
   const int extra = static_cast<int>(migrations.size()) + 1;
   migrations.push_back({extra, "extra", "CREATE TABLE extra (x INTEGER);"});
   std::atomic<int> waits = 0;
-  second.QueueWrites(Database::kWriterQueueLimit, [&waits] { ++waits; });
+  second.QueueWrites([&waits] { ++waits; });
   Result<Transaction> applying = Transaction::Begin(first);
   ASSERT_TRUE(applying.ok());
   Status second_applied;
@@ -373,7 +373,7 @@ TEST(ModelStore, AWriterQueuesBehindAnotherAndBothModelsLand) {
   Database first = OpenOrDie(path);
   Database second = OpenOrDie(path);
   std::atomic<int> waits = 0;
-  second.QueueWrites(Database::kWriterQueueLimit, [&waits] { ++waits; });
+  second.QueueWrites([&waits] { ++waits; });
   Result<Transaction> first_write = Transaction::Begin(first);
   ASSERT_TRUE(first_write.ok());
   std::thread later([&] {
@@ -397,7 +397,7 @@ TEST(ModelStore, AWriterThatWaitsPastItsLimitSaysWhoMayHoldTheLock) {
   const std::string path = dir.File("held.db");
   Database holder = OpenOrDie(path);
   Database waiter = OpenOrDie(path);
-  waiter.QueueWrites(std::chrono::milliseconds(100), nullptr);
+  waiter.QueueWrites(nullptr, std::chrono::milliseconds(100));
   Result<Transaction> held = Transaction::Begin(holder);
   ASSERT_TRUE(held.ok());
   Result<Transaction> refused = Transaction::Begin(waiter);

@@ -56,7 +56,7 @@ int Fail(const Status& status) {
 
 Result<Database> OpenToWrite(const std::string& path) {
   SONGVEC_ASSIGN_OR_RETURN(Database db, Database::Open(path, Database::Mode::kReadWrite));
-  db.QueueWrites(Database::kWriterQueueLimit, [path] {
+  db.QueueWrites([path] {
     spdlog::info(
         "waiting for {}: another process is writing to it (another songvec-train "
         "storing a model?); this one writes when it is done",
