@@ -217,13 +217,12 @@ std::vector<Neighbor> Recommender::Search(Scoring scoring, std::span<const int32
   };
   AddMean(positive, 1.0f, weights, input_row, &query);
   AddMean(negative, -1.0f, {}, input_row, &query);
-  // The count term, by row (per thread: a popular song's seeds give hundreds of thousands).
-  thread_local std::vector<Neighbor> extra;
-  extra.clear();
+  // The count term, by row.
+  std::unique_ptr<Scratch> scratch;
   if (pairs_ != nullptr && next_scoring_.rules_weight > 0) {
-    // One dense sum per row and thread, reset through the rows it touched.
-    thread_local std::vector<float> sums;
-    thread_local std::vector<int32_t> touched;
+    scratch = scratch_->Take();
+    std::vector<float>& sums = scratch->sums;
+    std::vector<int32_t>& touched = scratch->touched;
     sums.resize(size(), 0.0f);
     touched.clear();
     for (size_t i = 0; i < positive.size(); ++i) {
@@ -237,8 +236,6 @@ std::vector<Neighbor> Recommender::Search(Scoring scoring, std::span<const int32
     // In row order: sorted, or where the seeds touch a good share of the rows (a popular song's
     // rules reach hundreds of thousands at a million songs) read from the dense sums, which is
     // cheaper than sorting them.
-    thread_local std::vector<float> term;
-    term.clear();
     if (touched.size() > sums.size() / 16) {
       // Without a branch: about half the rows are nonzero, which no predictor guesses.
       touched.resize(sums.size());
@@ -251,6 +248,8 @@ std::vector<Neighbor> Recommender::Search(Scoring scoring, std::span<const int32
     } else {
       std::sort(touched.begin(), touched.end());
     }
+    std::vector<float>& term = scratch->term;
+    term.clear();
     for (int32_t row : touched) {
       term.push_back(sums[row]);
       sums[row] = 0;
@@ -258,10 +257,31 @@ std::vector<Neighbor> Recommender::Search(Scoring scoring, std::span<const int32
     // c log(1 + sum), vectorised (hundreds of thousands of them for a popular song's seeds).
     Eigen::Map<Eigen::ArrayXf> terms(term.data(), static_cast<Eigen::Index>(term.size()));
     terms = next_scoring_.rules_weight * terms.log1p();
-    extra.resize(touched.size());
-    for (size_t i = 0; i < touched.size(); ++i) extra[i] = {touched[i], term[i]};
+    scratch->extra.resize(touched.size());
+    for (size_t i = 0; i < touched.size(); ++i) scratch->extra[i] = {touched[i], term[i]};
   }
-  return next_->Search({query.data(), static_cast<size_t>(query.size())}, k, exclude, extra);
+  std::vector<Neighbor> found =
+      next_->Search({query.data(), static_cast<size_t>(query.size())}, k, exclude,
+                    scratch ? std::span<const Neighbor>(scratch->extra) : std::span<const Neighbor>());
+  if (scratch) scratch_->Give(std::move(scratch));
+  return found;
+}
+
+std::unique_ptr<Recommender::Scratch> Recommender::ScratchPool::Take() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      std::unique_ptr<Scratch> scratch = std::move(idle_.back());
+      idle_.pop_back();
+      return scratch;
+    }
+  }
+  return std::make_unique<Scratch>();
+}
+
+void Recommender::ScratchPool::Give(std::unique_ptr<Scratch> scratch) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (idle_.size() < kMaxIdle) idle_.push_back(std::move(scratch));
 }
 
 }  // namespace songvec

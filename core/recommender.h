@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -180,6 +181,29 @@ class Recommender {
                                std::span<const int32_t> repeating, size_t k,
                                const RowFilter& exclude) const;
 
+  // What one count term needs, about 20 bytes a row. Kept in a pool per model rather than per
+  // thread: a server's 128 workers each kept its own at its high-water mark, which grew RSS for
+  // minutes under steady traffic (bench/results/soak.md) and would reach 128 x 20 MB at a million
+  // songs; a pool holds as many as searches ran at once, and goes with the model.
+  struct Scratch {
+    std::vector<float> sums;  // one dense sum per row, 0 outside `touched`
+    std::vector<int32_t> touched;
+    std::vector<float> term;
+    std::vector<Neighbor> extra;
+  };
+  class ScratchPool {
+   public:
+    std::unique_ptr<Scratch> Take();
+    // Keeps `scratch` for the next Take(), up to kMaxIdle of them (more ran at once only where
+    // threads outnumber cores, and are freed).
+    void Give(std::unique_ptr<Scratch> scratch);
+    static constexpr size_t kMaxIdle = 16;
+
+   private:
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Scratch>> idle_;
+  };
+
   NextScoring next_scoring_;
   std::shared_ptr<const Matrix> input_;      // the queries of kNext, as trained; may be null
   std::shared_ptr<const FlatIndex> unit_;    // SimilarRows(): kSimilar's queries
@@ -188,6 +212,8 @@ class Recommender {
   std::shared_ptr<const PairScores> pairs_;  // may be null
   // With pairs: 1 / max(1, count) per row (used where rules_per_play), else empty.
   std::shared_ptr<const std::vector<float>> per_play_;
+  // Shared by the copies WithNextScoring() makes.
+  std::shared_ptr<ScratchPool> scratch_ = std::make_shared<ScratchPool>();
   std::string search_warning_;
 };
 
