@@ -58,6 +58,12 @@ fi
 [[ "$soak" =~ ^[0-9]+$ ]] || { echo "load.sh: --soak must be whole minutes" >&2; exit 2; }
 [[ "$reload_every" =~ ^[0-9]+$ ]] && [ $((reload_every % 30)) = 0 ] ||
   { echo "load.sh: --reload-every must be a multiple of 30 s" >&2; exit 2; }
+# With --db the other version is imported vectors, which cannot answer /recommend's next scoring.
+if [ -n "$db_in" ] && [ "$soak" -gt 0 ] && [ "$reload_every" -gt 0 ]; then
+  echo "load.sh: --reload-every with --db would reload into imported vectors, which cannot answer" \
+    "/recommend (no output vectors); leave out --db to train both versions" >&2
+  exit 2
+fi
 if [ -n "$db_in" ]; then
   [ -f "$db_in" ] || { echo "load.sh: $db_in not found" >&2; exit 1; }
 else
