@@ -8,6 +8,7 @@
 #include "server/middleware.h"
 #include "server/recommend_request.h"
 #include "server/request_params.h"
+#include "server/web_app.h"
 
 namespace songvec {
 
@@ -141,6 +142,7 @@ void SongService::Install(Transport& server, const ServerConfig& config) {
     server.Options(route.pattern, not_allowed);
   }
 
+  if (config.web) InstallWebApp(server);
   InstallMiddleware(server, config.cors_origins, config.access_log, metrics_);
 }
 

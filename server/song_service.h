@@ -30,6 +30,8 @@ struct ServerConfig {
   double reload_seconds = 5;
   // Which index answers searches (every one gives the same answers). Default: auto.
   IndexPolicy index = IndexPolicy::kAuto;
+  // Serve the web app at / (InstallWebApp). Default: true.
+  bool web = true;
 };
 
 // The REST API (README.md, "API"; server/openapi.json describes every route):
@@ -50,7 +52,7 @@ class SongService {
   SongService(ModelReloader& models, DatabaseReader& db, Metrics& metrics)
       : models_(models), db_(db), metrics_(metrics) {}
 
-  // Installs routes and the middleware (InstallMiddleware) on `server`
+  // Installs routes, the web app (config.web) and the middleware (InstallMiddleware) on `server`
   // (which was made with `config.transport`). `server` must not outlive this.
   void Install(Transport& server, const ServerConfig& config);
 
