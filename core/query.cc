@@ -77,7 +77,8 @@ std::vector<Neighbor> Answer(const Recommender& recommender, std::span<const Son
 }
 
 double SearchScore(double relevance, int64_t plays) {
-  return relevance + kSearchPlaysWeight * std::log1p(static_cast<double>(std::max<int64_t>(plays, 0)));
+  return relevance +
+         kSearchPlaysWeight * std::log1p(static_cast<double>(std::max<int64_t>(plays, 0)));
 }
 
 }  // namespace songvec

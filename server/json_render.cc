@@ -4,8 +4,8 @@
 #include <cmath>
 #include <initializer_list>
 #include <limits>
-#include <stdexcept>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 

@@ -103,17 +103,17 @@ void InstallMiddleware(Transport& server, const std::vector<std::string>& cors_o
     spdlog::error("{} {} [{}]: handler failed: {}", req.method, req.path, current_request.id, what);
     SendError(res, 500, "internal", "internal error; the server logged the details");
   });
-  server.set_logger([&metrics, access_log](const httplib::Request& req,
-                                           const httplib::Response& res) {
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - current_request.start)
-            .count();
-    metrics.ObserveRequest(current_request.route, res.status, seconds);
-    if (access_log) {
-      spdlog::info("{} {} {} {} {:.3f}ms id={}", req.remote_addr, req.method, req.target,
-                   res.status, seconds * 1e3, current_request.id);
-    }
-  });
+  server.set_logger(
+      [&metrics, access_log](const httplib::Request& req, const httplib::Response& res) {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - current_request.start)
+                .count();
+        metrics.ObserveRequest(current_request.route, res.status, seconds);
+        if (access_log) {
+          spdlog::info("{} {} {} {} {:.3f}ms id={}", req.remote_addr, req.method, req.target,
+                       res.status, seconds * 1e3, current_request.id);
+        }
+      });
 }
 
 }  // namespace songvec

@@ -12,9 +12,9 @@
 
 #include "core/catalog.h"
 #include "core/embeddings.h"
+#include "core/neighbor_cache.h"
 #include "core/recommender.h"
 #include "core/status.h"
-#include "core/neighbor_cache.h"
 #include "storage/database.h"
 #include "storage/model_store.h"
 

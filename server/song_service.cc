@@ -84,10 +84,9 @@ Result<Query> RecommendQuery(const ModelSnapshot& model, const RecommendRequest&
     for (size_t i = by_playlist ? first_seed : 0; i < asked.size(); ++i) {
       ids += (ids.empty() ? "" : ", ") + asked[i];
     }
-    return Status::NotFound(std::string("none of the ") +
-                            (by_playlist ? "playlist's last songs" : "positive songs") +
-                            " is known to model " + std::to_string(model.info().version) + ": " +
-                            ids);
+    return Status::NotFound(
+        std::string("none of the ") + (by_playlist ? "playlist's last songs" : "positive songs") +
+        " is known to model " + std::to_string(model.info().version) + ": " + ids);
   }
   return query;
 }
@@ -182,8 +181,7 @@ void SongService::Search(const httplib::Request& req, httplib::Response& res) co
     }
     throw std::runtime_error(hits.status().message());
   }
-  SendJson(res, 200,
-           SearchJson(params->query, params->limit, params->offset, *hits, model.get()));
+  SendJson(res, 200, SearchJson(params->query, params->limit, params->offset, *hits, model.get()));
 }
 
 void SongService::GetSong(const httplib::Request& req, httplib::Response& res) const {
@@ -218,8 +216,7 @@ void SongService::Neighbors(const httplib::Request& req, httplib::Response& res,
   const std::vector<Neighbor> neighbors =
       Answer(model->recommender(), model->songs(), model->neighbor_cache(scoring),
              NeighborsQuery(*params, scoring, *row));
-  SendJson(res, 200,
-           NeighborsJson(*model, scoring, params->k, params->offset, *row, neighbors));
+  SendJson(res, 200, NeighborsJson(*model, scoring, params->k, params->offset, *row, neighbors));
 }
 
 void SongService::Recommend(const httplib::Request& req, httplib::Response& res) const {
@@ -233,8 +230,8 @@ void SongService::Recommend(const httplib::Request& req, httplib::Response& res)
   std::vector<std::string> unknown;
   const Result<Query> query = RecommendQuery(*model, *request, &unknown);
   if (!query.ok()) return SendStatus(res, query.status());
-  const std::vector<Neighbor> neighbors = Answer(
-      model->recommender(), model->songs(), model->neighbor_cache(query->scoring), *query);
+  const std::vector<Neighbor> neighbors =
+      Answer(model->recommender(), model->songs(), model->neighbor_cache(query->scoring), *query);
   SendJson(res, 200, RecommendJson(*model, query->scoring, request->k, unknown, neighbors));
 }
 

@@ -26,10 +26,11 @@ void InstallWebApp(Transport& server) {
     server.Get(file.path, [&file](const httplib::Request&, httplib::Response& res) {
       SetRouteLabel(file.path);
       res.set_header("X-Content-Type-Options", "nosniff");
-      res.set_header("Content-Security-Policy",
-                     "default-src 'none'; script-src 'self'; style-src 'self'; "
-                     "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
-                     "frame-ancestors 'none'");
+      res.set_header(
+          "Content-Security-Policy",
+          "default-src 'none'; script-src 'self'; style-src 'self'; "
+          "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; "
+          "frame-ancestors 'none'");
       res.set_header("Referrer-Policy", "no-referrer");
       res.set_header("Cache-Control", "no-cache");
       res.set_content(file.text, file.type);

@@ -707,8 +707,8 @@ TEST(CatalogStore, SearchRanksTheSongPeoplePlayFirstAmongMatchesAlike) {
                            {"7", "Rhapsody In Bohemia", "Bohemian Rhapsody Orchestra"}},
                           CatalogStore::Tags::kKeep)
                   .ok());
-  const std::map<std::string, int64_t, std::less<>> plays = {
-      {"1", 2}, {"2", 0}, {"3", 270}, {"4", 1}, {"5", 3}, {"6", 420}};
+  const std::map<std::string, int64_t, std::less<>> plays = {{"1", 2}, {"2", 0}, {"3", 270},
+                                                             {"4", 1}, {"5", 3}, {"6", 420}};
   auto by_plays = [&plays](std::string_view id, double relevance) {
     auto it = plays.find(id);
     return SearchScore(relevance, it == plays.end() ? 0 : it->second);
