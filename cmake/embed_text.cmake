@@ -1,5 +1,5 @@
 # Writes a C++ source defining `extern const char NAME[]` with the text of INPUT, so a binary
-# carries the file (the server's OpenAPI description).
+# carries the file (the server's OpenAPI description, the web app).
 # Usage: cmake -DINPUT=file -DOUTPUT=file.cc -DNAME=kName -P embed_text.cmake
 file(READ "${INPUT}" text)
 if(text MATCHES "\\)songvec_text\"")

@@ -45,7 +45,8 @@ song=$(sed -n '2s/ .*//p' "$db.top.vec")
 rm -f "$db.top.vec"
 cat <<EOT
 
-songvec-server is starting on http://127.0.0.1:$port (Ctrl-C stops it). Try:
+songvec-server is starting on http://127.0.0.1:$port (Ctrl-C stops it). Open
+http://127.0.0.1:$port/ in a browser for the web app, or try:
   curl 'localhost:$port/v1/songs/$song/similar?k=5'
   curl 'localhost:$port/v1/songs/$song/next?k=5'
   curl -X POST localhost:$port/v1/recommend -d '{"positive": ["$song"], "k": 5, "max_per_artist": 1}'

@@ -28,8 +28,9 @@ auto DatabaseReader::With(Read read) {
 }
 
 Result<std::vector<Song>> DatabaseReader::Search(std::string_view query, int64_t limit,
-                                                 int64_t offset) {
-  return With([&](Database& db) { return CatalogStore(db).Search(query, limit, offset); });
+                                                 int64_t offset,
+                                                 const CatalogStore::SearchScore& score) {
+  return With([&](Database& db) { return CatalogStore(db).Search(query, limit, offset, score); });
 }
 
 Result<std::vector<ModelInfo>> DatabaseReader::Models() {

@@ -11,6 +11,7 @@
 
 #include "core/catalog.h"
 #include "core/status.h"
+#include "storage/catalog_store.h"
 #include "storage/database.h"
 #include "storage/model_store.h"
 
@@ -26,7 +27,8 @@ class DatabaseReader {
   static Result<std::unique_ptr<DatabaseReader>> Open(const std::string& db_path);
 
   // CatalogStore::Search.
-  Result<std::vector<Song>> Search(std::string_view query, int64_t limit, int64_t offset);
+  Result<std::vector<Song>> Search(std::string_view query, int64_t limit, int64_t offset,
+                                   const CatalogStore::SearchScore& score);
   // Every model version, oldest first.
   Result<std::vector<ModelInfo>> Models();
   // NotFound naming the version if there is none.

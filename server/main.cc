@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   flags.Add("reload-interval", &config.reload_seconds,
             "seconds between checks for a newly activated model (SIGHUP checks at once)");
   flags.Add("access-log", &config.access_log, "log every request");
+  flags.Add("web", &config.web, "serve the web app at / (--web=false: the API alone)");
   flags.Add("log-level", &log_level, "debug, info, warn or error");
   flags.Add("index", &index,
             "search: auto, flat (every song scored), pruned (bounds; the same answers) or hnsw (a "

@@ -46,6 +46,7 @@ ModelSnapshot::ModelSnapshot(StoredModel model, const std::vector<Song>& catalog
                              IndexPolicy policy)
     : info_(model.info),
       songs_(SongsOf(model.embeddings.vocabulary, catalog)),
+      plays_(model.embeddings.vocabulary.counts()),
       recommender_(MakeRecommender(std::move(model), policy)),
       similar_cache_(recommender_, Scoring::kSimilar),
       next_cache_(recommender_.has_next()

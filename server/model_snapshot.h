@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -11,9 +12,9 @@
 
 #include "core/catalog.h"
 #include "core/embeddings.h"
+#include "core/neighbor_cache.h"
 #include "core/recommender.h"
 #include "core/status.h"
-#include "server/neighbor_cache.h"
 #include "storage/database.h"
 #include "storage/model_store.h"
 
@@ -44,8 +45,15 @@ class ModelSnapshot {
   // Index of `id` in song(), or -1. Indices below model_songs() are model rows.
   int32_t Find(std::string_view id) const;
   const Song& song(int32_t index) const { return songs_[index]; }
+  // Every song(), by index.
+  std::span<const Song> songs() const { return songs_; }
   // song(index) as SongJson() writes it, written once at load: answers copy it, not rebuild it.
   const std::string& song_json(int32_t index) const { return song_json_[index]; }
+
+  // How often song(index) was played in the training playlists; 0 beyond the model's rows.
+  int64_t plays(int32_t index) const {
+    return static_cast<size_t>(index) < plays_.size() ? plays_[index] : 0;
+  }
 
   const Recommender& recommender() const { return recommender_; }
   // The cached best rows of one row as the only seed (see NeighborCache); null for kNext on a
@@ -59,6 +67,7 @@ class ModelSnapshot {
   std::vector<Song> songs_;  // model rows first, then catalog songs the model lacks
   std::vector<std::string> song_json_;
   std::unordered_map<std::string_view, int32_t> index_of_;  // views into songs_
+  std::vector<int64_t> plays_;                              // by model row
   Recommender recommender_;
   NeighborCache similar_cache_;
   std::unique_ptr<NeighborCache> next_cache_;

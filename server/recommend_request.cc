@@ -5,14 +5,6 @@
 
 namespace songvec {
 
-bool ValidSongId(const std::string& id) {
-  if (id.empty() || id.size() > kMaxSongIdBytes) return false;
-  for (unsigned char c : id) {
-    if (c <= ' ' || c == 0x7f) return false;
-  }
-  return true;
-}
-
 Result<RecommendRequest> ParseRecommendRequest(std::string_view text) {
   // ordered_json: an unknown field is named in the order the body has them.
   using json = nlohmann::ordered_json;
@@ -79,18 +71,15 @@ Result<RecommendRequest> ParseRecommendRequest(std::string_view text) {
     if (lists[RecommendRequest::kPlaylist].empty()) return bad("repeats goes with playlist");
     request.repeats = body["repeats"].get<bool>();
   }
-  auto integer_field = [&](const char* name, int64_t min, int64_t max, int64_t* value) {
-    if (!body.contains(name)) return Status();
-    const json& field = body[name];
-    if (!field.is_number_integer() || field.get<int64_t>() < min || field.get<int64_t>() > max) {
-      return bad(std::string(name) + " must be an integer from " + std::to_string(min) + " to " +
-                 std::to_string(max));
-    }
+  auto integer_field = [&](const IntegerField& spec, int64_t* value) {
+    if (!body.contains(spec.name)) return Status();
+    const json& field = body[spec.name];
+    if (!field.is_number_integer() || !spec.Accepts(field.get<int64_t>())) return bad(spec.Rule());
     *value = field.get<int64_t>();
     return Status();
   };
-  SONGVEC_RETURN_IF_ERROR(integer_field("k", 1, kMaxK, &request.k));
-  SONGVEC_RETURN_IF_ERROR(integer_field("max_per_artist", 1, kMaxK, &request.max_per_artist));
+  SONGVEC_RETURN_IF_ERROR(integer_field(kKField, &request.k));
+  SONGVEC_RETURN_IF_ERROR(integer_field(kMaxPerArtistField, &request.max_per_artist));
   if (body.contains("scoring")) {
     Result<Scoring> parsed = body["scoring"].is_string()
                                  ? ParseScoring(body["scoring"].get<std::string>())
@@ -100,8 +89,7 @@ Result<RecommendRequest> ParseRecommendRequest(std::string_view text) {
   }
   if (body.contains("tag")) {
     const json& field = body["tag"];
-    if (!field.is_string() || field.get<std::string>().empty() ||
-        field.get<std::string>().size() > kMaxTagBytes) {
+    if (!field.is_string() || !ValidTag(field.get<std::string>())) {
       return bad("tag must be a string of 1 to 100 characters");
     }
     request.tag = field.get<std::string>();

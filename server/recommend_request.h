@@ -10,18 +10,9 @@
 
 #include "core/recommender.h"
 #include "core/status.h"
+#include "server/request_params.h"
 
 namespace songvec {
-
-// The limits of what a request may ask, shared by the GET parameters and the JSON body.
-constexpr int64_t kMaxK = 1000;
-constexpr int64_t kDefaultK = 10;
-constexpr size_t kMaxSongIdBytes = 512;  // as the plain playlist format accepts
-constexpr size_t kMaxTagBytes = 100;
-constexpr size_t kMaxIdsPerBody = 500;
-
-// Song ids are at most kMaxSongIdBytes of printable, non-space characters.
-bool ValidSongId(const std::string& id);
 
 // A POST /v1/recommend body, validated (server/openapi.json, RecommendRequest).
 struct RecommendRequest {
@@ -30,10 +21,10 @@ struct RecommendRequest {
   enum List { kPositive, kNegative, kExclude, kPlaylist, kLists };
   std::vector<std::string> lists[kLists];
   std::optional<bool> repeats;  // unset: the model's choice; set only with a playlist
-  int64_t k = kDefaultK;        // 1..kMaxK
-  int64_t max_per_artist = 0;   // 1..kMaxK, 0: no limit
+  int64_t k = kDefaultK;        // kKField
+  int64_t max_per_artist = 0;   // kMaxPerArtistField, 0: no limit
   Scoring scoring = Scoring::kNext;
-  std::string tag;  // 1..kMaxTagBytes bytes, "" when absent
+  std::string tag;  // ValidTag, "" when absent
 };
 
 // Parses `body` (JSON text, any bytes). InvalidArgument with the message a 400 answer carries,

@@ -30,6 +30,8 @@ struct ServerConfig {
   double reload_seconds = 5;
   // Which index answers searches (every one gives the same answers). Default: auto.
   IndexPolicy index = IndexPolicy::kAuto;
+  // Serve the web app at / (InstallWebApp). Default: true.
+  bool web = true;
 };
 
 // The REST API (README.md, "API"; server/openapi.json describes every route):
@@ -40,6 +42,8 @@ struct ServerConfig {
 //   GET  /v1/songs/{id}/next     the songs likeliest to follow it (Recommender, kNext)
 //   POST /v1/recommend           continue a playlist: positive, negative and excluded seeds
 //   GET  /v1/models, /v1/models/{version}
+// Each handler reads parse (request_params.h, recommend_request.h) -> answer (core/query.h) ->
+// render (json_render.h).
 // Every error is JSON {"error": {"code", "message"}} with its HTTP status. Every response carries
 // X-Request-Id. Requests are answered from the reloader's current snapshot, taken once per request.
 class SongService {
@@ -48,8 +52,8 @@ class SongService {
   SongService(ModelReloader& models, DatabaseReader& db, Metrics& metrics)
       : models_(models), db_(db), metrics_(metrics) {}
 
-  // Installs routes and error, exception, CORS and logging handlers on `server` (which was made
-  // with `config.transport`). `server` must not outlive this.
+  // Installs routes, the web app (config.web) and the middleware (InstallMiddleware) on `server`
+  // (which was made with `config.transport`). `server` must not outlive this.
   void Install(Transport& server, const ServerConfig& config);
 
   // Method and OpenAPI path of every route ("GET", "/v1/songs/{id}"), as installed.

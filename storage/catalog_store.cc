@@ -58,7 +58,7 @@ Result<std::vector<Song>> CatalogStore::All() {
 }
 
 Result<std::vector<Song>> CatalogStore::Search(std::string_view query, int64_t limit,
-                                               int64_t offset) {
+                                               int64_t offset, const SearchScore& score) {
   // Words are runs of letters, digits and any non-ASCII byte (UTF-8 letters); each becomes a
   // quoted prefix term, so no input is FTS5 syntax: "ac/dc" -> "ac"* "dc"*.
   std::string match;
@@ -76,17 +76,21 @@ Result<std::vector<Song>> CatalogStore::Search(std::string_view query, int64_t l
   }
   if (words == 0) return Status::InvalidArgument("the query has no letters or digits");
   // Without ORDER BY, FTS5 hands out matches in rowid order and stops at the LIMIT: the cost is
-  // bounded by kSearchCandidates, whatever the query matches. Ranked here, best bm25 first, ties to
-  // the earlier song.
-  SONGVEC_ASSIGN_OR_RETURN(Statement select,
-                           db_.Prepare("SELECT rowid, bm25(song_search) FROM song_search "
-                                       "WHERE song_search MATCH ? LIMIT ?"));
+  // bounded by kSearchCandidates, whatever the query matches. Ranked here, best score first, ties
+  // to the earlier song.
+  SONGVEC_ASSIGN_OR_RETURN(
+      Statement select,
+      db_.Prepare("SELECT song_search.rowid, bm25(song_search), songs.id FROM song_search "
+                  "JOIN songs ON songs.rowid = song_search.rowid "
+                  "WHERE song_search MATCH ? LIMIT ?"));
   select.Bind(1, match).Bind(2, kSearchCandidates);
-  std::vector<std::pair<double, int64_t>> ranked;
+  std::vector<std::pair<double, int64_t>> ranked;  // (-score, rowid)
   while (true) {
     SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
     if (!row) break;
-    ranked.emplace_back(select.ColumnDouble(1), select.ColumnInt(0));
+    const double relevance = -select.ColumnDouble(1);
+    ranked.emplace_back(score ? -score(select.ColumnText(2), relevance) : -relevance,
+                        select.ColumnInt(0));
   }
   std::sort(ranked.begin(), ranked.end());
   SONGVEC_ASSIGN_OR_RETURN(Statement song,

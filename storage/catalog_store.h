@@ -2,6 +2,7 @@
 #define SONGVEC_STORAGE_CATALOG_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -31,13 +32,19 @@ class CatalogStore {
   // Every song with its tags, ordered by id.
   Result<std::vector<Song>> All();
 
+  // How a search ranks a match, higher first: from the song's id and its relevance (FTS5's bm25,
+  // negated, so higher is better). Default: the relevance alone.
+  using SearchScore = std::function<double(std::string_view id, double relevance)>;
+
   // Songs whose title or artist has words starting with every word of `query` (case and accents
-  // folded), best match first (FTS5's bm25), without tags. InvalidArgument if `query` has no word.
+  // folded), best `score` first (ties to the earlier song), without tags. InvalidArgument if
+  // `query` has no word.
   // A query matching more than kSearchCandidates songs ranks the first kSearchCandidates of them
   // in catalog order, so that no query reads more than that (about 20 ms for a one-letter prefix
   // over a million songs); results past them are not offered.
   static constexpr int64_t kSearchCandidates = 2000;
-  Result<std::vector<Song>> Search(std::string_view query, int64_t limit, int64_t offset);
+  Result<std::vector<Song>> Search(std::string_view query, int64_t limit, int64_t offset,
+                                   const SearchScore& score = nullptr);
 
  private:
   Database& db_;

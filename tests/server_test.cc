@@ -173,6 +173,7 @@ class ServerTest : public ::testing::Test {
     config.access_log = false;
     config.cors_origins = {"https://app.example"};
     config.transport = Options();
+    config.web = WithWeb();
     server_ = std::make_unique<Transport>(config.transport);
     service_->Install(*server_, config);
     // A route that throws, to check that the service's exception handler keeps the server up.
@@ -190,6 +191,7 @@ class ServerTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   virtual bool WithModel() const { return true; }
+  virtual bool WithWeb() const { return true; }
   virtual TransportOptions Options() const { return {}; }
 
   // GET `path`; the body parsed as JSON (which every answer must be).
@@ -950,6 +952,42 @@ TEST_F(SmallServerTest, ConnectionsOverThePerClientCapAreRefused) {
     ASSERT_LT(attempt, 499) << "the closed connection's place was never freed";
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+}
+
+// The web app's files go with their types, and headers that keep a browser to them: no sniffing,
+// scripts, styles and API calls from this origin alone, no framing.
+TEST_F(ServerTest, TheWebAppIsServedWithItsTypesAndSecurityHeaders) {
+  httplib::Client client("127.0.0.1", port_);
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"/", "text/html; charset=utf-8"},
+      {"/web/style.css", "text/css; charset=utf-8"},
+      {"/web/api.js", "text/javascript; charset=utf-8"},
+      {"/web/app.js", "text/javascript; charset=utf-8"}};
+  for (const auto& [path, type] : files) {
+    const auto response = client.Get(path);
+    ASSERT_TRUE(response) << path;
+    EXPECT_EQ(response->status, 200) << path;
+    EXPECT_EQ(response->get_header_value("Content-Type"), type) << path;
+    EXPECT_EQ(response->get_header_value("X-Content-Type-Options"), "nosniff") << path;
+    const std::string policy = response->get_header_value("Content-Security-Policy");
+    EXPECT_NE(policy.find("default-src 'none'; script-src 'self'"), std::string::npos) << policy;
+    EXPECT_NE(policy.find("frame-ancestors 'none'"), std::string::npos) << policy;
+    EXPECT_FALSE(response->body.empty()) << path;
+  }
+  EXPECT_NE(client.Get("/")->body.find(R"(<script type="module" src="/web/app.js">)"),
+            std::string::npos);
+  EXPECT_EQ(ErrorMessage(Get("/web/missing.js", 404), "not_found"),
+            "no route for GET /web/missing.js");
+}
+
+class ServerWithoutWebTest : public ServerTest {
+ protected:
+  bool WithWeb() const override { return false; }
+};
+
+TEST_F(ServerWithoutWebTest, ServesTheApiAlone) {
+  EXPECT_EQ(ErrorMessage(Get("/", 404), "not_found"), "no route for GET /");
+  EXPECT_EQ(Get("/healthz", 200)["status"], "ok");
 }
 
 class ServerWithoutModelTest : public ServerTest {

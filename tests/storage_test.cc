@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <memory>
 #include <thread>
 
 #include "core/cooccurrence.h"
+#include "core/query.h"
 #include "core/random.h"
 #include "storage/catalog_store.h"
 #include "storage/database.h"
@@ -687,6 +689,40 @@ TEST(CatalogStore, SearchRanksAtMostItsCandidates) {
   EXPECT_EQ(last->size(), 4u);
   for (const Song& song : *last) EXPECT_LT(std::stoll(song.id), CatalogStore::kSearchCandidates);
   EXPECT_TRUE(catalog.Search("love", 10, CatalogStore::kSearchCandidates)->empty());
+}
+
+// Search ranks by SearchScore: bm25 alone puts rare songs whose titles and artists the words fill
+// above the hit a person means (made-up songs of yes_complete's shape: "brightside" and "bohemian
+// rhapsody"); the songs' plays put the hit first, and a song with no plays keeps its place.
+TEST(CatalogStore, SearchRanksTheSongPeoplePlayFirstAmongMatchesAlike) {
+  Database db = OpenOrDie(":memory:");
+  CatalogStore catalog(db);
+  ASSERT_TRUE(catalog
+                  .Upsert({{"1", "Brightside", "Lantern Hill"},
+                           {"2", "Brightside Blues", "Brightside Trio"},
+                           {"3", "Mr. Brightside", "The Killers"},
+                           {"4", "Rhapsody", "Bohemian Strings"},
+                           {"5", "Bohemian Rhapsody", "Bohemian Rhapsody Tribute"},
+                           {"6", "Bohemian Rhapsody", "Queen"},
+                           {"7", "Rhapsody In Bohemia", "Bohemian Rhapsody Orchestra"}},
+                          CatalogStore::Tags::kKeep)
+                  .ok());
+  const std::map<std::string, int64_t, std::less<>> plays = {{"1", 2}, {"2", 0}, {"3", 270},
+                                                             {"4", 1}, {"5", 3}, {"6", 420}};
+  auto by_plays = [&plays](std::string_view id, double relevance) {
+    auto it = plays.find(id);
+    return SearchScore(relevance, it == plays.end() ? 0 : it->second);
+  };
+  auto first = [&catalog](const std::string& query, const CatalogStore::SearchScore& score) {
+    const Result<std::vector<Song>> songs = catalog.Search(query, 10, 0, score);
+    EXPECT_TRUE(songs.ok()) << songs.status().message();
+    return songs.ok() && !songs->empty() ? songs->front().id : "";
+  };
+  EXPECT_NE(first("brightside", nullptr), "3");
+  EXPECT_NE(first("bohemian rhapsody", nullptr), "6");
+  EXPECT_EQ(first("brightside", by_plays), "3");
+  EXPECT_EQ(first("bohemian rhapsody", by_plays), "6");
+  EXPECT_EQ(first("lantern", by_plays), "1");
 }
 
 TEST(CatalogStore, TagsAreReplacedOnlyWhenTheSongsComeWithTags) {

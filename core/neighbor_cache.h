@@ -1,5 +1,5 @@
-#ifndef SONGVEC_SERVER_NEIGHBOR_CACHE_H_
-#define SONGVEC_SERVER_NEIGHBOR_CACHE_H_
+#ifndef SONGVEC_CORE_NEIGHBOR_CACHE_H_
+#define SONGVEC_CORE_NEIGHBOR_CACHE_H_
 
 #include <atomic>
 #include <cstdint>
@@ -43,4 +43,4 @@ class NeighborCache {
 
 }  // namespace songvec
 
-#endif  // SONGVEC_SERVER_NEIGHBOR_CACHE_H_
+#endif  // SONGVEC_CORE_NEIGHBOR_CACHE_H_

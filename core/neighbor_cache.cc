@@ -1,4 +1,4 @@
-#include "server/neighbor_cache.h"
+#include "core/neighbor_cache.h"
 
 #include <algorithm>
 
