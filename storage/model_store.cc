@@ -524,11 +524,19 @@ Result<std::vector<int64_t>> ModelStore::Prune(int64_t keep) {
 
 Status ModelStore::ReleaseFreePages() { return db_.Execute("PRAGMA incremental_vacuum"); }
 
-Status ModelStore::SetMetrics(int64_t version, const std::string& metrics_json) {
-  SONGVEC_ASSIGN_OR_RETURN(Statement update,
-                           db_.Prepare("UPDATE models SET metrics = json_patch(metrics, ?) "
-                                       "WHERE version = ?"));
-  SONGVEC_RETURN_IF_ERROR(update.Bind(1, metrics_json).Bind(2, version).Run());
+Status ModelStore::AddEvaluation(int64_t version, const std::string& by,
+                                 const std::string& next_song_json) {
+  // One statement, so that two evaluations stored at once both land (no read-modify-write).
+  // json_insert's '[#]' appends, but only to an array that is there: coalesce makes the first.
+  SONGVEC_ASSIGN_OR_RETURN(
+      Statement update,
+      db_.Prepare(
+          "UPDATE models SET metrics = json_set(metrics, '$.evaluations', "
+          "json_insert(coalesce(json_extract(metrics, '$.evaluations'), json('[]')), '$[#]', "
+          "json_object('evaluated_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'by', ?1, "
+          "'next_song', json(?2))), '$.next_song', json(?2)) "
+          "WHERE version = ?3"));
+  SONGVEC_RETURN_IF_ERROR(update.Bind(1, by).Bind(2, next_song_json).Bind(3, version).Run());
   SONGVEC_ASSIGN_OR_RETURN(Statement changes, db_.Prepare("SELECT changes()"));
   SONGVEC_ASSIGN_OR_RETURN(bool row, changes.Step());
   if (!row || changes.ColumnInt(0) == 0) return NotFoundVersion(version);

@@ -101,9 +101,13 @@ class ModelStore {
   // auto-vacuum), so that nightly training with pruning keeps the file's size flat.
   Status ReleaseFreePages();
 
-  // Merges `metrics_json` (an object) into the metrics of `version` (SQLite's json_patch, RFC
-  // 7396): its keys replace those stored, the others stay.
-  Status SetMetrics(int64_t version, const std::string& metrics_json);
+  // Adds one evaluation to the metrics of `version`, keeping every earlier one: appends
+  // {"evaluated_at" (now, ISO 8601 UTC), "by" (the command, e.g. "eval"), "next_song":
+  // `next_song_json`} to its "evaluations" array (oldest first) and makes `next_song_json` (an
+  // object; its "test_file" names the file and its hash) its "next_song", the last evaluation,
+  // which `models list` shows. The other keys (train --test's "activation", ...) stay. NotFound if
+  // there is no such version.
+  Status AddEvaluation(int64_t version, const std::string& by, const std::string& next_song_json);
 
  private:
   // A value of model_blobs, written in chunks; its size in bytes (nullopt if absent); read whole

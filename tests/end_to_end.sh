@@ -242,6 +242,20 @@ step "train --test gates the new model: a worse one stays inactive"
 cat "$work/gate.out"
 grep -q 'the active model stays' "$work/gate.out" || fail "no decision printed"
 grep -q 'is stored, not active' "$work/gate.out" || fail "the worse model went live"
+# Evaluations accumulate: eval keeps train --test's figures and decision (issue 17).
+gated=$(awk '/^model version/ {print $3}' "$work/gate.out")
+"$train" eval --db "$db" --version "$gated" --playlists "$data/split/test.txt" --context 1 \
+  --threads 2 > /dev/null 2>&1 || fail "eval of the gated model"
+"$train" models show "$gated" --db "$db" > "$work/gated.json"
+python3 - "$work/gated.json" <<'PY' || fail "eval lost what train --test stored"
+import json, sys
+metrics = json.load(open(sys.argv[1]))["metrics"]
+assert metrics["activation"]["activated"] is False, metrics["activation"]
+evaluations = metrics["evaluations"]
+assert [e["by"] for e in evaluations] == ["train --test", "eval"], evaluations
+assert all(e["next_song"]["test_file"]["fnv1a64"] and e["evaluated_at"] for e in evaluations)
+assert metrics["next_song"] == evaluations[-1]["next_song"]
+PY
 
 step "split is reproducible; tune writes options train --config takes"
 "$train" split --playlists "$data/train.txt" --out "$work/split1" --seed 7 > /dev/null

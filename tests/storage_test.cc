@@ -9,6 +9,7 @@
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "core/cooccurrence.h"
@@ -294,9 +295,45 @@ TEST(ModelStore, VersionsAreNewRowsAndActivationMoves) {
   Status missing = models.Activate(77);
   EXPECT_EQ(missing.code(), Status::Code::kNotFound);
   EXPECT_EQ(missing.message(), "there is no model version 77");
-  EXPECT_EQ(models.SetMetrics(77, "{}").code(), Status::Code::kNotFound);
-  ASSERT_TRUE(models.SetMetrics(first, R"({"hr":1})").ok());
-  EXPECT_EQ(models.Get(first)->metrics, R"({"hr":1})");
+}
+
+// Regression (issue 17): eval replaced the "next_song" that train --test stored, so the metrics
+// held only the last evaluation although the README promises every one.
+TEST(ModelStore, EvaluationsAccumulateAndKeepTheActivationDecision) {
+  Database db = OpenOrDie(":memory:");
+  ModelInfo info = SomeInfo();
+  info.metrics = R"({"activation":{"activated":true,"policy":"if-better"}})";
+  Result<int64_t> version = ModelStore(db).Insert(info, RandomEmbeddings(10, 4, 1), nullptr);
+  ASSERT_TRUE(version.ok()) << version.status().message();
+  ModelStore models(db);
+  const auto test_file = [](const char* hash) {
+    return nlohmann::json{{"path", "test.txt"}, {"bytes", 10}, {"fnv1a64", hash}};
+  };
+  const nlohmann::json first = {{"hr@10", 0.25}, {"test_file", test_file("00000000000000aa")}};
+  const nlohmann::json second = {{"hr@10", 0.5}, {"test_file", test_file("00000000000000bb")}};
+  ASSERT_TRUE(models.AddEvaluation(*version, "train --test", first.dump()).ok());
+  ASSERT_TRUE(models.AddEvaluation(*version, "eval", second.dump()).ok());
+
+  const auto metrics = nlohmann::json::parse(models.Get(*version)->metrics);
+  EXPECT_EQ(metrics["activation"], nlohmann::json::parse(info.metrics)["activation"]);
+  EXPECT_EQ(metrics["next_song"], second);  // the last, which models list shows
+  const nlohmann::json& evaluations = metrics["evaluations"];
+  ASSERT_EQ(evaluations.size(), 2u) << metrics.dump();
+  EXPECT_EQ(evaluations[0]["by"], "train --test");
+  EXPECT_EQ(evaluations[0]["next_song"], first);
+  EXPECT_EQ(evaluations[1]["by"], "eval");
+  EXPECT_EQ(evaluations[1]["next_song"], second);
+  for (const nlohmann::json& evaluation : evaluations) {
+    const std::string at = evaluation["evaluated_at"].get<std::string>();
+    EXPECT_EQ(at.size(), std::string("2026-12-07T22:20:00.000Z").size()) << at;
+    EXPECT_EQ(at.back(), 'Z') << at;
+  }
+  EXPECT_LE(evaluations[0]["evaluated_at"].get<std::string>(),
+            evaluations[1]["evaluated_at"].get<std::string>());
+
+  const Status missing = models.AddEvaluation(77, "eval", second.dump());
+  EXPECT_EQ(missing.code(), Status::Code::kNotFound);
+  EXPECT_EQ(missing.message(), "there is no model version 77");
 }
 
 TEST(ModelStore, NoActiveModelOnAFreshDatabase) {

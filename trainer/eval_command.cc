@@ -174,9 +174,7 @@ int RunEval(const std::vector<std::string>& args) {
     Result<nlohmann::json> test_file = DescribeFile(test_path);
     if (!test_file.ok()) return Fail(test_file.status());
     metrics["test_file"] = *test_file;
-    if (Status s =
-            ModelStore(*db).SetMetrics(version, nlohmann::json{{"next_song", metrics}}.dump());
-        !s.ok()) {
+    if (Status s = ModelStore(*db).AddEvaluation(version, "eval", metrics.dump()); !s.ok()) {
       return Fail(s);
     }
     std::printf("stored with model version %lld\n", static_cast<long long>(version));

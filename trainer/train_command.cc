@@ -452,6 +452,7 @@ int RunTrain(const std::vector<std::string>& args) {
   info.tokens = summary.tokens;
 
   nlohmann::json metrics = nlohmann::json::object();
+  nlohmann::json evaluation;  // on --test: stored as the model's first evaluation
   bool go_live = activate != "never";
   if (test) {
     const std::vector<size_t> ten = {10};
@@ -493,7 +494,8 @@ int RunTrain(const std::vector<std::string>& args) {
     Result<nlohmann::json> test_file = DescribeFile(test_path);
     if (!test_file.ok()) return Fail(test_file.status());
     scored["test_file"] = *test_file;
-    metrics = {{"next_song", scored}, {"activation", decision}};
+    metrics = {{"activation", decision}};
+    evaluation = std::move(scored);
   }
   if (!choice_metrics.is_null()) metrics["continuation_choice"] = choice_metrics;
   if (recall.queries > 0) {
@@ -527,6 +529,10 @@ int RunTrain(const std::vector<std::string>& args) {
   ModelStore models(*db);
   Result<int64_t> version = models.Insert(info, *embeddings, rules.get(), search);
   if (!version.ok()) return Fail(version.status());
+  if (!evaluation.is_null()) {
+    if (Status s = models.AddEvaluation(*version, "train --test", evaluation.dump()); !s.ok())
+      return Fail(s);
+  }
   if (go_live) {
     if (Status s = models.Activate(*version); !s.ok()) return Fail(s);
   }
