@@ -100,8 +100,8 @@ Recommender MakeRecommender(StoredModel&& model, IndexPolicy policy) {
 Result<StoredModel> ModelStore::Load(int64_t version) {
   StoredModel model;
   SONGVEC_ASSIGN_OR_RETURN(model.info, Get(version));
-  SONGVEC_ASSIGN_OR_RETURN(model.embeddings, LoadEmbeddings(version));
-  SONGVEC_ASSIGN_OR_RETURN(model.pairs, LoadPairScores(version));
+  SONGVEC_ASSIGN_OR_RETURN(model.embeddings, LoadEmbeddings(model.info));
+  SONGVEC_ASSIGN_OR_RETURN(model.pairs, LoadPairScores(model.info));
   for (const auto& [name, layout] : {std::pair{kLayoutSimilar, &model.search.similar},
                                      std::pair{kLayoutNext, &model.search.next}}) {
     SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> bytes, BlobBytes(version, name));
@@ -244,6 +244,11 @@ Status ModelStore::ReadBlob(int64_t version, const char* name, std::span<std::by
 
 Result<std::shared_ptr<const PairScores>> ModelStore::LoadPairScores(int64_t version) {
   SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, Get(version));
+  return LoadPairScores(info);
+}
+
+Result<std::shared_ptr<const PairScores>> ModelStore::LoadPairScores(const ModelInfo& info) {
+  const int64_t version = info.version;
   SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> keys_bytes, BlobBytes(version, kKeys));
   if (!keys_bytes.has_value()) return LoadLegacyCooccurrence(info);
   SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> rules_bytes, BlobBytes(version, kRulesRows));
@@ -358,34 +363,50 @@ Result<std::optional<int64_t>> ModelStore::ActiveVersion() {
 }
 
 Result<ModelInfo> ModelStore::Get(int64_t version) {
+  SONGVEC_ASSIGN_OR_RETURN(std::vector<ModelInfo> found, Select("WHERE version = ?", version));
+  if (found.empty()) return NotFoundVersion(version);
+  return std::move(found.front());
+}
+
+Result<std::vector<ModelInfo>> ModelStore::Select(const std::string& where,
+                                                  std::optional<int64_t> version) {
   SONGVEC_ASSIGN_OR_RETURN(
       Statement select,
       db_.Prepare("SELECT version, created_at, algorithm, hyperparameters, trained_on, metrics, "
                   "songvec_version, vocab_size, dim, training_seconds, tokens, "
                   "version = (SELECT model_version FROM active_model), stored_bytes "
-                  "FROM models WHERE version = ?"));
-  select.Bind(1, version);
-  SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
-  if (!row) return NotFoundVersion(version);
-  ModelInfo info;
-  info.version = select.ColumnInt(0);
-  info.created_at = select.ColumnText(1);
-  info.algorithm = select.ColumnText(2);
-  info.hyperparameters = select.ColumnText(3);
-  info.trained_on = select.ColumnText(4);
-  info.metrics = select.ColumnText(5);
-  info.songvec_version = select.ColumnText(6);
-  info.vocab_size = select.ColumnInt(7);
-  info.dim = static_cast<int>(select.ColumnInt(8));
-  info.training_seconds = select.ColumnDouble(9);
-  info.tokens = select.ColumnInt(10);
-  info.active = select.ColumnInt(11) == 1;
-  info.stored_bytes = select.ColumnInt(12);
-  return info;
+                  "FROM models " +
+                  where + " ORDER BY version"));
+  if (version) select.Bind(1, *version);
+  std::vector<ModelInfo> models;
+  while (true) {
+    SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    ModelInfo& info = models.emplace_back();
+    info.version = select.ColumnInt(0);
+    info.created_at = select.ColumnText(1);
+    info.algorithm = select.ColumnText(2);
+    info.hyperparameters = select.ColumnText(3);
+    info.trained_on = select.ColumnText(4);
+    info.metrics = select.ColumnText(5);
+    info.songvec_version = select.ColumnText(6);
+    info.vocab_size = select.ColumnInt(7);
+    info.dim = static_cast<int>(select.ColumnInt(8));
+    info.training_seconds = select.ColumnDouble(9);
+    info.tokens = select.ColumnInt(10);
+    info.active = select.ColumnInt(11) == 1;
+    info.stored_bytes = select.ColumnInt(12);
+  }
+  return models;
 }
 
 Result<Embeddings> ModelStore::LoadEmbeddings(int64_t version) {
   SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, Get(version));
+  return LoadEmbeddings(info);
+}
+
+Result<Embeddings> ModelStore::LoadEmbeddings(const ModelInfo& info) {
+  const int64_t version = info.version;
   SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> keys_bytes, BlobBytes(version, kKeys));
   if (!keys_bytes.has_value()) return LoadLegacyEmbeddings(info);
   auto corrupt = [&](const std::string& what) {
@@ -475,22 +496,7 @@ Result<Embeddings> ModelStore::LoadLegacyEmbeddings(const ModelInfo& info) {
   return embeddings;
 }
 
-Result<std::vector<ModelInfo>> ModelStore::List() {
-  SONGVEC_ASSIGN_OR_RETURN(Statement select,
-                           db_.Prepare("SELECT version FROM models ORDER BY version"));
-  std::vector<int64_t> versions;
-  while (true) {
-    SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
-    if (!row) break;
-    versions.push_back(select.ColumnInt(0));
-  }
-  std::vector<ModelInfo> models;
-  for (int64_t version : versions) {
-    SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, Get(version));
-    models.push_back(std::move(info));
-  }
-  return models;
-}
+Result<std::vector<ModelInfo>> ModelStore::List() { return Select("", std::nullopt); }
 
 Status ModelStore::Delete(int64_t version) {
   SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, Get(version));

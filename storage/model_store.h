@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/embeddings.h"
 #include "core/pair_scores.h"
@@ -115,6 +116,11 @@ class ModelStore {
   Status PutBlob(int64_t version, const char* name, std::span<const std::byte> bytes);
   Result<std::optional<size_t>> BlobBytes(int64_t version, const char* name);
   Status ReadBlob(int64_t version, const char* name, std::span<std::byte> into);
+  // The models WHERE `where` (with `version` bound to its one parameter, if given), by version.
+  Result<std::vector<ModelInfo>> Select(const std::string& where, std::optional<int64_t> version);
+  // LoadEmbeddings() and LoadPairScores() of the model `info` describes, read by the caller.
+  Result<Embeddings> LoadEmbeddings(const ModelInfo& info);
+  Result<std::shared_ptr<const PairScores>> LoadPairScores(const ModelInfo& info);
   // Models stored before model_blobs, a row per song.
   Result<Embeddings> LoadLegacyEmbeddings(const ModelInfo& info);
   Result<std::shared_ptr<const PairScores>> LoadCooccurrence(const ModelInfo& info);

@@ -227,7 +227,9 @@ assert max(t["hr@10"] for t in trials) == max(t["hr@10"] for t in trials
     if all(t[k] == h[k] for k in ("rules_per_play", "rules_by_distance", "repeats"))), trials
 assert shown["metrics"]["next_song"]["rankings"]["next"]["hr@10"] > 0
 PY
-"$train" models activate 2 --db "$db"
+"$train" models activate 2 --db "$db" > "$work/activate.out"
+grep -qx 'model 2 is active; a running server switches to it within its --reload-interval (at once on SIGHUP), without a restart' \
+  "$work/activate.out" || { cat "$work/activate.out"; fail "activate does not say the server reloads"; }
 "$train" models delete 2 --db "$db" 2> "$work/delete.err" && fail "deleted the active model"
 grep -q 'active' "$work/delete.err" || fail "unclear refusal to delete the active model"
 "$train" models activate 1 --db "$db"

@@ -336,6 +336,32 @@ TEST(ModelStore, EvaluationsAccumulateAndKeepTheActivationDecision) {
   EXPECT_EQ(missing.message(), "there is no model version 77");
 }
 
+// List reads every version in one query: the same fields as Get, oldest first, the active marked.
+TEST(ModelStore, ListHoldsWhatGetReadsOfEveryVersion) {
+  Database db = OpenOrDie(":memory:");
+  const int64_t first = Store(db, RandomEmbeddings(10, 4, 1));
+  const int64_t second = Store(db, RandomEmbeddings(12, 4, 2));
+  ModelStore models(db);
+  ASSERT_TRUE(models.Activate(first).ok());
+  Result<std::vector<ModelInfo>> all = models.List();
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  ASSERT_EQ(all->size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const ModelInfo& listed = (*all)[i];
+    const ModelInfo got = *models.Get(i == 0 ? first : second);
+    EXPECT_EQ(listed.version, got.version);
+    EXPECT_EQ(listed.created_at, got.created_at);
+    EXPECT_EQ(listed.algorithm, got.algorithm);
+    EXPECT_EQ(listed.hyperparameters, got.hyperparameters);
+    EXPECT_EQ(listed.trained_on, got.trained_on);
+    EXPECT_EQ(listed.metrics, got.metrics);
+    EXPECT_EQ(listed.vocab_size, got.vocab_size);
+    EXPECT_EQ(listed.stored_bytes, got.stored_bytes);
+    EXPECT_EQ(listed.active, i == 0);
+  }
+  EXPECT_EQ((*all)[1].vocab_size, 12);
+}
+
 TEST(ModelStore, NoActiveModelOnAFreshDatabase) {
   Database db = OpenOrDie(":memory:");
   Result<std::optional<int64_t>> active = ModelStore(db).ActiveVersion();

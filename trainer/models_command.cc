@@ -124,7 +124,10 @@ int RunModels(const std::vector<std::string>& args) {
     std::printf("%s\n", shown.dump(2).c_str());
   } else if (action == "activate") {
     if (Status s = models.Activate(v); !s.ok()) return Fail(s);
-    std::printf("model %" PRId64 " is active; a running server picks it up when restarted\n", v);
+    std::printf("model %" PRId64
+                " is active; a running server switches to it within its --reload-interval (at once "
+                "on SIGHUP), without a restart\n",
+                v);
   } else if (action == "delete") {
     if (Status s = models.Delete(v); !s.ok()) return Fail(s);
     if (Status s = models.ReleaseFreePages(); !s.ok()) return Fail(s);
