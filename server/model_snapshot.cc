@@ -46,7 +46,8 @@ ModelSnapshot::ModelSnapshot(StoredModel model, const std::vector<Song>& catalog
                              IndexPolicy policy)
     : info_(model.info),
       songs_(SongsOf(model.embeddings.vocabulary, catalog)),
-      recommender_(MakeRecommender(std::move(model), policy)),
+      recommender_(model.embeddings, model.info.scoring, std::move(model.pairs), policy,
+                   std::move(model.search)),
       similar_cache_(recommender_, Scoring::kSimilar),
       next_cache_(recommender_.has_next()
                       ? std::make_unique<NeighborCache>(recommender_, Scoring::kNext)

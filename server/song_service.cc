@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "server/recommend_request.h"
+#include "storage/model_json.h"
 
 namespace songvec {
 
@@ -115,26 +116,6 @@ std::pair<std::string, std::string> DescribeStatus(int status, const httplib::Re
     default:
       return {status >= 500 ? "internal" : "error", "HTTP status " + std::to_string(status)};
   }
-}
-
-json ModelJson(const ModelInfo& info) {
-  auto object = [](const std::string& text) {
-    json parsed = json::parse(text, nullptr, false);
-    return parsed.is_object() ? parsed : json::object();
-  };
-  return {{"version", info.version},
-          {"created_at", info.created_at},
-          {"algorithm", info.algorithm},
-          {"active", info.active},
-          {"songvec_version", info.songvec_version},
-          {"vocab_size", info.vocab_size},
-          {"dim", info.dim},
-          {"training_seconds", info.training_seconds},
-          {"tokens", info.tokens},
-          {"stored_bytes", info.stored_bytes},
-          {"hyperparameters", object(info.hyperparameters)},
-          {"trained_on", object(info.trained_on)},
-          {"metrics", object(info.metrics)}};
 }
 
 // Reads the integer query parameter `name` (default `fallback`) into `value`; false after sending
@@ -591,7 +572,7 @@ void SongService::ListModels(const httplib::Request&, httplib::Response& res) co
   json active = nullptr;
   for (const ModelInfo& info : *models) {
     if (info.active) active = info.version;
-    list.push_back(ModelJson(info));
+    list.push_back(json(ModelInfoToJson(info)));
   }
   SendJson(res, 200, {{"active_version", active}, {"models", std::move(list)}});
 }
@@ -610,7 +591,7 @@ void SongService::GetModel(const httplib::Request& req, httplib::Response& res) 
     }
     throw std::runtime_error(info.status().message());
   }
-  SendJson(res, 200, ModelJson(*info));
+  SendJson(res, 200, json(ModelInfoToJson(*info)));
 }
 
 }  // namespace songvec

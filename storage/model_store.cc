@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <nlohmann/json.hpp>
 #include <numeric>
-#include <type_traits>
 
 #include "core/cooccurrence.h"
 #include "core/pruned_index.h"
@@ -63,40 +61,6 @@ Status CheckFinite(const Embeddings& embeddings, const std::string& model) {
 
 }  // namespace
 
-namespace {
-
-// A value of `fallback`'s type (float: a number; bool: true or false) from `hyperparameters`
-// (a model's, parsed), or `fallback`.
-template <typename T>
-T Hyperparameter(const nlohmann::json& hyperparameters, const char* name, T fallback) {
-  if (!hyperparameters.is_object() || !hyperparameters.contains(name)) return fallback;
-  const nlohmann::json& value = hyperparameters[name];
-  const bool typed = std::is_same_v<T, bool> ? value.is_boolean() : value.is_number();
-  return typed ? value.get<T>() : fallback;
-}
-
-}  // namespace
-
-NextScoring NextScoringOf(const ModelInfo& info) {
-  const auto stored = nlohmann::json::parse(info.hyperparameters, nullptr, false);
-  NextScoring next;
-  next.popularity_weight =
-      Hyperparameter(stored, "next_bias", Hyperparameter(stored, "ns_exponent", 0.0f));
-  next.rules_weight =
-      Hyperparameter(stored, "rules_weight", Hyperparameter(stored, "cooccurrence_weight", 0.0f));
-  next.rules_per_play = Hyperparameter(stored, "rules_per_play", next.rules_per_play);
-  next.rules_by_distance = Hyperparameter(stored, "rules_by_distance", next.rules_by_distance);
-  next.context_decay = Hyperparameter(stored, "context_decay", next.context_decay);
-  next.repeats = Hyperparameter(stored, "repeats", next.repeats);
-  next.repeat_weight = Hyperparameter(stored, "repeat_weight", next.repeat_weight);
-  return next;
-}
-
-Recommender MakeRecommender(StoredModel&& model, IndexPolicy policy) {
-  return Recommender(model.embeddings, NextScoringOf(model.info), std::move(model.pairs), policy,
-                     std::move(model.search));
-}
-
 Result<StoredModel> ModelStore::Load(int64_t version) {
   StoredModel model;
   SONGVEC_ASSIGN_OR_RETURN(model.info, Get(version));
@@ -129,8 +93,10 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
   SONGVEC_ASSIGN_OR_RETURN(
       Statement insert,
       db_.Prepare("INSERT INTO models (algorithm, hyperparameters, trained_on, vocab_size, dim, "
-                  "training_seconds, tokens, metrics, songvec_version) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                  "training_seconds, tokens, metrics, songvec_version, next_bias, rules_weight, "
+                  "rules_per_play, rules_by_distance, context_decay, repeats, repeat_weight) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  const NextScoring& scoring = info.scoring;
   SONGVEC_RETURN_IF_ERROR(insert.Bind(1, info.algorithm)
                               .Bind(2, info.hyperparameters)
                               .Bind(3, info.trained_on)
@@ -140,6 +106,13 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
                               .Bind(7, info.tokens)
                               .Bind(8, info.metrics)
                               .Bind(9, info.songvec_version)
+                              .Bind(10, double{scoring.popularity_weight})
+                              .Bind(11, double{scoring.rules_weight})
+                              .Bind(12, int64_t{scoring.rules_per_play})
+                              .Bind(13, int64_t{scoring.rules_by_distance})
+                              .Bind(14, double{scoring.context_decay})
+                              .Bind(15, int64_t{scoring.repeats})
+                              .Bind(16, double{scoring.repeat_weight})
                               .Run());
   const int64_t version = db_.LastInsertRowId();
   const Vocabulary& vocabulary = embeddings.vocabulary;
@@ -374,7 +347,9 @@ Result<std::vector<ModelInfo>> ModelStore::Select(const std::string& where,
       Statement select,
       db_.Prepare("SELECT version, created_at, algorithm, hyperparameters, trained_on, metrics, "
                   "songvec_version, vocab_size, dim, training_seconds, tokens, "
-                  "version = (SELECT model_version FROM active_model), stored_bytes "
+                  "version = (SELECT model_version FROM active_model), stored_bytes, "
+                  "next_bias, rules_weight, rules_per_play, rules_by_distance, context_decay, "
+                  "repeats, repeat_weight "
                   "FROM models " +
                   where + " ORDER BY version"));
   if (version) select.Bind(1, *version);
@@ -396,6 +371,14 @@ Result<std::vector<ModelInfo>> ModelStore::Select(const std::string& where,
     info.tokens = select.ColumnInt(10);
     info.active = select.ColumnInt(11) == 1;
     info.stored_bytes = select.ColumnInt(12);
+    NextScoring& scoring = info.scoring;
+    scoring.popularity_weight = static_cast<float>(select.ColumnDouble(13));
+    scoring.rules_weight = static_cast<float>(select.ColumnDouble(14));
+    scoring.rules_per_play = select.ColumnInt(15) != 0;
+    scoring.rules_by_distance = select.ColumnInt(16) != 0;
+    scoring.context_decay = static_cast<float>(select.ColumnDouble(17));
+    scoring.repeats = select.ColumnInt(18) != 0;
+    scoring.repeat_weight = static_cast<float>(select.ColumnDouble(19));
   }
   return models;
 }

@@ -29,16 +29,12 @@ struct ModelInfo {
   int dim = 0;
   double training_seconds = 0;
   int64_t tokens = 0;
+  // How its next scores are blended and continue a playlist: typed columns (migration 8), what the
+  // Recommender of the model is built with (the hyperparameters hold them too, for people).
+  NextScoring scoring;
   bool active = false;       // read-only: whether active_model points here
   int64_t stored_bytes = 0;  // read-only: bytes of its vectors and counts, set by Insert()
 };
-
-// How a model scores "next" and continues a playlist (Recommender), from its hyperparameters:
-// the popularity weight is next_bias, else the ns_exponent it was trained with, else 0 (an
-// imported model); the count term's weight rules_weight, else (a model stored with co-occurrence
-// counts) cooccurrence_weight, else 0; rules_per_play, rules_by_distance, context_decay, repeats
-// and repeat_weight as stored, else NextScoring's defaults (models stored before them).
-NextScoring NextScoringOf(const ModelInfo& info);
 
 // Everything stored of one model version.
 struct StoredModel {
@@ -47,10 +43,6 @@ struct StoredModel {
   std::shared_ptr<const PairScores> pairs;  // blend models only, else null
   StoredSearch search;  // empty where not stored (models stored before migration 7)
 };
-
-// The Recommender of a stored model, with its stored scoring weights, searching with the indexes
-// `policy` picks. Consumes `model`.
-Recommender MakeRecommender(StoredModel&& model, IndexPolicy policy = IndexPolicy::kAuto);
 
 // Versioned models in SQLite: metadata, vocabulary and both matrices, and which one is active.
 // Keeps a reference to `db`, which must outlive it; the same threading rules as Database.

@@ -17,6 +17,7 @@
 #include "storage/catalog_store.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
+#include "storage/model_json.h"
 #include "storage/model_store.h"
 
 namespace songvec {
@@ -584,18 +585,75 @@ TEST(ModelStore, ModelsStoredARowPerSongStillLoad) {
   EXPECT_TRUE(counts->neighbors(1).empty());
 }
 
-// A model's next scoring is read from its hyperparameters: the count term per play where they
-// say so, and raw sums where they do not (models stored before it), its weight rules_weight,
-// else the older cooccurrence_weight; the popularity weight next_bias, else the ns_exponent; the
-// continuation choices as stored, else as models before them scored (a value of the wrong type
-// counts as none).
-TEST(ModelStore, TheNextScoringIsReadFromTheHyperparameters) {
+// The weights a model's next scores are blended with are typed columns: they come back exactly.
+TEST(ModelStore, TheScoringWeightsRoundTripExactly) {
+  Database db = OpenOrDie(":memory:");
   ModelInfo info = SomeInfo();
-  info.hyperparameters =
-      R"({"rules_weight": 1000, "rules_per_play": true, "next_bias": -0.5, "ns_exponent": 0.75,
-          "rules_by_distance": true, "context_decay": 0.85, "repeats": true,
-          "repeat_weight": 0.25})";
-  NextScoring next = NextScoringOf(info);
+  info.scoring = {-0.5f, 1000.0f, true, true, 0.85f, true, 0.25f};
+  Result<int64_t> version = ModelStore(db).Insert(info, RandomEmbeddings(10, 4, 1), nullptr);
+  ASSERT_TRUE(version.ok()) << version.status().message();
+  const NextScoring stored = ModelStore(db).Get(*version)->scoring;
+  EXPECT_EQ(stored.popularity_weight, -0.5f);
+  EXPECT_EQ(stored.rules_weight, 1000.0f);
+  EXPECT_TRUE(stored.rules_per_play);
+  EXPECT_TRUE(stored.rules_by_distance);
+  EXPECT_EQ(stored.context_decay, 0.85f);
+  EXPECT_TRUE(stored.repeats);
+  EXPECT_EQ(stored.repeat_weight, 0.25f);
+}
+
+// One rendering of a model's row for models show and GET /v1/models: its keys in order, the JSON
+// columns as objects (an empty one where a column does not parse).
+TEST(ModelStore, ModelInfoToJsonHoldsEveryColumnInOrder) {
+  ModelInfo info = SomeInfo();
+  info.version = 3;
+  info.metrics = "not json";
+  const nlohmann::ordered_json shown = ModelInfoToJson(info);
+  std::vector<std::string> keys;
+  for (const auto& item : shown.items()) keys.push_back(item.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"version", "active", "created_at", "algorithm",
+                                            "songvec_version", "vocab_size", "dim",
+                                            "training_seconds", "tokens", "stored_bytes",
+                                            "hyperparameters", "trained_on", "metrics"}));
+  EXPECT_EQ(shown["version"], 3);
+  EXPECT_EQ(shown["hyperparameters"], nlohmann::ordered_json::parse(info.hyperparameters));
+  EXPECT_EQ(shown["trained_on"]["playlists"], 3);
+  EXPECT_EQ(shown["metrics"], nlohmann::ordered_json::object());
+  EXPECT_EQ(shown["training_seconds"], 1.5);
+}
+
+// Migration 8 fills the typed weights of models stored before it from their hyperparameters, as
+// songvec read them until then: the count term per play where they say so, and raw sums where they
+// do not, its weight rules_weight, else the older cooccurrence_weight; the popularity weight
+// next_bias, else the ns_exponent; the continuation choices as stored, else as models before them
+// scored (a value of the wrong type counts as none).
+TEST(Migrations, TheScoringWeightsAreBackfilledFromTheHyperparameters) {
+  TempDir dir;
+  {
+    // A database as a songvec before migration 8 left it, with three models.
+    Database db = OpenOrDie(dir.File("old.db"));
+    for (const char* column : {"next_bias", "rules_weight", "rules_per_play", "rules_by_distance",
+                               "context_decay", "repeats", "repeat_weight"}) {
+      ASSERT_TRUE(db.Execute(std::string("ALTER TABLE models DROP COLUMN ") + column).ok());
+    }
+    ASSERT_TRUE(db.Execute("DELETE FROM schema_migrations WHERE version = 8").ok());
+    for (const char* hyperparameters :
+         {R"({"rules_weight": 1000, "rules_per_play": true, "next_bias": -0.5,
+              "ns_exponent": 0.75, "rules_by_distance": true, "context_decay": 0.85,
+              "repeats": true, "repeat_weight": 0.25})",
+          R"({"rules_weight": 30, "ns_exponent": 0.75})",
+          R"({"cooccurrence_weight": 10, "rules_per_play": "yes"})"}) {
+      Result<Statement> insert = db.Prepare(
+          "INSERT INTO models (algorithm, hyperparameters, trained_on, vocab_size, dim, "
+          "training_seconds, tokens, songvec_version) "
+          "VALUES ('sgns-skipgram', ?, '{}', 0, 4, 1, 10, 'old')");
+      ASSERT_TRUE(insert.ok());
+      ASSERT_TRUE(insert->Bind(1, hyperparameters).Run().ok());
+    }
+  }
+  Database db = OpenOrDie(dir.File("old.db"));
+  ModelStore models(db);
+  NextScoring next = models.Get(1)->scoring;
   EXPECT_TRUE(next.rules_per_play);
   EXPECT_EQ(next.rules_weight, 1000.0f);
   EXPECT_EQ(next.popularity_weight, -0.5f);
@@ -603,8 +661,7 @@ TEST(ModelStore, TheNextScoringIsReadFromTheHyperparameters) {
   EXPECT_EQ(next.context_decay, 0.85f);
   EXPECT_TRUE(next.repeats);
   EXPECT_EQ(next.repeat_weight, 0.25f);
-  info.hyperparameters = R"({"rules_weight": 30, "ns_exponent": 0.75})";
-  next = NextScoringOf(info);
+  next = models.Get(2)->scoring;
   EXPECT_FALSE(next.rules_per_play);
   EXPECT_EQ(next.rules_weight, 30.0f);
   EXPECT_EQ(next.popularity_weight, 0.75f);
@@ -612,8 +669,7 @@ TEST(ModelStore, TheNextScoringIsReadFromTheHyperparameters) {
   EXPECT_EQ(next.context_decay, 0.5f);
   EXPECT_FALSE(next.repeats);
   EXPECT_EQ(next.repeat_weight, 1.0f);
-  info.hyperparameters = R"({"cooccurrence_weight": 10, "rules_per_play": "yes"})";
-  next = NextScoringOf(info);
+  next = models.Get(3)->scoring;
   EXPECT_FALSE(next.rules_per_play);
   EXPECT_EQ(next.rules_weight, 10.0f);
   EXPECT_EQ(next.popularity_weight, 0.0f);

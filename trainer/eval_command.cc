@@ -163,7 +163,8 @@ int RunEval(const std::vector<std::string>& args) {
                model.embeddings.vocabulary.size(), test_path, train_path);
   WarnIfCrowded(model.embeddings.input, model_name);
   const Vocabulary vocabulary = model.embeddings.vocabulary;
-  const Recommender recommender = MakeRecommender(std::move(model), *index);
+  const Recommender recommender(model.embeddings, model.info.scoring, std::move(model.pairs),
+                                *index, std::move(model.search));
   const size_t pairs =
       max_pairs < 0 ? DefaultMaxPairs(vocabulary.size()) : static_cast<size_t>(max_pairs);
   nlohmann::json metrics =

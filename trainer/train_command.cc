@@ -438,6 +438,7 @@ int RunTrain(const std::vector<std::string>& args) {
   info.algorithm = std::string("sgns-") + ArchitectureName(options.architecture) +
                    (rules != nullptr ? "+rules" : "");
   info.hyperparameters = ModelOptionsToJson(model, true).dump();
+  info.scoring = next;
   nlohmann::json trained_on =
       nlohmann::json{{"format", format_flags.name},     {"playlists_file", *playlists_file},
                      {"songs_file", *songs_file},       {"playlists", encoded.num_playlists()},
@@ -472,7 +473,9 @@ int RunTrain(const std::vector<std::string>& args) {
         Result<StoredModel> current = models.Load(**active);
         if (!current.ok()) return Fail(current.status());
         const Vocabulary current_vocabulary = current->embeddings.vocabulary;
-        const Recommender current_recommender = MakeRecommender(std::move(current).value());
+        const Recommender current_recommender(current->embeddings, current->info.scoring,
+                                              std::move(current->pairs), IndexPolicy::kAuto,
+                                              std::move(current->search));
         const std::string name = "active model " + std::to_string(**active);
         nlohmann::json current_scored =
             EvaluateAndPrint(current_vocabulary, current_recommender, *test, *corpus, ten, nullptr,
