@@ -258,10 +258,13 @@ std::vector<Segment> SegmentsByPopularity(const std::vector<int64_t>& counts) {
   return segments;
 }
 
-Baselines::Baselines(const Corpus& train, const Vocabulary& vocabulary)
+Baselines::Baselines(const Corpus& train, const Vocabulary& vocabulary,
+                     std::shared_ptr<const SequentialRules> counted_rules)
     : counts(CountsIn(train, vocabulary)),
       cooccurrence(train, vocabulary),
-      rules(train, vocabulary) {}
+      rules(counted_rules != nullptr ? std::move(counted_rules)
+                                     : std::make_shared<const SequentialRules>(train, vocabulary)) {
+}
 
 EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommender& recommender,
                                   const Corpus& test, const Baselines& baselines,
@@ -291,7 +294,7 @@ EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommende
   if (recommender.has_next()) add("next", ModelRanker(recommender, Scoring::kNext));
   add("popularity", PopularityRanker(baselines.counts));
   add("co-occurrence", PairScoresRanker(baselines.cooccurrence, baselines.counts));
-  add("sequential rules", PairScoresRanker(baselines.rules, baselines.counts));
+  add("sequential rules", PairScoresRanker(*baselines.rules, baselines.counts));
   return report;
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "core/cooccurrence.h"
 #include "core/random.h"
@@ -19,6 +20,7 @@
 #include "storage/migrations.h"
 #include "storage/model_json.h"
 #include "storage/model_store.h"
+#include "storage/tuning_store.h"
 
 namespace songvec {
 namespace {
@@ -735,6 +737,31 @@ TEST(ModelStore, RulesRoundTripIsExactAndCountsStoredBeforeThemStillLoad) {
                                            ": sequential rules entry 3 is 7, not a song of 4"),
             std::string::npos)
       << loaded.status().message();
+}
+
+// A search's trials are rows of tuning_trials under the time it started, exactly as recorded.
+TEST(TuningStore, TrialsAreRecordedUnderTheirSearch) {
+  Database db = OpenOrDie(":memory:");
+  TuningStore tuning(db);
+  Result<std::string> search = tuning.StartSearch();
+  ASSERT_TRUE(search.ok()) << search.status().message();
+  EXPECT_EQ(search->size(), std::string("2026-12-07T22:20:00.000Z").size()) << *search;
+  ASSERT_TRUE(tuning.RecordTrial(*search, 1, R"({"dim":8})", R"({"next_hr@10":0.25})", 1.5).ok());
+  ASSERT_TRUE(tuning.RecordTrial(*search, 2, R"({"dim":16})", R"({"next_hr@10":0.5})", 2.25).ok());
+  Result<Statement> select = db.Prepare(
+      "SELECT search, trial, hyperparameters, metrics, seconds FROM tuning_trials ORDER BY id");
+  ASSERT_TRUE(select.ok());
+  for (const auto& [trial, hyperparameters, metrics, seconds] :
+       {std::tuple{1, R"({"dim":8})", R"({"next_hr@10":0.25})", 1.5},
+        std::tuple{2, R"({"dim":16})", R"({"next_hr@10":0.5})", 2.25}}) {
+    ASSERT_TRUE(*select->Step());
+    EXPECT_EQ(select->ColumnText(0), *search);
+    EXPECT_EQ(select->ColumnInt(1), trial);
+    EXPECT_EQ(select->ColumnText(2), hyperparameters);
+    EXPECT_EQ(select->ColumnText(3), metrics);
+    EXPECT_EQ(select->ColumnDouble(4), seconds);
+  }
+  EXPECT_FALSE(*select->Step());
 }
 
 TEST(CatalogStore, UpsertReplacesTitlesAndKeepsOtherSongs) {

@@ -381,12 +381,11 @@ void WarnIfCrowded(const Matrix& input, const std::string& model_name) {
 }
 
 nlohmann::json EvaluateAndPrint(const Vocabulary& vocabulary, const Recommender& recommender,
-                                const Corpus& test, const Corpus& train,
+                                const Corpus& test, const Baselines& baselines,
                                 const std::vector<size_t>& ks, const SongTags* tags,
                                 const std::string& model_name, int threads, size_t max_pairs,
-                                size_t context) {
-  const Baselines baselines(train, vocabulary);
-  const EvaluationReport report =
+                                size_t context, EvaluationReport* one_song) {
+  EvaluationReport report =
       EvaluateNextSong(vocabulary, recommender, test, baselines, ks, threads, max_pairs);
   std::fputs(FormatReport(report, model_name).c_str(), stdout);
   for (const std::string& warning : EvaluationWarnings(report)) spdlog::warn("{}", warning);
@@ -423,6 +422,7 @@ nlohmann::json EvaluateAndPrint(const Vocabulary& vocabulary, const Recommender&
                                 {"random", agreement.random}};
   }
   std::fflush(stdout);
+  if (one_song != nullptr) *one_song = std::move(report);
   return metrics;
 }
 

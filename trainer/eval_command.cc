@@ -167,9 +167,9 @@ int RunEval(const std::vector<std::string>& args) {
                                 *index, std::move(model.search));
   const size_t pairs =
       max_pairs < 0 ? DefaultMaxPairs(vocabulary.size()) : static_cast<size_t>(max_pairs);
-  nlohmann::json metrics =
-      EvaluateAndPrint(vocabulary, recommender, *test, *train, *ks, tags ? &*tags : nullptr,
-                       model_name, threads, pairs, static_cast<size_t>(context));
+  nlohmann::json metrics = EvaluateAndPrint(
+      vocabulary, recommender, *test, Baselines(*train, vocabulary), *ks, tags ? &*tags : nullptr,
+      model_name, threads, pairs, static_cast<size_t>(context));
 
   if (db.has_value()) {
     Result<nlohmann::json> test_file = DescribeFile(test_path);
