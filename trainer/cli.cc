@@ -81,32 +81,26 @@ void ProgressPrinter::operator()(const TrainProgress& p) {
   std::fflush(stderr);
 }
 
+nlohmann::json DescribeFile(const std::string& path, const FileDigest& digest) {
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016" PRIx64, digest.fnv1a64);
+  nlohmann::json described = {{"path", path}, {"bytes", digest.bytes}, {"fnv1a64", hex}};
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) described["files"] = digest.files;
+  return described;
+}
+
 Result<nlohmann::json> DescribeFile(const std::string& path) {
   std::error_code error;
-  const bool folder = std::filesystem::is_directory(path, error);
   std::vector<std::string> files = {path};
-  if (folder) {
+  if (std::filesystem::is_directory(path, error)) {
     SONGVEC_ASSIGN_OR_RETURN(files, MpdSliceFiles(path));
   }
-  // FNV-1a, 64 bits: enough to tell whether two runs saw the same bytes.
-  uint64_t hash = kFnv1aBasis;
-  uint64_t bytes = 0;
-  std::vector<char> buffer(1 << 16);
+  FileDigest digest;
   for (const std::string& name : files) {
-    std::ifstream file(name, std::ios::binary);
-    if (!file) return Status::IoError("cannot read " + name);
-    while (file.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) ||
-           file.gcount() > 0) {
-      const auto n = static_cast<size_t>(file.gcount());
-      hash = Fnv1a64({buffer.data(), n}, hash);
-      bytes += n;
-    }
+    SONGVEC_RETURN_IF_ERROR(ReadFile(name, &digest, [](std::istream&) { return Status(); }));
   }
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016" PRIx64, hash);
-  nlohmann::json described = {{"path", path}, {"bytes", bytes}, {"fnv1a64", hex}};
-  if (folder) described["files"] = files.size();
-  return described;
+  return DescribeFile(path, digest);
 }
 
 void FormatFlags::AddTo(FlagSet& flags, const std::string& format_help,

@@ -50,7 +50,9 @@ class ProgressPrinter {
 };
 
 // {"path", "bytes", "fnv1a64"} of a file, or of a folder's MPD slices in order (with "files"): what
-// a model was trained or evaluated on.
+// a model was trained or evaluated on. The first from the digest its reader took as it read it
+// (ReadCorpus, ReadCatalog); the second reads the file for it.
+nlohmann::json DescribeFile(const std::string& path, const FileDigest& digest);
 Result<nlohmann::json> DescribeFile(const std::string& path);
 
 // The --format and --csv-columns flags of the commands that read playlists or catalogs.

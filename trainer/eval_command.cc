@@ -147,7 +147,8 @@ int RunEval(const std::vector<std::string>& args) {
   Result<CorpusFormat> format = format_flags.Parse();
   if (!format.ok()) return Fail(format.status());
 
-  Result<Corpus> test = ReadCorpus(test_path, *format, nullptr);
+  FileDigest test_digest;  // the test file, hashed as it is read
+  Result<Corpus> test = ReadCorpus(test_path, *format, nullptr, nullptr, &test_digest);
   if (!test.ok()) return Fail(test.status());
   Result<Corpus> train = ReadCorpus(train_path, *format, nullptr);
   if (!train.ok()) {
@@ -172,9 +173,7 @@ int RunEval(const std::vector<std::string>& args) {
       model_name, threads, pairs, static_cast<size_t>(context));
 
   if (db.has_value()) {
-    Result<nlohmann::json> test_file = DescribeFile(test_path);
-    if (!test_file.ok()) return Fail(test_file.status());
-    metrics["test_file"] = *test_file;
+    metrics["test_file"] = DescribeFile(test_path, test_digest);
     if (Status s = ModelStore(*db).AddEvaluation(version, "eval", metrics.dump()); !s.ok()) {
       return Fail(s);
     }

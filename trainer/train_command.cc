@@ -294,10 +294,13 @@ int RunTrain(const std::vector<std::string>& args) {
   };
   CorpusStats stats;
   std::vector<Song> described_songs;
-  Result<Corpus> corpus = ReadCorpus(playlists_path, *format, &stats, &described_songs);
+  // Each file is read once: its digest (what the model was trained on) is taken as it is parsed.
+  FileDigest playlists_digest, songs_digest, test_digest;
+  Result<Corpus> corpus =
+      ReadCorpus(playlists_path, *format, &stats, &described_songs, &playlists_digest);
   if (!corpus.ok()) return Fail(corpus.status());
   Result<std::vector<Song>> catalog =
-      described ? std::move(described_songs) : ReadCatalog(songs_path, *format);
+      described ? std::move(described_songs) : ReadCatalog(songs_path, *format, &songs_digest);
   if (!catalog.ok()) return Fail(catalog.status());
   if (!tags_path.empty()) {
     Result<SongTags> tags = ReadTags(tags_path, tag_names_path, format->data);
@@ -313,7 +316,7 @@ int RunTrain(const std::vector<std::string>& args) {
   }
   std::optional<Corpus> test;
   if (!test_path.empty()) {
-    Result<Corpus> read = ReadCorpus(test_path, *format, nullptr);
+    Result<Corpus> read = ReadCorpus(test_path, *format, nullptr, nullptr, &test_digest);
     if (!read.ok()) return Fail(read.status());
     test = std::move(read).value();
   }
@@ -430,19 +433,18 @@ int RunTrain(const std::vector<std::string>& args) {
   choices = {next.rules_per_play, next.rules_by_distance, next.context_decay, next.repeats,
              next.repeat_weight};
 
-  Result<nlohmann::json> playlists_file = DescribeFile(playlists_path);
-  if (!playlists_file.ok()) return Fail(playlists_file.status());
-  Result<nlohmann::json> songs_file = DescribeFile(catalog_path);
-  if (!songs_file.ok()) return Fail(songs_file.status());
   ModelInfo info;
   info.algorithm = std::string("sgns-") + ArchitectureName(options.architecture) +
                    (rules != nullptr ? "+rules" : "");
   info.hyperparameters = ModelOptionsToJson(model, true).dump();
   info.scoring = next;
-  nlohmann::json trained_on =
-      nlohmann::json{{"format", format_flags.name},     {"playlists_file", *playlists_file},
-                     {"songs_file", *songs_file},       {"playlists", encoded.num_playlists()},
-                     {"tokens", encoded.tokens.size()}, {"simd", IsaName(options.isa)}};
+  nlohmann::json trained_on = nlohmann::json{
+      {"format", format_flags.name},
+      {"playlists_file", DescribeFile(playlists_path, playlists_digest)},
+      {"songs_file", DescribeFile(catalog_path, described ? playlists_digest : songs_digest)},
+      {"playlists", encoded.num_playlists()},
+      {"tokens", encoded.tokens.size()},
+      {"simd", IsaName(options.isa)}};
   if (format->data == DataFormat::kCsv) {
     const CsvColumns& c = format->csv;
     trained_on["csv_columns"] = c.user + "," + c.artist + "," + c.track + "," + c.playlist;
@@ -504,9 +506,7 @@ int RunTrain(const std::vector<std::string>& args) {
     decision["ranking"] = decided.ranking;
     decision["new"] = decided.candidate;
     decision["activated"] = go_live;
-    Result<nlohmann::json> test_file = DescribeFile(test_path);
-    if (!test_file.ok()) return Fail(test_file.status());
-    scored["test_file"] = *test_file;
+    scored["test_file"] = DescribeFile(test_path, test_digest);
     metrics = {{"activation", decision}};
     evaluation = std::move(scored);
   }

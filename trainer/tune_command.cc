@@ -189,7 +189,7 @@ int RunTune(const std::vector<std::string>& args) {
     // One model, scored at every rules weight. Continuation is scored as ContinuationStart() has
     // it: the other continuation choices are train's, on validation playlists it holds out.
     NextScoring next;
-    next.popularity_weight = static_cast<float>(o.ns_exponent);
+    next.popularity_weight = static_cast<float>(options.resolved_next_bias());
     next = ContinuationStart(next, {});
     const Recommender model(*embeddings, next, rules);
     const double similar_hr = HitRate(pairs, ModelRanker(model, Scoring::kSimilar), threads);
