@@ -90,8 +90,9 @@ int main(int argc, char** argv) {
       return 1;
     }
     const auto started = std::chrono::steady_clock::now();
-    recommenders.push_back(
-        std::make_unique<Recommender>(MakeRecommender(std::move(*model), policy)));
+    recommenders.push_back(std::make_unique<Recommender>(model->embeddings, model->info.scoring,
+                                                         std::move(model->pairs), policy,
+                                                         std::move(model->search)));
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     benchmark::AddCustomContext(std::string("load_seconds_") + IndexPolicyName(policy),

@@ -66,15 +66,18 @@ Result<std::vector<Song>> ParseCatalog(std::istream& in, std::string_view name,
   return songs;
 }
 
-Result<std::vector<Song>> ReadCatalog(const std::string& path, const CorpusFormat& format) {
+Result<std::vector<Song>> ReadCatalog(const std::string& path, const CorpusFormat& format,
+                                      FileDigest* digest) {
+  std::vector<Song> songs;
   if (DescribesSongs(format.data)) {
-    std::vector<Song> songs;
-    SONGVEC_RETURN_IF_ERROR(ReadCorpus(path, format, nullptr, &songs).status());
+    SONGVEC_RETURN_IF_ERROR(ReadCorpus(path, format, nullptr, &songs, digest).status());
     return songs;
   }
-  std::ifstream file;
-  SONGVEC_RETURN_IF_ERROR(OpenForReading(path, &file));
-  return ParseCatalog(file, path, format);
+  SONGVEC_RETURN_IF_ERROR(ReadFile(path, digest, [&](std::istream& in) -> Status {
+    SONGVEC_ASSIGN_OR_RETURN(songs, ParseCatalog(in, path, format));
+    return Status();
+  }));
+  return songs;
 }
 
 Status WriteCatalog(std::ostream& out, const std::vector<Song>& songs) {

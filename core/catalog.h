@@ -31,8 +31,10 @@ struct Song {
 Result<std::vector<Song>> ParseCatalog(std::istream& in, std::string_view name,
                                        const CorpusFormat& format);
 
-// ParseCatalog on the file at `path` (kMpd: a folder of slices, as ReadCorpus reads it).
-Result<std::vector<Song>> ReadCatalog(const std::string& path, const CorpusFormat& format);
+// ParseCatalog on the file at `path` (kMpd: a folder of slices, as ReadCorpus reads it), its bytes
+// into `digest` where not null, as ReadCorpus.
+Result<std::vector<Song>> ReadCatalog(const std::string& path, const CorpusFormat& format,
+                                      FileDigest* digest = nullptr);
 
 // Writes `songs` in the plain catalog format, so that ParseCatalog(kPlain) reads them back (tabs
 // and line breaks in names become spaces). IoError if the stream fails.

@@ -157,11 +157,14 @@ Status WriteCorpus(std::ostream& out, const Corpus& corpus, DataFormat format) {
 }
 
 Result<Corpus> ReadCorpus(const std::string& path, const CorpusFormat& format, CorpusStats* stats,
-                          std::vector<Song>* songs) {
+                          std::vector<Song>* songs, FileDigest* digest) {
   if (format.data != DataFormat::kMpd) {
-    std::ifstream file;
-    SONGVEC_RETURN_IF_ERROR(OpenForReading(path, &file));
-    return ParseCorpus(file, path, format, stats, songs);
+    Corpus corpus;
+    SONGVEC_RETURN_IF_ERROR(ReadFile(path, digest, [&](std::istream& in) -> Status {
+      SONGVEC_ASSIGN_OR_RETURN(corpus, ParseCorpus(in, path, format, stats, songs));
+      return Status();
+    }));
+    return corpus;
   }
   // MPD: the slices one after the other, their songs in one table.
   SONGVEC_ASSIGN_OR_RETURN(std::vector<std::string> files, MpdSliceFiles(path));
@@ -171,9 +174,9 @@ Result<Corpus> ReadCorpus(const std::string& path, const CorpusFormat& format, C
   Corpus corpus;
   SongTable table(&corpus);
   for (const std::string& slice : files) {
-    std::ifstream file;
-    SONGVEC_RETURN_IF_ERROR(OpenForReading(slice, &file));
-    SONGVEC_RETURN_IF_ERROR(ParseInto(file, slice, format, &table, &corpus, stats));
+    SONGVEC_RETURN_IF_ERROR(ReadFile(slice, digest, [&](std::istream& in) {
+      return ParseInto(in, slice, format, &table, &corpus, stats);
+    }));
   }
   FinishSongs(format, &table, stats, songs);
   return corpus;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/text_lines.h"
 
 namespace songvec {
 
@@ -96,9 +97,10 @@ Result<Corpus> ParseCorpus(std::istream& in, std::string_view name, const Corpus
                            CorpusStats* stats, std::vector<Song>* songs = nullptr);
 
 // ParseCorpus on the file at `path` (kMpd: a folder of slices, read one at a time, or one slice); a
-// missing or unreadable file is an IoError naming it.
+// missing or unreadable file is an IoError naming it. Where `digest` is not null, the files' bytes
+// go into it as they are read (each file is read once).
 Result<Corpus> ReadCorpus(const std::string& path, const CorpusFormat& format, CorpusStats* stats,
-                          std::vector<Song>* songs = nullptr);
+                          std::vector<Song>* songs = nullptr, FileDigest* digest = nullptr);
 
 // Writes `corpus` so that ParseCorpus reads it back: kYes or kPlain (the formats that name songs
 // by id only). kYes needs keys "0".."n-1" (the key is the id) and writes both header lines (ids,

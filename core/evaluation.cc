@@ -1,14 +1,13 @@
 #include "core/evaluation.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cassert>
 #include <cmath>
 #include <cstdio>
 #include <numeric>
-#include <thread>
 #include <unordered_map>
 
+#include "core/parallel.h"
 #include "core/random.h"
 
 namespace songvec {
@@ -114,25 +113,18 @@ std::vector<uint32_t> RankTargets(const NextSongPairs& pairs, size_t max_k, cons
 
   // Each pair's rank is written by exactly one thread.
   std::vector<uint32_t> rank(pairs.pairs.size(), 0);
-  std::atomic<size_t> next_group{0};
-  auto work = [&] {
-    for (size_t g = next_group++; g + 1 < group_starts.size(); g = next_group++) {
-      const size_t first = order[group_starts[g]];
-      const int32_t source[] = {pairs.pairs[first].first};
-      const std::vector<int32_t> top =
-          ranker(pairs.contexts.empty() ? std::span<const int32_t>(source)
-                                        : std::span<const int32_t>(pairs.contexts[first]),
-                 max_k);
-      for (size_t i = group_starts[g]; i < group_starts[g + 1]; ++i) {
-        auto it = std::find(top.begin(), top.end(), pairs.pairs[order[i]].second);
-        if (it != top.end()) rank[order[i]] = static_cast<uint32_t>(it - top.begin() + 1);
-      }
+  ParallelFor(0, group_starts.size() - 1, threads, [&](size_t g) {
+    const size_t first = order[group_starts[g]];
+    const int32_t source[] = {pairs.pairs[first].first};
+    const std::vector<int32_t> top =
+        ranker(pairs.contexts.empty() ? std::span<const int32_t>(source)
+                                      : std::span<const int32_t>(pairs.contexts[first]),
+               max_k);
+    for (size_t i = group_starts[g]; i < group_starts[g + 1]; ++i) {
+      auto it = std::find(top.begin(), top.end(), pairs.pairs[order[i]].second);
+      if (it != top.end()) rank[order[i]] = static_cast<uint32_t>(it - top.begin() + 1);
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& thread : pool) thread.join();
+  });
   return rank;
 }
 
@@ -266,10 +258,13 @@ std::vector<Segment> SegmentsByPopularity(const std::vector<int64_t>& counts) {
   return segments;
 }
 
-Baselines::Baselines(const Corpus& train, const Vocabulary& vocabulary)
+Baselines::Baselines(const Corpus& train, const Vocabulary& vocabulary,
+                     std::shared_ptr<const SequentialRules> counted_rules)
     : counts(CountsIn(train, vocabulary)),
       cooccurrence(train, vocabulary),
-      rules(train, vocabulary) {}
+      rules(counted_rules != nullptr ? std::move(counted_rules)
+                                     : std::make_shared<const SequentialRules>(train, vocabulary)) {
+}
 
 EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommender& recommender,
                                   const Corpus& test, const Baselines& baselines,
@@ -299,7 +294,7 @@ EvaluationReport EvaluateNextSong(const Vocabulary& vocabulary, const Recommende
   if (recommender.has_next()) add("next", ModelRanker(recommender, Scoring::kNext));
   add("popularity", PopularityRanker(baselines.counts));
   add("co-occurrence", PairScoresRanker(baselines.cooccurrence, baselines.counts));
-  add("sequential rules", PairScoresRanker(baselines.rules, baselines.counts));
+  add("sequential rules", PairScoresRanker(*baselines.rules, baselines.counts));
   return report;
 }
 
@@ -381,30 +376,23 @@ TagAgreement MeasureTagAgreement(const Recommender& recommender,
     uint32_t neighbors = 0, neighbors_sharing = 0, random_sharing = 0;
   };
   std::vector<Counts> counts(tagged.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i = next++; i < tagged.size(); i = next++) {
-      const int32_t a = tagged[i];
-      const int32_t seed[] = {a};
-      for (const Neighbor& n :
-           recommender.Recommend(Scoring::kSimilar, seed, {}, k,
-                                 [&](int32_t row) { return row == a || tags[row].empty(); })) {
-        ++counts[i].neighbors;
-        counts[i].neighbors_sharing += share(a, n.row);
-      }
-      Random rng(static_cast<uint64_t>(a));
-      for (size_t drawn = 0; drawn < k;) {
-        const int32_t b = tagged[rng.Uniform(static_cast<uint32_t>(tagged.size()))];
-        if (b == a) continue;
-        counts[i].random_sharing += share(a, b);
-        ++drawn;
-      }
+  ParallelFor(0, tagged.size(), threads, [&](size_t i) {
+    const int32_t a = tagged[i];
+    const int32_t seed[] = {a};
+    for (const Neighbor& n :
+         recommender.Recommend(Scoring::kSimilar, seed, {}, k,
+                               [&](int32_t row) { return row == a || tags[row].empty(); })) {
+      ++counts[i].neighbors;
+      counts[i].neighbors_sharing += share(a, n.row);
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& thread : pool) thread.join();
+    Random rng(static_cast<uint64_t>(a));
+    for (size_t drawn = 0; drawn < k;) {
+      const int32_t b = tagged[rng.Uniform(static_cast<uint32_t>(tagged.size()))];
+      if (b == a) continue;
+      counts[i].random_sharing += share(a, b);
+      ++drawn;
+    }
+  });
   double neighbors = 0, neighbors_sharing = 0, random_sharing = 0;
   for (const Counts& c : counts) {
     neighbors += c.neighbors;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -127,12 +128,15 @@ struct RankingResult {
   std::vector<uint32_t> ranks;                // RankTargets(), by pair
 };
 
-// What the baselines count in the training playlists, once for both protocols.
+// What the baselines count in the training playlists, once for both protocols. `counted_rules`,
+// where given, must be SequentialRules(train, vocabulary), already counted (a blend model's own):
+// it is shared, not counted again; null: counted here.
 struct Baselines {
-  Baselines(const Corpus& train, const Vocabulary& vocabulary);
+  Baselines(const Corpus& train, const Vocabulary& vocabulary,
+            std::shared_ptr<const SequentialRules> counted_rules = nullptr);
   std::vector<int64_t> counts;  // CountsIn(train, vocabulary)
   Cooccurrence cooccurrence;
-  SequentialRules rules;
+  std::shared_ptr<const SequentialRules> rules;  // never null
 };
 
 // A model scored beside the baselines of EVALUATION.md on the same pairs.

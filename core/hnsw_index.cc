@@ -15,15 +15,15 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cassert>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <thread>
 #include <unordered_set>
+
+#include "core/parallel.h"
 
 namespace songvec {
 namespace {
@@ -161,18 +161,10 @@ HnswIndex::HnswIndex(std::shared_ptr<const FlatIndex> flat, const Options& optio
   graph_->setEf(options.search_candidates);
   // hnswlib links rows in concurrently (a lock per row); the first row goes in alone, as its
   // entry point.
-  std::atomic<size_t> next{0};
-  auto link = [&] {
-    for (size_t row = next++; row < size(); row = next++) {
-      graph_->addPoint(flat_->row(static_cast<int32_t>(row)).data(), row);
-    }
-  };
   if (size() > 0) graph_->addPoint(flat_->row(0).data(), 0);
-  next = 1;
-  std::vector<std::thread> threads;
-  for (int t = 1; t < options.threads; ++t) threads.emplace_back(link);
-  link();
-  for (std::thread& thread : threads) thread.join();
+  ParallelFor(1, size(), options.threads, [&](size_t row) {
+    graph_->addPoint(flat_->row(static_cast<int32_t>(row)).data(), row);
+  });
 }
 
 Result<std::unique_ptr<HnswIndex>> HnswIndex::Load(std::shared_ptr<const FlatIndex> flat,

@@ -10,9 +10,9 @@ namespace songvec {
 
 // The outcome of an operation that can fail in an expected way (bad input, a missing song, a
 // corrupt file). Cheap to copy; a failure carries a message meant for the user, naming what went
-// wrong and where
-// ("train.txt:57: ..."). Thread-compatible.
-class Status {
+// wrong and where ("train.txt:57: ..."). [[nodiscard]]: a call whose Status is dropped is a
+// compiler warning, so no failure goes unseen. Thread-compatible.
+class [[nodiscard]] Status {
  public:
   enum class Code { kOk, kInvalidArgument, kNotFound, kIoError, kCorruption, kInternal };
 
@@ -51,8 +51,9 @@ class Status {
 };
 
 // Either a value or a failed Status. Accessing value() of a failed result is a programming error.
+// [[nodiscard]] as Status.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)

@@ -74,4 +74,32 @@ Status OpenForReading(const std::string& path, std::ifstream* file) {
   return Status();
 }
 
+DigestingStream::DigestingStream(std::istream& file, FileDigest* digest)
+    : std::istream(nullptr), file_(file), buffer_(file.rdbuf(), digest) {
+  rdbuf(&buffer_);
+  ++digest->files;
+}
+
+DigestingStream::Buffer::int_type DigestingStream::Buffer::underflow() {
+  const std::streamsize n = source_->sgetn(data_, sizeof(data_));
+  if (n <= 0) return traits_type::eof();
+  const auto read = static_cast<size_t>(n);
+  digest_->fnv1a64 = Fnv1a64({data_, read}, digest_->fnv1a64);
+  digest_->bytes += read;
+  setg(data_, data_, data_ + n);
+  return traits_type::to_int_type(data_[0]);
+}
+
+void DigestingStream::Buffer::Drain() {
+  // Every byte taken in is counted already: drop what the reader left of it, then count the rest.
+  do {
+    setg(data_, data_, data_);
+  } while (underflow() != traits_type::eof());
+}
+
+Status DigestingStream::Finish(const std::string& path) {
+  buffer_.Drain();
+  return file_.bad() ? Status::IoError("reading " + path + " failed") : Status();
+}
+
 }  // namespace songvec

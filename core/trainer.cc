@@ -4,17 +4,15 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <thread>
 #include <vector>
 
 #include "core/negative_sampler.h"
+#include "core/parallel.h"
 #include "core/random.h"
 #include "core/sgns_kernels.h"
 
@@ -227,24 +225,6 @@ Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
                 static_cast<int64_t>(corpus.tokens.size()) * options.epochs};
 
   std::vector<ThreadCounters> counters(options.threads);
-  std::vector<std::thread> threads;
-  std::vector<std::exception_ptr> errors(options.threads);
-  std::mutex mutex;
-  std::condition_variable finished_cv;
-  int running = options.threads;
-  for (int t = 0; t < options.threads; ++t) {
-    threads.emplace_back([&, t] {
-      try {
-        Worker(shared, counters[t], t).Run();
-      } catch (...) {
-        errors[t] = std::current_exception();
-      }
-      std::lock_guard<std::mutex> lock(mutex);
-      --running;
-      finished_cv.notify_all();
-    });
-  }
-
   double last_loss = 0;
   int64_t last_examples = 0;
   std::optional<double> mean_loss;  // over the examples of the last interval that had any
@@ -276,26 +256,14 @@ Result<Embeddings> Train(const Corpus& corpus, const Vocabulary& vocabulary,
     return p;
   };
 
-  {
-    std::unique_lock<std::mutex> lock(mutex);
-    const auto interval = std::chrono::duration<double>(progress_interval_seconds);
-    while (!finished_cv.wait_for(lock, interval, [&] { return running == 0; })) {
-      lock.unlock();
-      report(false);
-      lock.lock();
-    }
-  }
-  for (std::thread& thread : threads) thread.join();
-  for (const std::exception_ptr& error : errors) {
-    if (error) {
-      try {
-        std::rethrow_exception(error);
-      } catch (const std::exception& e) {
-        return Status::Internal(std::string("training thread failed: ") + e.what());
-      } catch (...) {
-        return Status::Internal("training thread failed with an unknown exception");
-      }
-    }
+  try {
+    RunOnThreads(
+        options.threads, [&](int t) { Worker(shared, counters[t], t).Run(); },
+        [&] { report(false); }, progress_interval_seconds);
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string("training thread failed: ") + e.what());
+  } catch (...) {
+    return Status::Internal("training thread failed with an unknown exception");
   }
   if (shared.diverged_epoch > 0) {
     return DivergedError(shared.diverged_epoch, "the loss is no longer finite", options.alpha);

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <utility>
 
+#include "storage/model_json.h"
+
 namespace songvec {
 
 namespace {
@@ -66,26 +68,6 @@ std::string ResultsJson(const ModelSnapshot& model, const std::vector<Neighbor>&
   }
   results.push_back(']');
   return results;
-}
-
-json ModelObject(const ModelInfo& info) {
-  auto object = [](const std::string& text) {
-    json parsed = json::parse(text, nullptr, false);
-    return parsed.is_object() ? parsed : json::object();
-  };
-  return {{"version", info.version},
-          {"created_at", info.created_at},
-          {"algorithm", info.algorithm},
-          {"active", info.active},
-          {"songvec_version", info.songvec_version},
-          {"vocab_size", info.vocab_size},
-          {"dim", info.dim},
-          {"training_seconds", info.training_seconds},
-          {"tokens", info.tokens},
-          {"stored_bytes", info.stored_bytes},
-          {"hyperparameters", object(info.hyperparameters)},
-          {"trained_on", object(info.trained_on)},
-          {"metrics", object(info.metrics)}};
 }
 
 const char* InModel(const ModelSnapshot& model, int32_t index) {
@@ -177,14 +159,14 @@ std::string RecommendJson(const ModelSnapshot& model, Scoring scoring, int64_t k
                     {{"results", ResultsJson(model, neighbors)}});
 }
 
-std::string ModelJson(const ModelInfo& info) { return Dump(ModelObject(info)); }
+std::string ModelJson(const ModelInfo& info) { return Dump(ModelInfoToJson(info)); }
 
 std::string ModelsJson(const std::vector<ModelInfo>& models) {
   json list = json::array();
   json active = nullptr;
   for (const ModelInfo& info : models) {
     if (info.active) active = info.version;
-    list.push_back(ModelObject(info));
+    list.push_back(ModelInfoToJson(info));
   }
   return Dump({{"active_version", active}, {"models", std::move(list)}});
 }

@@ -47,7 +47,8 @@ ModelSnapshot::ModelSnapshot(StoredModel model, const std::vector<Song>& catalog
     : info_(model.info),
       songs_(SongsOf(model.embeddings.vocabulary, catalog)),
       plays_(model.embeddings.vocabulary.counts()),
-      recommender_(MakeRecommender(std::move(model), policy)),
+      recommender_(model.embeddings, model.info.scoring, std::move(model.pairs), policy,
+                   std::move(model.search)),
       similar_cache_(recommender_, Scoring::kSimilar),
       next_cache_(recommender_.has_next()
                       ? std::make_unique<NeighborCache>(recommender_, Scoring::kNext)

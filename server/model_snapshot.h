@@ -39,8 +39,6 @@ class ModelSnapshot {
   const ModelInfo& info() const { return info_; }
   // Songs the model knows (rows).
   size_t model_songs() const { return recommender_.size(); }
-  // Songs the server can describe: the model's and the catalog's.
-  size_t known_songs() const { return songs_.size(); }
 
   // Index of `id` in song(), or -1. Indices below model_songs() are model rows.
   int32_t Find(std::string_view id) const;

@@ -72,11 +72,6 @@ Statement& Statement::BindBlob(int index, std::span<const std::byte> bytes) {
   return *this;
 }
 
-Statement& Statement::BindNull(int index) {
-  CheckBind(sqlite3_bind_null(statement_.get(), index));
-  return *this;
-}
-
 Result<bool> Statement::Step() {
   if (!bind_error_.ok()) return bind_error_;
   const int code = sqlite3_step(statement_.get());
@@ -247,7 +242,9 @@ Result<Transaction> Transaction::BeginRead(Database& db) {
 }
 
 Transaction::~Transaction() {
-  if (db_ != nullptr) db_->Execute("ROLLBACK");
+  // A destructor has no one to report to; a ROLLBACK that fails leaves the transaction open, and
+  // SQLite rolls it back when the connection closes.
+  if (db_ != nullptr) static_cast<void>(db_->Execute("ROLLBACK"));
 }
 
 Status Transaction::Commit() {

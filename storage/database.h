@@ -30,7 +30,6 @@ class Statement {
   Statement& Bind(int index, double value);
   Statement& Bind(int index, std::string_view text);
   Statement& BindBlob(int index, std::span<const std::byte> bytes);
-  Statement& BindNull(int index);
 
   // Advances: true with a row to read, false when done. The first failed Bind is reported here.
   Result<bool> Step();

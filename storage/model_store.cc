@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <nlohmann/json.hpp>
 #include <numeric>
-#include <type_traits>
 
 #include "core/cooccurrence.h"
 #include "core/pruned_index.h"
@@ -63,45 +61,11 @@ Status CheckFinite(const Embeddings& embeddings, const std::string& model) {
 
 }  // namespace
 
-namespace {
-
-// A value of `fallback`'s type (float: a number; bool: true or false) from `hyperparameters`
-// (a model's, parsed), or `fallback`.
-template <typename T>
-T Hyperparameter(const nlohmann::json& hyperparameters, const char* name, T fallback) {
-  if (!hyperparameters.is_object() || !hyperparameters.contains(name)) return fallback;
-  const nlohmann::json& value = hyperparameters[name];
-  const bool typed = std::is_same_v<T, bool> ? value.is_boolean() : value.is_number();
-  return typed ? value.get<T>() : fallback;
-}
-
-}  // namespace
-
-NextScoring NextScoringOf(const ModelInfo& info) {
-  const auto stored = nlohmann::json::parse(info.hyperparameters, nullptr, false);
-  NextScoring next;
-  next.popularity_weight =
-      Hyperparameter(stored, "next_bias", Hyperparameter(stored, "ns_exponent", 0.0f));
-  next.rules_weight =
-      Hyperparameter(stored, "rules_weight", Hyperparameter(stored, "cooccurrence_weight", 0.0f));
-  next.rules_per_play = Hyperparameter(stored, "rules_per_play", next.rules_per_play);
-  next.rules_by_distance = Hyperparameter(stored, "rules_by_distance", next.rules_by_distance);
-  next.context_decay = Hyperparameter(stored, "context_decay", next.context_decay);
-  next.repeats = Hyperparameter(stored, "repeats", next.repeats);
-  next.repeat_weight = Hyperparameter(stored, "repeat_weight", next.repeat_weight);
-  return next;
-}
-
-Recommender MakeRecommender(StoredModel&& model, IndexPolicy policy) {
-  return Recommender(model.embeddings, NextScoringOf(model.info), std::move(model.pairs), policy,
-                     std::move(model.search));
-}
-
 Result<StoredModel> ModelStore::Load(int64_t version) {
   StoredModel model;
   SONGVEC_ASSIGN_OR_RETURN(model.info, Get(version));
-  SONGVEC_ASSIGN_OR_RETURN(model.embeddings, LoadEmbeddings(version));
-  SONGVEC_ASSIGN_OR_RETURN(model.pairs, LoadPairScores(version));
+  SONGVEC_ASSIGN_OR_RETURN(model.embeddings, LoadEmbeddings(model.info));
+  SONGVEC_ASSIGN_OR_RETURN(model.pairs, LoadPairScores(model.info));
   for (const auto& [name, layout] : {std::pair{kLayoutSimilar, &model.search.similar},
                                      std::pair{kLayoutNext, &model.search.next}}) {
     SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> bytes, BlobBytes(version, name));
@@ -129,8 +93,10 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
   SONGVEC_ASSIGN_OR_RETURN(
       Statement insert,
       db_.Prepare("INSERT INTO models (algorithm, hyperparameters, trained_on, vocab_size, dim, "
-                  "training_seconds, tokens, metrics, songvec_version) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                  "training_seconds, tokens, metrics, songvec_version, next_bias, rules_weight, "
+                  "rules_per_play, rules_by_distance, context_decay, repeats, repeat_weight) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  const NextScoring& scoring = info.scoring;
   SONGVEC_RETURN_IF_ERROR(insert.Bind(1, info.algorithm)
                               .Bind(2, info.hyperparameters)
                               .Bind(3, info.trained_on)
@@ -140,6 +106,13 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
                               .Bind(7, info.tokens)
                               .Bind(8, info.metrics)
                               .Bind(9, info.songvec_version)
+                              .Bind(10, double{scoring.popularity_weight})
+                              .Bind(11, double{scoring.rules_weight})
+                              .Bind(12, int64_t{scoring.rules_per_play})
+                              .Bind(13, int64_t{scoring.rules_by_distance})
+                              .Bind(14, double{scoring.context_decay})
+                              .Bind(15, int64_t{scoring.repeats})
+                              .Bind(16, double{scoring.repeat_weight})
                               .Run());
   const int64_t version = db_.LastInsertRowId();
   const Vocabulary& vocabulary = embeddings.vocabulary;
@@ -244,6 +217,11 @@ Status ModelStore::ReadBlob(int64_t version, const char* name, std::span<std::by
 
 Result<std::shared_ptr<const PairScores>> ModelStore::LoadPairScores(int64_t version) {
   SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, Get(version));
+  return LoadPairScores(info);
+}
+
+Result<std::shared_ptr<const PairScores>> ModelStore::LoadPairScores(const ModelInfo& info) {
+  const int64_t version = info.version;
   SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> keys_bytes, BlobBytes(version, kKeys));
   if (!keys_bytes.has_value()) return LoadLegacyCooccurrence(info);
   SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> rules_bytes, BlobBytes(version, kRulesRows));
@@ -358,34 +336,60 @@ Result<std::optional<int64_t>> ModelStore::ActiveVersion() {
 }
 
 Result<ModelInfo> ModelStore::Get(int64_t version) {
+  SONGVEC_ASSIGN_OR_RETURN(std::vector<ModelInfo> found, Select("WHERE version = ?", version));
+  if (found.empty()) return NotFoundVersion(version);
+  return std::move(found.front());
+}
+
+Result<std::vector<ModelInfo>> ModelStore::Select(const std::string& where,
+                                                  std::optional<int64_t> version) {
   SONGVEC_ASSIGN_OR_RETURN(
       Statement select,
       db_.Prepare("SELECT version, created_at, algorithm, hyperparameters, trained_on, metrics, "
                   "songvec_version, vocab_size, dim, training_seconds, tokens, "
-                  "version = (SELECT model_version FROM active_model), stored_bytes "
-                  "FROM models WHERE version = ?"));
-  select.Bind(1, version);
-  SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
-  if (!row) return NotFoundVersion(version);
-  ModelInfo info;
-  info.version = select.ColumnInt(0);
-  info.created_at = select.ColumnText(1);
-  info.algorithm = select.ColumnText(2);
-  info.hyperparameters = select.ColumnText(3);
-  info.trained_on = select.ColumnText(4);
-  info.metrics = select.ColumnText(5);
-  info.songvec_version = select.ColumnText(6);
-  info.vocab_size = select.ColumnInt(7);
-  info.dim = static_cast<int>(select.ColumnInt(8));
-  info.training_seconds = select.ColumnDouble(9);
-  info.tokens = select.ColumnInt(10);
-  info.active = select.ColumnInt(11) == 1;
-  info.stored_bytes = select.ColumnInt(12);
-  return info;
+                  "version = (SELECT model_version FROM active_model), stored_bytes, "
+                  "next_bias, rules_weight, rules_per_play, rules_by_distance, context_decay, "
+                  "repeats, repeat_weight "
+                  "FROM models " +
+                  where + " ORDER BY version"));
+  if (version) select.Bind(1, *version);
+  std::vector<ModelInfo> models;
+  while (true) {
+    SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    ModelInfo& info = models.emplace_back();
+    info.version = select.ColumnInt(0);
+    info.created_at = select.ColumnText(1);
+    info.algorithm = select.ColumnText(2);
+    info.hyperparameters = select.ColumnText(3);
+    info.trained_on = select.ColumnText(4);
+    info.metrics = select.ColumnText(5);
+    info.songvec_version = select.ColumnText(6);
+    info.vocab_size = select.ColumnInt(7);
+    info.dim = static_cast<int>(select.ColumnInt(8));
+    info.training_seconds = select.ColumnDouble(9);
+    info.tokens = select.ColumnInt(10);
+    info.active = select.ColumnInt(11) == 1;
+    info.stored_bytes = select.ColumnInt(12);
+    NextScoring& scoring = info.scoring;
+    scoring.popularity_weight = static_cast<float>(select.ColumnDouble(13));
+    scoring.rules_weight = static_cast<float>(select.ColumnDouble(14));
+    scoring.rules_per_play = select.ColumnInt(15) != 0;
+    scoring.rules_by_distance = select.ColumnInt(16) != 0;
+    scoring.context_decay = static_cast<float>(select.ColumnDouble(17));
+    scoring.repeats = select.ColumnInt(18) != 0;
+    scoring.repeat_weight = static_cast<float>(select.ColumnDouble(19));
+  }
+  return models;
 }
 
 Result<Embeddings> ModelStore::LoadEmbeddings(int64_t version) {
   SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, Get(version));
+  return LoadEmbeddings(info);
+}
+
+Result<Embeddings> ModelStore::LoadEmbeddings(const ModelInfo& info) {
+  const int64_t version = info.version;
   SONGVEC_ASSIGN_OR_RETURN(std::optional<size_t> keys_bytes, BlobBytes(version, kKeys));
   if (!keys_bytes.has_value()) return LoadLegacyEmbeddings(info);
   auto corrupt = [&](const std::string& what) {
@@ -475,22 +479,7 @@ Result<Embeddings> ModelStore::LoadLegacyEmbeddings(const ModelInfo& info) {
   return embeddings;
 }
 
-Result<std::vector<ModelInfo>> ModelStore::List() {
-  SONGVEC_ASSIGN_OR_RETURN(Statement select,
-                           db_.Prepare("SELECT version FROM models ORDER BY version"));
-  std::vector<int64_t> versions;
-  while (true) {
-    SONGVEC_ASSIGN_OR_RETURN(bool row, select.Step());
-    if (!row) break;
-    versions.push_back(select.ColumnInt(0));
-  }
-  std::vector<ModelInfo> models;
-  for (int64_t version : versions) {
-    SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, Get(version));
-    models.push_back(std::move(info));
-  }
-  return models;
-}
+Result<std::vector<ModelInfo>> ModelStore::List() { return Select("", std::nullopt); }
 
 Status ModelStore::Delete(int64_t version) {
   SONGVEC_ASSIGN_OR_RETURN(ModelInfo info, Get(version));
@@ -524,11 +513,19 @@ Result<std::vector<int64_t>> ModelStore::Prune(int64_t keep) {
 
 Status ModelStore::ReleaseFreePages() { return db_.Execute("PRAGMA incremental_vacuum"); }
 
-Status ModelStore::SetMetrics(int64_t version, const std::string& metrics_json) {
-  SONGVEC_ASSIGN_OR_RETURN(Statement update,
-                           db_.Prepare("UPDATE models SET metrics = json_patch(metrics, ?) "
-                                       "WHERE version = ?"));
-  SONGVEC_RETURN_IF_ERROR(update.Bind(1, metrics_json).Bind(2, version).Run());
+Status ModelStore::AddEvaluation(int64_t version, const std::string& by,
+                                 const std::string& next_song_json) {
+  // One statement, so that two evaluations stored at once both land (no read-modify-write).
+  // json_insert's '[#]' appends, but only to an array that is there: coalesce makes the first.
+  SONGVEC_ASSIGN_OR_RETURN(
+      Statement update,
+      db_.Prepare(
+          "UPDATE models SET metrics = json_set(metrics, '$.evaluations', "
+          "json_insert(coalesce(json_extract(metrics, '$.evaluations'), json('[]')), '$[#]', "
+          "json_object('evaluated_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'by', ?1, "
+          "'next_song', json(?2))), '$.next_song', json(?2)) "
+          "WHERE version = ?3"));
+  SONGVEC_RETURN_IF_ERROR(update.Bind(1, by).Bind(2, next_song_json).Bind(3, version).Run());
   SONGVEC_ASSIGN_OR_RETURN(Statement changes, db_.Prepare("SELECT changes()"));
   SONGVEC_ASSIGN_OR_RETURN(bool row, changes.Step());
   if (!row || changes.ColumnInt(0) == 0) return NotFoundVersion(version);

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/embeddings.h"
 #include "core/pair_scores.h"
@@ -28,16 +29,12 @@ struct ModelInfo {
   int dim = 0;
   double training_seconds = 0;
   int64_t tokens = 0;
+  // How its next scores are blended and continue a playlist: typed columns (migration 8), what the
+  // Recommender of the model is built with (the hyperparameters hold them too, for people).
+  NextScoring scoring;
   bool active = false;       // read-only: whether active_model points here
   int64_t stored_bytes = 0;  // read-only: bytes of its vectors and counts, set by Insert()
 };
-
-// How a model scores "next" and continues a playlist (Recommender), from its hyperparameters:
-// the popularity weight is next_bias, else the ns_exponent it was trained with, else 0 (an
-// imported model); the count term's weight rules_weight, else (a model stored with co-occurrence
-// counts) cooccurrence_weight, else 0; rules_per_play, rules_by_distance, context_decay, repeats
-// and repeat_weight as stored, else NextScoring's defaults (models stored before them).
-NextScoring NextScoringOf(const ModelInfo& info);
 
 // Everything stored of one model version.
 struct StoredModel {
@@ -46,10 +43,6 @@ struct StoredModel {
   std::shared_ptr<const PairScores> pairs;  // blend models only, else null
   StoredSearch search;  // empty where not stored (models stored before migration 7)
 };
-
-// The Recommender of a stored model, with its stored scoring weights, searching with the indexes
-// `policy` picks. Consumes `model`.
-Recommender MakeRecommender(StoredModel&& model, IndexPolicy policy = IndexPolicy::kAuto);
 
 // Versioned models in SQLite: metadata, vocabulary and both matrices, and which one is active.
 // Keeps a reference to `db`, which must outlive it; the same threading rules as Database.
@@ -101,9 +94,13 @@ class ModelStore {
   // auto-vacuum), so that nightly training with pruning keeps the file's size flat.
   Status ReleaseFreePages();
 
-  // Merges `metrics_json` (an object) into the metrics of `version` (SQLite's json_patch, RFC
-  // 7396): its keys replace those stored, the others stay.
-  Status SetMetrics(int64_t version, const std::string& metrics_json);
+  // Adds one evaluation to the metrics of `version`, keeping every earlier one: appends
+  // {"evaluated_at" (now, ISO 8601 UTC), "by" (the command, e.g. "eval"), "next_song":
+  // `next_song_json`} to its "evaluations" array (oldest first) and makes `next_song_json` (an
+  // object; its "test_file" names the file and its hash) its "next_song", the last evaluation,
+  // which `models list` shows. The other keys (train --test's "activation", ...) stay. NotFound if
+  // there is no such version.
+  Status AddEvaluation(int64_t version, const std::string& by, const std::string& next_song_json);
 
  private:
   // A value of model_blobs, written in chunks; its size in bytes (nullopt if absent); read whole
@@ -111,6 +108,11 @@ class ModelStore {
   Status PutBlob(int64_t version, const char* name, std::span<const std::byte> bytes);
   Result<std::optional<size_t>> BlobBytes(int64_t version, const char* name);
   Status ReadBlob(int64_t version, const char* name, std::span<std::byte> into);
+  // The models WHERE `where` (with `version` bound to its one parameter, if given), by version.
+  Result<std::vector<ModelInfo>> Select(const std::string& where, std::optional<int64_t> version);
+  // LoadEmbeddings() and LoadPairScores() of the model `info` describes, read by the caller.
+  Result<Embeddings> LoadEmbeddings(const ModelInfo& info);
+  Result<std::shared_ptr<const PairScores>> LoadPairScores(const ModelInfo& info);
   // Models stored before model_blobs, a row per song.
   Result<Embeddings> LoadLegacyEmbeddings(const ModelInfo& info);
   Result<std::shared_ptr<const PairScores>> LoadCooccurrence(const ModelInfo& info);

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
+#include "core/playlist_formats.h"
 #include "tests/corpus_testing.h"
 
 namespace songvec {
@@ -91,6 +94,48 @@ TEST(Corpus, MissingFileNamesThePath) {
   ASSERT_FALSE(corpus.ok());
   EXPECT_EQ(corpus.status().code(), Status::Code::kIoError);
   EXPECT_NE(corpus.status().message().find("/nonexistent/train.txt"), std::string::npos);
+}
+
+// The bytes of every file read, in order, as DescribeFile's hash used to read them a second time.
+uint64_t HashOfFiles(const std::vector<std::string>& paths, uint64_t* bytes) {
+  uint64_t hash = kFnv1aBasis;
+  *bytes = 0;
+  for (const std::string& path : paths) {
+    std::ifstream file(path, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    hash = Fnv1a64(text, hash);
+    *bytes += text.size();
+  }
+  return hash;
+}
+
+// Reading a file takes its digest on the way, the whole file's, in one read: a single file, an MPD
+// folder's slices in the order read (MpdSliceFiles), and a file whose reader stops early.
+TEST(Corpus, ReadingTakesTheDigestOfEveryByteOfTheFiles) {
+  const std::string csv = std::string(SONGVEC_FIXTURES) + "/nowplaying.csv";
+  FileDigest digest;
+  ASSERT_TRUE(ReadCorpus(csv, DataFormat::kCsv, nullptr, nullptr, &digest).ok());
+  uint64_t bytes = 0;
+  EXPECT_EQ(digest.fnv1a64, HashOfFiles({csv}, &bytes));
+  EXPECT_EQ(digest.bytes, bytes);
+  EXPECT_EQ(digest.files, 1u);
+
+  const std::string mpd = std::string(SONGVEC_FIXTURES) + "/mpd";
+  Result<std::vector<std::string>> slices = MpdSliceFiles(mpd);
+  ASSERT_TRUE(slices.ok());
+  digest = FileDigest();
+  ASSERT_TRUE(ReadCorpus(mpd, DataFormat::kMpd, nullptr, nullptr, &digest).ok());
+  EXPECT_EQ(digest.fnv1a64, HashOfFiles(*slices, &bytes));
+  EXPECT_EQ(digest.bytes, bytes);
+  EXPECT_EQ(digest.files, slices->size());
+
+  digest = FileDigest();
+  ASSERT_TRUE(ReadFile(csv, &digest, [](std::istream& in) {
+                in.get();  // one byte, and the rest left unread
+                return Status();
+              }).ok());
+  EXPECT_EQ(digest.fnv1a64, HashOfFiles({csv}, &bytes));
+  EXPECT_EQ(digest.bytes, bytes);
 }
 
 TEST(Corpus, WriteThenParseIsTheSameCorpusInBothFormats) {

@@ -233,7 +233,9 @@ assert max(t["hr@10"] for t in trials) == max(t["hr@10"] for t in trials
     if all(t[k] == h[k] for k in ("rules_per_play", "rules_by_distance", "repeats"))), trials
 assert shown["metrics"]["next_song"]["rankings"]["next"]["hr@10"] > 0
 PY
-"$train" models activate 2 --db "$db"
+"$train" models activate 2 --db "$db" > "$work/activate.out"
+grep -qx 'model 2 is active; a running server switches to it within its --reload-interval (at once on SIGHUP), without a restart' \
+  "$work/activate.out" || { cat "$work/activate.out"; fail "activate does not say the server reloads"; }
 "$train" models delete 2 --db "$db" 2> "$work/delete.err" && fail "deleted the active model"
 grep -q 'active' "$work/delete.err" || fail "unclear refusal to delete the active model"
 "$train" models activate 1 --db "$db"
@@ -248,6 +250,20 @@ step "train --test gates the new model: a worse one stays inactive"
 cat "$work/gate.out"
 grep -q 'the active model stays' "$work/gate.out" || fail "no decision printed"
 grep -q 'is stored, not active' "$work/gate.out" || fail "the worse model went live"
+# Evaluations accumulate: eval keeps train --test's figures and decision (issue 17).
+gated=$(awk '/^model version/ {print $3}' "$work/gate.out")
+"$train" eval --db "$db" --version "$gated" --playlists "$data/split/test.txt" --context 1 \
+  --threads 2 > /dev/null 2>&1 || fail "eval of the gated model"
+"$train" models show "$gated" --db "$db" > "$work/gated.json"
+python3 - "$work/gated.json" <<'PY' || fail "eval lost what train --test stored"
+import json, sys
+metrics = json.load(open(sys.argv[1]))["metrics"]
+assert metrics["activation"]["activated"] is False, metrics["activation"]
+evaluations = metrics["evaluations"]
+assert [e["by"] for e in evaluations] == ["train --test", "eval"], evaluations
+assert all(e["next_song"]["test_file"]["fnv1a64"] and e["evaluated_at"] for e in evaluations)
+assert metrics["next_song"] == evaluations[-1]["next_song"]
+PY
 
 step "split is reproducible; tune writes options train --config takes"
 "$train" split --playlists "$data/train.txt" --out "$work/split1" --seed 7 > /dev/null

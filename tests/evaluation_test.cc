@@ -402,6 +402,29 @@ TEST_F(EvaluationTest, TheModelGivenAContextWeighsItsSongsByRecency) {
   EXPECT_GT(std::abs(cosine - equal.dot(unit(1)) / equal.norm()), 0.01);  // the weights matter
 }
 
+// Baselines given a blend model's own sequential rules share them instead of counting them again,
+// and score exactly as rules they count.
+TEST_F(EvaluationTest, BaselinesShareTheRulesTheyAreGiven) {
+  Corpus train;
+  train.keys = vocabulary_.keys();
+  for (int i = 0; i < 50; ++i) {
+    train.AddPlaylist(std::vector<int32_t>{i % 5, (i * 3 + 1) % 5, (i * 2 + 2) % 5});
+  }
+  const auto rules = std::make_shared<const SequentialRules>(train, vocabulary_);
+  const Baselines shared(train, vocabulary_, rules);
+  const Baselines counted(train, vocabulary_);
+  EXPECT_EQ(shared.rules.get(), rules.get());
+  ASSERT_NE(counted.rules, nullptr);
+  const Recommender recommender(Embeddings{vocabulary_, vectors_, Matrix()}, NextScoring{});
+  const EvaluationReport a = EvaluateNextSong(vocabulary_, recommender, train, shared, {1, 3}, 1);
+  const EvaluationReport b = EvaluateNextSong(vocabulary_, recommender, train, counted, {1, 3}, 1);
+  ASSERT_EQ(a.rankings.size(), b.rankings.size());
+  for (size_t i = 0; i < a.rankings.size(); ++i) {
+    EXPECT_EQ(a.rankings[i].name, b.rankings[i].name);
+    EXPECT_EQ(a.rankings[i].ranks, b.rankings[i].ranks) << a.rankings[i].name;
+  }
+}
+
 TEST_F(EvaluationTest, ThreadsDoNotChangeTheFigures) {
   Corpus test;
   test.keys = vocabulary_.keys();

@@ -43,17 +43,18 @@ const std::vector<Song> kCatalog = {{"a1", "Fade To Black", "Metallica", {"metal
                                     {"b2", "Hate It Or Love It", "The Game", {"hip-hop"}},
                                     {"c", "Catalog Only", "Nobody"}};
 
-// Stores `embeddings` as a new model version of `path` with `hyperparameters` and activates it;
-// returns the version.
+// Stores `embeddings` as a new model version of `path`, next answers scored as `scoring` says, and
+// activates it; returns the version.
 int64_t StoreModel(const std::string& path, const Embeddings& embeddings,
-                   const std::string& hyperparameters = "{}") {
+                   const NextScoring& scoring = {}) {
   Result<Database> db = Database::Open(path, Database::Mode::kReadWrite);
   EXPECT_TRUE(db.ok()) << db.status().message();
   Result<Transaction> transaction = Transaction::Begin(*db);
   EXPECT_TRUE(CatalogStore(*db).Upsert(kCatalog, CatalogStore::Tags::kReplace).ok());
   ModelInfo info;
   info.algorithm = "sgns-skipgram";
-  info.hyperparameters = hyperparameters;
+  info.hyperparameters = "{}";
+  info.scoring = scoring;
   info.trained_on = "{}";
   info.songvec_version = "test";
   info.dim = static_cast<int>(embeddings.dim());
@@ -470,7 +471,9 @@ TEST_F(ServerTest, RecommendContinuesAnOrderedPlaylistFromItsLastSongsMost) {
 // Without "repeats", a playlist's songs come back as the model chose when it was trained (for
 // next); the request's "repeats" wins, and the last song never comes back.
 TEST_F(ServerTest, RecommendLetsAPlaylistsSongsBackAsTheModelChose) {
-  StoreModel(db_path_, TestEmbeddings(), R"({"repeats": true})");
+  NextScoring repeats;
+  repeats.repeats = true;
+  StoreModel(db_path_, TestEmbeddings(), repeats);
   ASSERT_TRUE(reloader_->CheckNow().ok());
   auto ids = [](const json& body) {
     std::set<std::string> found;

@@ -10,7 +10,9 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "core/cooccurrence.h"
 #include "core/query.h"
@@ -18,7 +20,9 @@
 #include "storage/catalog_store.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
+#include "storage/model_json.h"
 #include "storage/model_store.h"
+#include "storage/tuning_store.h"
 
 namespace songvec {
 namespace {
@@ -296,9 +300,71 @@ TEST(ModelStore, VersionsAreNewRowsAndActivationMoves) {
   Status missing = models.Activate(77);
   EXPECT_EQ(missing.code(), Status::Code::kNotFound);
   EXPECT_EQ(missing.message(), "there is no model version 77");
-  EXPECT_EQ(models.SetMetrics(77, "{}").code(), Status::Code::kNotFound);
-  ASSERT_TRUE(models.SetMetrics(first, R"({"hr":1})").ok());
-  EXPECT_EQ(models.Get(first)->metrics, R"({"hr":1})");
+}
+
+// Regression (issue 17): eval replaced the "next_song" that train --test stored, so the metrics
+// held only the last evaluation although the README promises every one.
+TEST(ModelStore, EvaluationsAccumulateAndKeepTheActivationDecision) {
+  Database db = OpenOrDie(":memory:");
+  ModelInfo info = SomeInfo();
+  info.metrics = R"({"activation":{"activated":true,"policy":"if-better"}})";
+  Result<int64_t> version = ModelStore(db).Insert(info, RandomEmbeddings(10, 4, 1), nullptr);
+  ASSERT_TRUE(version.ok()) << version.status().message();
+  ModelStore models(db);
+  const auto test_file = [](const char* hash) {
+    return nlohmann::json{{"path", "test.txt"}, {"bytes", 10}, {"fnv1a64", hash}};
+  };
+  const nlohmann::json first = {{"hr@10", 0.25}, {"test_file", test_file("00000000000000aa")}};
+  const nlohmann::json second = {{"hr@10", 0.5}, {"test_file", test_file("00000000000000bb")}};
+  ASSERT_TRUE(models.AddEvaluation(*version, "train --test", first.dump()).ok());
+  ASSERT_TRUE(models.AddEvaluation(*version, "eval", second.dump()).ok());
+
+  const auto metrics = nlohmann::json::parse(models.Get(*version)->metrics);
+  EXPECT_EQ(metrics["activation"], nlohmann::json::parse(info.metrics)["activation"]);
+  EXPECT_EQ(metrics["next_song"], second);  // the last, which models list shows
+  const nlohmann::json& evaluations = metrics["evaluations"];
+  ASSERT_EQ(evaluations.size(), 2u) << metrics.dump();
+  EXPECT_EQ(evaluations[0]["by"], "train --test");
+  EXPECT_EQ(evaluations[0]["next_song"], first);
+  EXPECT_EQ(evaluations[1]["by"], "eval");
+  EXPECT_EQ(evaluations[1]["next_song"], second);
+  for (const nlohmann::json& evaluation : evaluations) {
+    const std::string at = evaluation["evaluated_at"].get<std::string>();
+    EXPECT_EQ(at.size(), std::string("2026-12-07T22:20:00.000Z").size()) << at;
+    EXPECT_EQ(at.back(), 'Z') << at;
+  }
+  EXPECT_LE(evaluations[0]["evaluated_at"].get<std::string>(),
+            evaluations[1]["evaluated_at"].get<std::string>());
+
+  const Status missing = models.AddEvaluation(77, "eval", second.dump());
+  EXPECT_EQ(missing.code(), Status::Code::kNotFound);
+  EXPECT_EQ(missing.message(), "there is no model version 77");
+}
+
+// List reads every version in one query: the same fields as Get, oldest first, the active marked.
+TEST(ModelStore, ListHoldsWhatGetReadsOfEveryVersion) {
+  Database db = OpenOrDie(":memory:");
+  const int64_t first = Store(db, RandomEmbeddings(10, 4, 1));
+  const int64_t second = Store(db, RandomEmbeddings(12, 4, 2));
+  ModelStore models(db);
+  ASSERT_TRUE(models.Activate(first).ok());
+  Result<std::vector<ModelInfo>> all = models.List();
+  ASSERT_TRUE(all.ok()) << all.status().message();
+  ASSERT_EQ(all->size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    const ModelInfo& listed = (*all)[i];
+    const ModelInfo got = *models.Get(i == 0 ? first : second);
+    EXPECT_EQ(listed.version, got.version);
+    EXPECT_EQ(listed.created_at, got.created_at);
+    EXPECT_EQ(listed.algorithm, got.algorithm);
+    EXPECT_EQ(listed.hyperparameters, got.hyperparameters);
+    EXPECT_EQ(listed.trained_on, got.trained_on);
+    EXPECT_EQ(listed.metrics, got.metrics);
+    EXPECT_EQ(listed.vocab_size, got.vocab_size);
+    EXPECT_EQ(listed.stored_bytes, got.stored_bytes);
+    EXPECT_EQ(listed.active, i == 0);
+  }
+  EXPECT_EQ((*all)[1].vocab_size, 12);
 }
 
 TEST(ModelStore, NoActiveModelOnAFreshDatabase) {
@@ -523,18 +589,75 @@ TEST(ModelStore, ModelsStoredARowPerSongStillLoad) {
   EXPECT_TRUE(counts->neighbors(1).empty());
 }
 
-// A model's next scoring is read from its hyperparameters: the count term per play where they
-// say so, and raw sums where they do not (models stored before it), its weight rules_weight,
-// else the older cooccurrence_weight; the popularity weight next_bias, else the ns_exponent; the
-// continuation choices as stored, else as models before them scored (a value of the wrong type
-// counts as none).
-TEST(ModelStore, TheNextScoringIsReadFromTheHyperparameters) {
+// The weights a model's next scores are blended with are typed columns: they come back exactly.
+TEST(ModelStore, TheScoringWeightsRoundTripExactly) {
+  Database db = OpenOrDie(":memory:");
   ModelInfo info = SomeInfo();
-  info.hyperparameters =
-      R"({"rules_weight": 1000, "rules_per_play": true, "next_bias": -0.5, "ns_exponent": 0.75,
-          "rules_by_distance": true, "context_decay": 0.85, "repeats": true,
-          "repeat_weight": 0.25})";
-  NextScoring next = NextScoringOf(info);
+  info.scoring = {-0.5f, 1000.0f, true, true, 0.85f, true, 0.25f};
+  Result<int64_t> version = ModelStore(db).Insert(info, RandomEmbeddings(10, 4, 1), nullptr);
+  ASSERT_TRUE(version.ok()) << version.status().message();
+  const NextScoring stored = ModelStore(db).Get(*version)->scoring;
+  EXPECT_EQ(stored.popularity_weight, -0.5f);
+  EXPECT_EQ(stored.rules_weight, 1000.0f);
+  EXPECT_TRUE(stored.rules_per_play);
+  EXPECT_TRUE(stored.rules_by_distance);
+  EXPECT_EQ(stored.context_decay, 0.85f);
+  EXPECT_TRUE(stored.repeats);
+  EXPECT_EQ(stored.repeat_weight, 0.25f);
+}
+
+// One rendering of a model's row for models show and GET /v1/models: its keys in order, the JSON
+// columns as objects (an empty one where a column does not parse).
+TEST(ModelStore, ModelInfoToJsonHoldsEveryColumnInOrder) {
+  ModelInfo info = SomeInfo();
+  info.version = 3;
+  info.metrics = "not json";
+  const nlohmann::ordered_json shown = ModelInfoToJson(info);
+  std::vector<std::string> keys;
+  for (const auto& item : shown.items()) keys.push_back(item.key());
+  EXPECT_EQ(keys, (std::vector<std::string>{"version", "active", "created_at", "algorithm",
+                                            "songvec_version", "vocab_size", "dim",
+                                            "training_seconds", "tokens", "stored_bytes",
+                                            "hyperparameters", "trained_on", "metrics"}));
+  EXPECT_EQ(shown["version"], 3);
+  EXPECT_EQ(shown["hyperparameters"], nlohmann::ordered_json::parse(info.hyperparameters));
+  EXPECT_EQ(shown["trained_on"]["playlists"], 3);
+  EXPECT_EQ(shown["metrics"], nlohmann::ordered_json::object());
+  EXPECT_EQ(shown["training_seconds"], 1.5);
+}
+
+// Migration 8 fills the typed weights of models stored before it from their hyperparameters, as
+// songvec read them until then: the count term per play where they say so, and raw sums where they
+// do not, its weight rules_weight, else the older cooccurrence_weight; the popularity weight
+// next_bias, else the ns_exponent; the continuation choices as stored, else as models before them
+// scored (a value of the wrong type counts as none).
+TEST(Migrations, TheScoringWeightsAreBackfilledFromTheHyperparameters) {
+  TempDir dir;
+  {
+    // A database as a songvec before migration 8 left it, with three models.
+    Database db = OpenOrDie(dir.File("old.db"));
+    for (const char* column : {"next_bias", "rules_weight", "rules_per_play", "rules_by_distance",
+                               "context_decay", "repeats", "repeat_weight"}) {
+      ASSERT_TRUE(db.Execute(std::string("ALTER TABLE models DROP COLUMN ") + column).ok());
+    }
+    ASSERT_TRUE(db.Execute("DELETE FROM schema_migrations WHERE version = 8").ok());
+    for (const char* hyperparameters :
+         {R"({"rules_weight": 1000, "rules_per_play": true, "next_bias": -0.5,
+              "ns_exponent": 0.75, "rules_by_distance": true, "context_decay": 0.85,
+              "repeats": true, "repeat_weight": 0.25})",
+          R"({"rules_weight": 30, "ns_exponent": 0.75})",
+          R"({"cooccurrence_weight": 10, "rules_per_play": "yes"})"}) {
+      Result<Statement> insert = db.Prepare(
+          "INSERT INTO models (algorithm, hyperparameters, trained_on, vocab_size, dim, "
+          "training_seconds, tokens, songvec_version) "
+          "VALUES ('sgns-skipgram', ?, '{}', 0, 4, 1, 10, 'old')");
+      ASSERT_TRUE(insert.ok());
+      ASSERT_TRUE(insert->Bind(1, hyperparameters).Run().ok());
+    }
+  }
+  Database db = OpenOrDie(dir.File("old.db"));
+  ModelStore models(db);
+  NextScoring next = models.Get(1)->scoring;
   EXPECT_TRUE(next.rules_per_play);
   EXPECT_EQ(next.rules_weight, 1000.0f);
   EXPECT_EQ(next.popularity_weight, -0.5f);
@@ -542,8 +665,7 @@ TEST(ModelStore, TheNextScoringIsReadFromTheHyperparameters) {
   EXPECT_EQ(next.context_decay, 0.85f);
   EXPECT_TRUE(next.repeats);
   EXPECT_EQ(next.repeat_weight, 0.25f);
-  info.hyperparameters = R"({"rules_weight": 30, "ns_exponent": 0.75})";
-  next = NextScoringOf(info);
+  next = models.Get(2)->scoring;
   EXPECT_FALSE(next.rules_per_play);
   EXPECT_EQ(next.rules_weight, 30.0f);
   EXPECT_EQ(next.popularity_weight, 0.75f);
@@ -551,8 +673,7 @@ TEST(ModelStore, TheNextScoringIsReadFromTheHyperparameters) {
   EXPECT_EQ(next.context_decay, 0.5f);
   EXPECT_FALSE(next.repeats);
   EXPECT_EQ(next.repeat_weight, 1.0f);
-  info.hyperparameters = R"({"cooccurrence_weight": 10, "rules_per_play": "yes"})";
-  next = NextScoringOf(info);
+  next = models.Get(3)->scoring;
   EXPECT_FALSE(next.rules_per_play);
   EXPECT_EQ(next.rules_weight, 10.0f);
   EXPECT_EQ(next.popularity_weight, 0.0f);
@@ -618,6 +739,31 @@ TEST(ModelStore, RulesRoundTripIsExactAndCountsStoredBeforeThemStillLoad) {
                                            ": sequential rules entry 3 is 7, not a song of 4"),
             std::string::npos)
       << loaded.status().message();
+}
+
+// A search's trials are rows of tuning_trials under the time it started, exactly as recorded.
+TEST(TuningStore, TrialsAreRecordedUnderTheirSearch) {
+  Database db = OpenOrDie(":memory:");
+  TuningStore tuning(db);
+  Result<std::string> search = tuning.StartSearch();
+  ASSERT_TRUE(search.ok()) << search.status().message();
+  EXPECT_EQ(search->size(), std::string("2026-12-07T22:20:00.000Z").size()) << *search;
+  ASSERT_TRUE(tuning.RecordTrial(*search, 1, R"({"dim":8})", R"({"next_hr@10":0.25})", 1.5).ok());
+  ASSERT_TRUE(tuning.RecordTrial(*search, 2, R"({"dim":16})", R"({"next_hr@10":0.5})", 2.25).ok());
+  Result<Statement> select = db.Prepare(
+      "SELECT search, trial, hyperparameters, metrics, seconds FROM tuning_trials ORDER BY id");
+  ASSERT_TRUE(select.ok());
+  for (const auto& [trial, hyperparameters, metrics, seconds] :
+       {std::tuple{1, R"({"dim":8})", R"({"next_hr@10":0.25})", 1.5},
+        std::tuple{2, R"({"dim":16})", R"({"next_hr@10":0.5})", 2.25}}) {
+    ASSERT_TRUE(*select->Step());
+    EXPECT_EQ(select->ColumnText(0), *search);
+    EXPECT_EQ(select->ColumnInt(1), trial);
+    EXPECT_EQ(select->ColumnText(2), hyperparameters);
+    EXPECT_EQ(select->ColumnText(3), metrics);
+    EXPECT_EQ(select->ColumnDouble(4), seconds);
+  }
+  EXPECT_FALSE(*select->Step());
 }
 
 TEST(CatalogStore, UpsertReplacesTitlesAndKeepsOtherSongs) {

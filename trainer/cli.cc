@@ -81,32 +81,26 @@ void ProgressPrinter::operator()(const TrainProgress& p) {
   std::fflush(stderr);
 }
 
+nlohmann::json DescribeFile(const std::string& path, const FileDigest& digest) {
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016" PRIx64, digest.fnv1a64);
+  nlohmann::json described = {{"path", path}, {"bytes", digest.bytes}, {"fnv1a64", hex}};
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) described["files"] = digest.files;
+  return described;
+}
+
 Result<nlohmann::json> DescribeFile(const std::string& path) {
   std::error_code error;
-  const bool folder = std::filesystem::is_directory(path, error);
   std::vector<std::string> files = {path};
-  if (folder) {
+  if (std::filesystem::is_directory(path, error)) {
     SONGVEC_ASSIGN_OR_RETURN(files, MpdSliceFiles(path));
   }
-  // FNV-1a, 64 bits: enough to tell whether two runs saw the same bytes.
-  uint64_t hash = kFnv1aBasis;
-  uint64_t bytes = 0;
-  std::vector<char> buffer(1 << 16);
+  FileDigest digest;
   for (const std::string& name : files) {
-    std::ifstream file(name, std::ios::binary);
-    if (!file) return Status::IoError("cannot read " + name);
-    while (file.read(buffer.data(), static_cast<std::streamsize>(buffer.size())) ||
-           file.gcount() > 0) {
-      const auto n = static_cast<size_t>(file.gcount());
-      hash = Fnv1a64({buffer.data(), n}, hash);
-      bytes += n;
-    }
+    SONGVEC_RETURN_IF_ERROR(ReadFile(name, &digest, [](std::istream&) { return Status(); }));
   }
-  char hex[17];
-  std::snprintf(hex, sizeof(hex), "%016" PRIx64, hash);
-  nlohmann::json described = {{"path", path}, {"bytes", bytes}, {"fnv1a64", hex}};
-  if (folder) described["files"] = files.size();
-  return described;
+  return DescribeFile(path, digest);
 }
 
 void FormatFlags::AddTo(FlagSet& flags, const std::string& format_help,
@@ -381,12 +375,11 @@ void WarnIfCrowded(const Matrix& input, const std::string& model_name) {
 }
 
 nlohmann::json EvaluateAndPrint(const Vocabulary& vocabulary, const Recommender& recommender,
-                                const Corpus& test, const Corpus& train,
+                                const Corpus& test, const Baselines& baselines,
                                 const std::vector<size_t>& ks, const SongTags* tags,
                                 const std::string& model_name, int threads, size_t max_pairs,
-                                size_t context) {
-  const Baselines baselines(train, vocabulary);
-  const EvaluationReport report =
+                                size_t context, EvaluationReport* one_song) {
+  EvaluationReport report =
       EvaluateNextSong(vocabulary, recommender, test, baselines, ks, threads, max_pairs);
   std::fputs(FormatReport(report, model_name).c_str(), stdout);
   for (const std::string& warning : EvaluationWarnings(report)) spdlog::warn("{}", warning);
@@ -423,6 +416,7 @@ nlohmann::json EvaluateAndPrint(const Vocabulary& vocabulary, const Recommender&
                                 {"random", agreement.random}};
   }
   std::fflush(stdout);
+  if (one_song != nullptr) *one_song = std::move(report);
   return metrics;
 }
 

@@ -50,7 +50,9 @@ class ProgressPrinter {
 };
 
 // {"path", "bytes", "fnv1a64"} of a file, or of a folder's MPD slices in order (with "files"): what
-// a model was trained or evaluated on.
+// a model was trained or evaluated on. The first from the digest its reader took as it read it
+// (ReadCorpus, ReadCatalog); the second reads the file for it.
+nlohmann::json DescribeFile(const std::string& path, const FileDigest& digest);
 Result<nlohmann::json> DescribeFile(const std::string& path);
 
 // The --format and --csv-columns flags of the commands that read playlists or catalogs.
@@ -93,26 +95,28 @@ nlohmann::json ModelOptionsToJson(const ModelOptions& options, bool with_threads
 // value of the wrong type is InvalidArgument naming it.
 Status ModelOptionsFromJson(const nlohmann::json& json, ModelOptions* options);
 
-// Scores `recommender` (rows of `vocabulary`) on next-song prediction in `test` beside the
-// baselines counted in `train`, at the cut-offs `ks`, and with `tags` (may be null) its tag
-// agreement; prints the table, rows labelled with `model_name`, on `max_pairs` of the pairs (0:
-// all; the sample is said), each model ranking's paired comparison with each baseline, and warns
-// where the figures cannot mean much (EvaluationWarnings); then, for `context` above 1, the same
-// for continuation (each ranking given the playlist's last `context` songs), under a line that
-// starts with "continuation". Returns the metrics as stored with a model: {"pairs",
-// "pairs_in_vocabulary", "scored_pairs", "coverage", "pairs_by_target_segment", "rankings":
-// {name: {"hr@k", "hr@k_error", "mrr@k", "ndcg@k", "segments"}}, "paired": [{"model", "baseline",
-// "k", "difference", "standard_error", "only_model", "only_baseline"}], "continuation": {the same
-// keys, and "context"}, "tag_agreement"}.
 // Warns when `input`'s vectors point nearly one way (RandomPairCosine above kCrowdedCosine): a
 // model that learned little, whatever its figures say.
 void WarnIfCrowded(const Matrix& input, const std::string& model_name);
 
+// Scores `recommender` (rows of `vocabulary`) on next-song prediction in `test` beside
+// `baselines` (counted in the training playlists with `vocabulary`), at the cut-offs `ks`, and
+// with `tags` (may be null) its tag agreement; prints the table, rows labelled with `model_name`,
+// on `max_pairs` of the pairs (0: all; the sample is said), each model ranking's paired comparison
+// with each baseline, and warns where the figures cannot mean much (EvaluationWarnings); then, for
+// `context` above 1, the same for continuation (each ranking given the playlist's last `context`
+// songs), under a line that starts with "continuation". Returns the metrics as stored with a
+// model: {"pairs", "pairs_in_vocabulary", "scored_pairs", "coverage", "pairs_by_target_segment",
+// "rankings": {name: {"hr@k", "hr@k_error", "mrr@k", "ndcg@k", "segments"}}, "paired":
+// [{"model", "baseline", "k", "difference", "standard_error", "only_model", "only_baseline"}],
+// "continuation": {the same keys, and "context"}, "tag_agreement"}; and into `one_song` (unless
+// null) the one-song report.
 nlohmann::json EvaluateAndPrint(const Vocabulary& vocabulary, const Recommender& recommender,
-                                const Corpus& test, const Corpus& train,
+                                const Corpus& test, const Baselines& baselines,
                                 const std::vector<size_t>& ks, const SongTags* tags,
                                 const std::string& model_name, int threads, size_t max_pairs,
-                                size_t context = kDefaultContext);
+                                size_t context = kDefaultContext,
+                                EvaluationReport* one_song = nullptr);
 
 }  // namespace songvec
 

@@ -147,7 +147,8 @@ int RunEval(const std::vector<std::string>& args) {
   Result<CorpusFormat> format = format_flags.Parse();
   if (!format.ok()) return Fail(format.status());
 
-  Result<Corpus> test = ReadCorpus(test_path, *format, nullptr);
+  FileDigest test_digest;  // the test file, hashed as it is read
+  Result<Corpus> test = ReadCorpus(test_path, *format, nullptr, nullptr, &test_digest);
   if (!test.ok()) return Fail(test.status());
   Result<Corpus> train = ReadCorpus(train_path, *format, nullptr);
   if (!train.ok()) {
@@ -163,20 +164,17 @@ int RunEval(const std::vector<std::string>& args) {
                model.embeddings.vocabulary.size(), test_path, train_path);
   WarnIfCrowded(model.embeddings.input, model_name);
   const Vocabulary vocabulary = model.embeddings.vocabulary;
-  const Recommender recommender = MakeRecommender(std::move(model), *index);
+  const Recommender recommender(model.embeddings, model.info.scoring, std::move(model.pairs),
+                                *index, std::move(model.search));
   const size_t pairs =
       max_pairs < 0 ? DefaultMaxPairs(vocabulary.size()) : static_cast<size_t>(max_pairs);
-  nlohmann::json metrics =
-      EvaluateAndPrint(vocabulary, recommender, *test, *train, *ks, tags ? &*tags : nullptr,
-                       model_name, threads, pairs, static_cast<size_t>(context));
+  nlohmann::json metrics = EvaluateAndPrint(
+      vocabulary, recommender, *test, Baselines(*train, vocabulary), *ks, tags ? &*tags : nullptr,
+      model_name, threads, pairs, static_cast<size_t>(context));
 
   if (db.has_value()) {
-    Result<nlohmann::json> test_file = DescribeFile(test_path);
-    if (!test_file.ok()) return Fail(test_file.status());
-    metrics["test_file"] = *test_file;
-    if (Status s =
-            ModelStore(*db).SetMetrics(version, nlohmann::json{{"next_song", metrics}}.dump());
-        !s.ok()) {
+    metrics["test_file"] = DescribeFile(test_path, test_digest);
+    if (Status s = ModelStore(*db).AddEvaluation(version, "eval", metrics.dump()); !s.ok()) {
       return Fail(s);
     }
     std::printf("stored with model version %lld\n", static_cast<long long>(version));

@@ -4,6 +4,7 @@
 
 #include "core/text_lines.h"
 #include "storage/database.h"
+#include "storage/model_json.h"
 #include "storage/model_store.h"
 #include "trainer/cli.h"
 #include "trainer/commands.h"
@@ -107,24 +108,13 @@ int RunModels(const std::vector<std::string>& args) {
   } else if (action == "show") {
     Result<ModelInfo> info = models.Get(v);
     if (!info.ok()) return Fail(info.status());
-    nlohmann::ordered_json shown = {
-        {"version", info->version},
-        {"active", info->active},
-        {"created_at", info->created_at},
-        {"algorithm", info->algorithm},
-        {"songvec_version", info->songvec_version},
-        {"vocab_size", info->vocab_size},
-        {"dim", info->dim},
-        {"training_seconds", info->training_seconds},
-        {"tokens", info->tokens},
-        {"stored_bytes", info->stored_bytes},
-        {"hyperparameters", nlohmann::json::parse(info->hyperparameters, nullptr, false)},
-        {"trained_on", nlohmann::json::parse(info->trained_on, nullptr, false)},
-        {"metrics", nlohmann::json::parse(info->metrics, nullptr, false)}};
-    std::printf("%s\n", shown.dump(2).c_str());
+    std::printf("%s\n", ModelInfoToJson(*info).dump(2).c_str());
   } else if (action == "activate") {
     if (Status s = models.Activate(v); !s.ok()) return Fail(s);
-    std::printf("model %" PRId64 " is active; a running server picks it up when restarted\n", v);
+    std::printf("model %" PRId64
+                " is active; a running server switches to it within its --reload-interval (at once "
+                "on SIGHUP), without a restart\n",
+                v);
   } else if (action == "delete") {
     if (Status s = models.Delete(v); !s.ok()) return Fail(s);
     if (Status s = models.ReleaseFreePages(); !s.ok()) return Fail(s);

@@ -27,6 +27,7 @@
 #include "storage/catalog_store.h"
 #include "storage/database.h"
 #include "storage/model_store.h"
+#include "trainer/activation.h"
 #include "trainer/cli.h"
 #include "trainer/commands.h"
 
@@ -274,10 +275,9 @@ int RunTrain(const std::vector<std::string>& args) {
     if (!s.ok()) return Fail(s);
   }
   if (activate.empty()) activate = test_path.empty() ? "always" : "if-better";
-  if (activate != "never" && activate != "always" && activate != "if-better") {
-    return Fail(Status::InvalidArgument("--activate must be never, always or if-better"));
-  }
-  if (activate == "if-better" && test_path.empty()) {
+  const Result<ActivationPolicy> policy = ParseActivationPolicy(activate);
+  if (!policy.ok()) return Fail(policy.status());
+  if (*policy == ActivationPolicy::kIfBetter && test_path.empty()) {
     return Fail(Status::InvalidArgument("--activate=if-better needs --test"));
   }
   if (format->data == DataFormat::kYes && tags_path.empty() != tag_names_path.empty()) {
@@ -294,10 +294,13 @@ int RunTrain(const std::vector<std::string>& args) {
   };
   CorpusStats stats;
   std::vector<Song> described_songs;
-  Result<Corpus> corpus = ReadCorpus(playlists_path, *format, &stats, &described_songs);
+  // Each file is read once: its digest (what the model was trained on) is taken as it is parsed.
+  FileDigest playlists_digest, songs_digest, test_digest;
+  Result<Corpus> corpus =
+      ReadCorpus(playlists_path, *format, &stats, &described_songs, &playlists_digest);
   if (!corpus.ok()) return Fail(corpus.status());
   Result<std::vector<Song>> catalog =
-      described ? std::move(described_songs) : ReadCatalog(songs_path, *format);
+      described ? std::move(described_songs) : ReadCatalog(songs_path, *format, &songs_digest);
   if (!catalog.ok()) return Fail(catalog.status());
   if (!tags_path.empty()) {
     Result<SongTags> tags = ReadTags(tags_path, tag_names_path, format->data);
@@ -313,7 +316,7 @@ int RunTrain(const std::vector<std::string>& args) {
   }
   std::optional<Corpus> test;
   if (!test_path.empty()) {
-    Result<Corpus> read = ReadCorpus(test_path, *format, nullptr);
+    Result<Corpus> read = ReadCorpus(test_path, *format, nullptr, nullptr, &test_digest);
     if (!read.ok()) return Fail(read.status());
     test = std::move(read).value();
   }
@@ -430,18 +433,18 @@ int RunTrain(const std::vector<std::string>& args) {
   choices = {next.rules_per_play, next.rules_by_distance, next.context_decay, next.repeats,
              next.repeat_weight};
 
-  Result<nlohmann::json> playlists_file = DescribeFile(playlists_path);
-  if (!playlists_file.ok()) return Fail(playlists_file.status());
-  Result<nlohmann::json> songs_file = DescribeFile(catalog_path);
-  if (!songs_file.ok()) return Fail(songs_file.status());
   ModelInfo info;
   info.algorithm = std::string("sgns-") + ArchitectureName(options.architecture) +
                    (rules != nullptr ? "+rules" : "");
   info.hyperparameters = ModelOptionsToJson(model, true).dump();
-  nlohmann::json trained_on =
-      nlohmann::json{{"format", format_flags.name},     {"playlists_file", *playlists_file},
-                     {"songs_file", *songs_file},       {"playlists", encoded.num_playlists()},
-                     {"tokens", encoded.tokens.size()}, {"simd", IsaName(options.isa)}};
+  info.scoring = next;
+  nlohmann::json trained_on = nlohmann::json{
+      {"format", format_flags.name},
+      {"playlists_file", DescribeFile(playlists_path, playlists_digest)},
+      {"songs_file", DescribeFile(catalog_path, described ? playlists_digest : songs_digest)},
+      {"playlists", encoded.num_playlists()},
+      {"tokens", encoded.tokens.size()},
+      {"simd", IsaName(options.isa)}};
   if (format->data == DataFormat::kCsv) {
     const CsvColumns& c = format->csv;
     trained_on["csv_columns"] = c.user + "," + c.artist + "," + c.track + "," + c.playlist;
@@ -452,48 +455,60 @@ int RunTrain(const std::vector<std::string>& args) {
   info.tokens = summary.tokens;
 
   nlohmann::json metrics = nlohmann::json::object();
-  bool go_live = activate != "never";
+  nlohmann::json evaluation;  // on --test: stored as the model's first evaluation
+  bool go_live = *policy != ActivationPolicy::kNever;
   if (test) {
     const std::vector<size_t> ten = {10};
     const Recommender candidate(*embeddings, next, rules, IndexPolicy::kAuto, search);
     // Both models on a sample of the same size where the catalog is large (DefaultMaxPairs).
     const size_t max_pairs = DefaultMaxPairs(vocabulary.size());
-    nlohmann::json scored = EvaluateAndPrint(vocabulary, candidate, *test, *corpus, ten, nullptr,
-                                             "new model", options.threads, max_pairs);
-    // The product's headline: next-song HR@10, the "next" way where both models have it.
-    std::string ranking = candidate.has_next() ? "next" : "similar";
-    nlohmann::json decision = {{"policy", activate}};
-    if (activate == "if-better" && db) {  // a new database has no active model
+    // The baselines share the new model's sequential rules, counted once (a pure SGNS model has
+    // none: they are counted for the baselines).
+    EvaluationReport candidate_report;
+    nlohmann::json scored = EvaluateAndPrint(
+        vocabulary, candidate, *test, Baselines(*corpus, vocabulary, rules), ten, nullptr,
+        "new model", options.threads, max_pairs, kDefaultContext, &candidate_report);
+    std::optional<TestScore> active_score;
+    std::optional<int64_t> active_version;
+    std::string active_name;
+    if (*policy == ActivationPolicy::kIfBetter && db) {  // a new database has no active model
       ModelStore models(*db);
       Result<std::optional<int64_t>> active = models.ActiveVersion();
       if (!active.ok()) return Fail(active.status());
       if (active->has_value()) {
+        active_version = **active;
         Result<StoredModel> current = models.Load(**active);
         if (!current.ok()) return Fail(current.status());
         const Vocabulary current_vocabulary = current->embeddings.vocabulary;
-        const Recommender current_recommender = MakeRecommender(std::move(current).value());
-        const std::string name = "active model " + std::to_string(**active);
-        nlohmann::json current_scored =
-            EvaluateAndPrint(current_vocabulary, current_recommender, *test, *corpus, ten, nullptr,
-                             name, options.threads, max_pairs);
-        if (!current_recommender.has_next()) ranking = "similar";
-        const double current_hr = current_scored["rankings"][ranking]["hr@10"].get<double>();
-        const double candidate_hr = scored["rankings"][ranking]["hr@10"].get<double>();
-        go_live = candidate_hr > current_hr;
-        decision["active_version"] = **active;
-        decision["active"] = current_hr;
-        std::printf("HR@10 (%s) on %s: new model %.4f, %s %.4f: %s\n", ranking.c_str(),
-                    test_path.c_str(), candidate_hr, name.c_str(), current_hr,
-                    go_live ? "the new model goes live" : "the active model stays");
+        const Recommender current_recommender(current->embeddings, current->info.scoring,
+                                              std::move(current->pairs), IndexPolicy::kAuto,
+                                              std::move(current->search));
+        active_name = "active model " + std::to_string(**active);
+        EvaluationReport current_report;
+        EvaluateAndPrint(current_vocabulary, current_recommender, *test,
+                         Baselines(*corpus, current_vocabulary), ten, nullptr, active_name,
+                         options.threads, max_pairs, kDefaultContext, &current_report);
+        active_score = TestScore::Of(current_report);
       }
     }
-    decision["ranking"] = ranking;
-    decision["new"] = scored["rankings"][ranking]["hr@10"];
+    // The product's headline: next-song HR@10, the "next" way where both models have it.
+    const ActivationDecision decided =
+        Decide(TestScore::Of(candidate_report), active_score, *policy);
+    go_live = decided.activate;
+    nlohmann::json decision = {{"policy", ActivationPolicyName(*policy)}};
+    if (decided.active) {
+      decision["active_version"] = *active_version;
+      decision["active"] = *decided.active;
+      std::printf("HR@10 (%s) on %s: new model %.4f, %s %.4f: %s\n", decided.ranking.c_str(),
+                  test_path.c_str(), decided.candidate, active_name.c_str(), *decided.active,
+                  go_live ? "the new model goes live" : "the active model stays");
+    }
+    decision["ranking"] = decided.ranking;
+    decision["new"] = decided.candidate;
     decision["activated"] = go_live;
-    Result<nlohmann::json> test_file = DescribeFile(test_path);
-    if (!test_file.ok()) return Fail(test_file.status());
-    scored["test_file"] = *test_file;
-    metrics = {{"next_song", scored}, {"activation", decision}};
+    scored["test_file"] = DescribeFile(test_path, test_digest);
+    metrics = {{"activation", decision}};
+    evaluation = std::move(scored);
   }
   if (!choice_metrics.is_null()) metrics["continuation_choice"] = choice_metrics;
   if (recall.queries > 0) {
@@ -527,6 +542,10 @@ int RunTrain(const std::vector<std::string>& args) {
   ModelStore models(*db);
   Result<int64_t> version = models.Insert(info, *embeddings, rules.get(), search);
   if (!version.ok()) return Fail(version.status());
+  if (!evaluation.is_null()) {
+    if (Status s = models.AddEvaluation(*version, "train --test", evaluation.dump()); !s.ok())
+      return Fail(s);
+  }
   if (go_live) {
     if (Status s = models.Activate(*version); !s.ok()) return Fail(s);
   }

@@ -16,6 +16,7 @@
 #include "core/text_lines.h"
 #include "core/trainer.h"
 #include "storage/database.h"
+#include "storage/tuning_store.h"
 #include "trainer/cli.h"
 #include "trainer/commands.h"
 
@@ -158,14 +159,9 @@ int RunTune(const std::vector<std::string>& args) {
       kDefaultContext);
 
   const auto runs = Trials(space, search == "grid", trials, seed);
-  Result<Statement> started = db->Prepare("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')");
-  if (!started.ok()) return Fail(started.status());
-  if (Result<bool> row = started->Step(); !row.ok()) return Fail(row.status());
-  const std::string search_id = started->ColumnText(0);
-  Result<Statement> record = db->Prepare(
-      "INSERT INTO tuning_trials (search, trial, hyperparameters, metrics, seconds) "
-      "VALUES (?, ?, ?, ?, ?)");
-  if (!record.ok()) return Fail(record.status());
+  TuningStore tuning(*db);
+  Result<std::string> search_id = tuning.StartSearch();
+  if (!search_id.ok()) return Fail(search_id.status());
 
   std::printf("%5s %4s %6s %8s %8s %7s %7s %7s %6s %8s %9s %8s %8s\n", "trial", "dim", "window",
               "negative", "ns_exp", "sample", "epochs", "alpha", "c", "seconds", "similar", "next",
@@ -193,7 +189,7 @@ int RunTune(const std::vector<std::string>& args) {
     // One model, scored at every rules weight. Continuation is scored as ContinuationStart() has
     // it: the other continuation choices are train's, on validation playlists it holds out.
     NextScoring next;
-    next.popularity_weight = static_cast<float>(o.ns_exponent);
+    next.popularity_weight = static_cast<float>(options.resolved_next_bias());
     next = ContinuationStart(next, {});
     const Recommender model(*embeddings, next, rules);
     const double similar_hr = HitRate(pairs, ModelRanker(model, Scoring::kSimilar), threads);
@@ -225,14 +221,11 @@ int RunTune(const std::vector<std::string>& args) {
                                     {"next_hr@10_by_rules_weight", next_by_weight},
                                     {"rules_baseline_hr@10", rules_hr},
                                     {"rules_baseline_continuation_hr@10", rules_so_far_hr}};
-    Status stored = record->Bind(1, search_id)
-                        .Bind(2, static_cast<int64_t>(t + 1))
-                        .Bind(3, ModelOptionsToJson(options, true).dump())
-                        .Bind(4, metrics.dump())
-                        .Bind(5, summary.seconds)
-                        .Run();
-    record->Reset();
-    if (!stored.ok()) return Fail(stored);
+    if (Status s = tuning.RecordTrial(*search_id, static_cast<int64_t>(t + 1),
+                                      ModelOptionsToJson(options, true).dump(), metrics.dump(),
+                                      summary.seconds);
+        !s.ok())
+      return Fail(s);
     if (trial_hr > best_hr) {
       best_hr = trial_hr;
       best_next = next_hr;
