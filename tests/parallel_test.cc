@@ -42,7 +42,9 @@ TEST(Parallel, ThePollRunsOnTheCallerWhileTheWorkersDo) {
         if (++polls == 3) release = true;
       },
       0.001);
-  EXPECT_EQ(polls, 3);
+  // The workers could not return before the third poll released them; the caller may poll once
+  // more while they see it.
+  EXPECT_GE(polls, 3);
 }
 
 }  // namespace
