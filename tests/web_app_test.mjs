@@ -1,12 +1,15 @@
 // The web app in headless Chromium, as a person uses it (issue 16): search, a song's page, the
-// playlist builder, reload, the error states. A screenshot of each step goes to SCREENSHOT_DIR.
-// Usage: node web_app_test.mjs DEMO_URL EMPTY_URL SCREENSHOT_DIR (tests/web_app_test.sh runs it)
+// playlist builder (from the lists and from search alone), reload, the error states. A screenshot of
+// each step goes to SCREENSHOT_DIR.
+// Usage: node web_app_test.mjs DEMO_URL EMPTY_URL GONE_URL GONE_PID SCREENSHOT_DIR
+// (tests/web_app_test.sh runs it). GONE_URL is a server on the demo data that this test kills
+// (GONE_PID) once the page has loaded from it.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('../.tools/npm/node_modules/playwright-core');
-const [demo, empty, screenshots] = process.argv.slice(2);
+const [demo, empty, gone, gonePid, screenshots] = process.argv.slice(2);
 
 let step = 0;
 let failed = false;
@@ -24,8 +27,8 @@ const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, he
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  // Console errors: none, but for the failed load an error state is about (a 404, a 503),
-  // which Chromium logs as "Failed to load resource".
+  // Console errors: none, but for the failed load an error state is about (a 404, a 503, a refused
+  // connection), which Chromium logs as "Failed to load resource: " and the status or the error.
   let consoleErrors = [];
   page.on('console', (message) => { if (message.type() === 'error') consoleErrors.push(message.text()); });
   page.on('pageerror', (error) => consoleErrors.push(String(error)));
@@ -33,9 +36,9 @@ try {
     step += 1;
     await page.screenshot({ path: path.join(screenshots, `${String(step).padStart(2, '0')}-${name}.png`), fullPage: true });
   };
-  const noConsoleErrors = (where, allowedStatus) => {
-    const unexpected = consoleErrors.filter((text) =>
-      !(allowedStatus && text.includes('Failed to load resource') && text.includes(`status of ${allowedStatus}`)));
+  // allowed: what follows "Failed to load resource: " in the one failure that step expects.
+  const noConsoleErrors = (where, allowed) => {
+    const unexpected = consoleErrors.filter((text) => !(allowed && text.startsWith(`Failed to load resource: ${allowed}`)));
     check(unexpected.length === 0, `no console errors on ${where}${unexpected.length ? `: ${unexpected.join(' | ')}` : ''}`);
     consoleErrors = [];
   };
@@ -43,12 +46,13 @@ try {
 
   // Every control labelled and reachable by keyboard.
   const checkControls = async (where) => {
-    const problems = await page.$$eval('button, input, select, a[href], [role=option]', (elements) => elements
+    const problems = await page.$$eval('button, input, select, a[href], [role=row]', (elements) => elements
       .filter((e) => e.offsetParent !== null)
       .map((e) => {
         const labelled = (e.getAttribute('aria-label') || e.textContent || '').trim() ||
           (e.labels && [...e.labels].some((label) => label.textContent.trim()));
-        const focusable = e.getAttribute('role') === 'option' || e.tabIndex >= 0;
+        // A search match is reached with the arrow keys from the box (aria-activedescendant).
+        const focusable = e.getAttribute('role') === 'row' || e.tabIndex >= 0;
         return labelled && focusable ? null : `${e.tagName.toLowerCase()}#${e.id || ''}.${e.className}`;
       }).filter(Boolean));
     check(problems.length === 0, `every control on ${where} is labelled and focusable${problems.length ? `: ${problems.join(', ')}` : ''}`);
@@ -69,8 +73,8 @@ try {
   check(await page.evaluate(() => document.activeElement.id === 'search-input'), 'Tab reaches the search box');
   await page.fill('#search-input', '');
   await page.type('#search-input', word.toLowerCase(), { delay: 30 });
-  await page.waitForSelector('#search-results [role=option][data-id]', { timeout: 5000 });
-  const titles = await page.$$eval('#search-results [role=option] strong', (items) => items.map((i) => i.textContent));
+  await page.waitForSelector('#search-results [role=row][data-id]', { timeout: 5000 });
+  const titles = await page.$$eval('#search-results [role=row] strong', (items) => items.map((i) => i.textContent));
   check(titles.some((t) => t.toLowerCase().includes(word.toLowerCase())), `typing "${word.toLowerCase()}" shows matching songs (${titles.slice(0, 3).join(', ')})`);
   await shot('search');
   await checkControls('the search');
@@ -144,7 +148,56 @@ try {
   await shot('playlist-reloaded');
   noConsoleErrors('the playlist');
 
-  // 6. The model panel: HR@10 beside the baselines.
+  // 6. A playlist from search alone, on the playlist's page: a match's Add button adds it, by mouse
+  // and by keyboard (Tab from the box reaches it), without opening the song or closing the list,
+  // and the playlist on screen shows it at once; the arrow keys and Enter still open a song.
+  const playlistIds = () => ids('ol[aria-label=Playlist] li[data-id]');
+  const inPlaylist = (id) => page.waitForFunction((wanted) => [...document.querySelectorAll('ol[aria-label=Playlist] li[data-id]')]
+    .some((li) => li.dataset.id === wanted), id, { timeout: 5000 });
+  await page.click('button:has-text("Clear")');
+  await page.waitForSelector('ol[aria-label=Playlist] li.muted');
+  await page.fill('#search-input', '');
+  await page.type('#search-input', known.artist.toLowerCase(), { delay: 30 });
+  await page.waitForSelector('#search-results [role=row][data-id] button', { timeout: 5000 });
+  const matches = await ids('#search-results [role=row][data-id]');
+  check(matches.length >= 3, `searching "${known.artist.toLowerCase()}" shows at least 3 songs (${matches.length})`);
+  const addOf = (id) => `#search-results [role=row][data-id="${id}"] button`;
+  await page.click(addOf(matches[0]));
+  await inPlaylist(matches[0]);
+  const afterClick = await page.evaluate(() => ({ hash: location.hash, open: !document.getElementById('search-results').hidden }));
+  check(afterClick.hash === '#/playlist' && afterClick.open,
+    `clicking Add on a match adds it to the playlist on screen, neither opening the song nor closing the list (${JSON.stringify(afterClick)})`);
+  check(await page.$eval(addOf(matches[0]), (b) => b.disabled && b.textContent === 'Added'), 'its button then says Added');
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => ({ id: document.activeElement.closest('[role=row]')?.dataset.id,
+    label: document.activeElement.getAttribute('aria-label') }));
+  check(focused.id === matches[1] && /^Add .+ to the playlist$/.test(focused.label || ''),
+    `Tab from the search box reaches the next match's labelled Add button (${JSON.stringify(focused)})`);
+  await page.keyboard.press('Enter');
+  await inPlaylist(matches[1]);
+  const afterKey = await page.evaluate(() => ({ hash: location.hash, open: !document.getElementById('search-results').hidden,
+    focus: document.activeElement.id }));
+  check(afterKey.hash === '#/playlist' && afterKey.open && afterKey.focus === 'search-input',
+    `Enter on it adds the song, stays on the playlist with the list open and gives focus back to the box (${JSON.stringify(afterKey)})`);
+  const built = await playlistIds();
+  check(built.join() === matches.slice(0, 2).join(), `the playlist holds the 2 songs added from search (${built.join(', ')})`);
+  await shot('playlist-from-search');
+  await checkControls('the search over the playlist');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Escape');
+  check(await page.evaluate(() => document.getElementById('search-results').hidden && document.activeElement.id === 'search-input'),
+    'Escape on an Add button closes the list and returns to the box');
+  await page.keyboard.press('ArrowDown');
+  await page.waitForSelector('#search-results [role=row][data-id]', { state: 'visible', timeout: 5000 });
+  await page.keyboard.press('ArrowDown');
+  const opened = await page.$eval('#search-results [aria-selected=true]', (e) => e.dataset.id);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((id) => location.hash === `#/songs/${encodeURIComponent(id)}`, opened, { timeout: 5000 });
+  check(opened === matches[0], `the arrow keys and Enter still open a song (${opened})`);
+  check((await page.textContent('#playlist-count')) === '2', 'the header counts the 2 songs');
+  noConsoleErrors('the playlist built from search');
+
+  // 7. The model panel: HR@10 beside the baselines.
   await page.goto(`${demo}/#/model`);
   await page.waitForSelector('.chart .bar', { timeout: 5000 });
   const bars = await page.$$eval('.chart .name', (items) => items.map((i) => i.textContent));
@@ -153,14 +206,14 @@ try {
   await shot('model');
   noConsoleErrors('the model panel');
 
-  // 7. An unknown song: the error state.
+  // 8. An unknown song: the error state.
   await page.goto(`${demo}/#/songs/no-such-song`);
   await page.waitForSelector('[data-state=not-found]', { timeout: 5000 });
   check(true, 'an unknown song shows the not-found state');
   await shot('unknown-song');
-  noConsoleErrors('the unknown song', 404);
+  noConsoleErrors('the unknown song', 'the server responded with a status of 404');
 
-  // 8. A server without an active model: "no model yet".
+  // 9. A server without an active model: "no model yet".
   await page.goto(`${empty}/`);
   await page.waitForSelector('#banner[data-state=no-model]', { timeout: 5000 });
   check((await page.textContent('#banner')).includes('No model yet'), 'a server without a model says "No model yet"');
@@ -168,7 +221,33 @@ try {
   await page.waitForSelector('[data-state=no-model]', { timeout: 5000 });
   check(true, 'a song page on a server without a model shows "No model yet"');
   await shot('no-model');
-  noConsoleErrors('the server without a model', 503);
+  noConsoleErrors('the server without a model', 'the server responded with a status of 503');
+
+  // 10. The server goes away under a loaded page: the page says so, not a blank view or a crash.
+  await page.goto(`${gone}/`);
+  await page.waitForSelector('h1');
+  noConsoleErrors('the page before its server goes away');
+  process.kill(Number(gonePid), 'SIGKILL');
+  for (let i = 0; ; i += 1) {
+    const refused = await fetch(`${gone}/readyz`).then(() => false, () => true);
+    if (refused) break;
+    if (i === 50) throw new Error(`${gone} still answers after SIGKILL`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await page.evaluate((id) => { location.hash = `#/songs/${encodeURIComponent(id)}`; }, known.id);
+  await page.waitForSelector('[data-state=unreachable]', { timeout: 5000 });
+  const unreachable = await page.textContent('[data-state=unreachable]');
+  check(unreachable.includes('Server unreachable') && unreachable.includes('cannot be reached'),
+    `a song page with the server gone shows the unreachable state (${unreachable})`);
+  await page.fill('#search-input', '');
+  await page.type('#search-input', word.toLowerCase(), { delay: 30 });
+  await page.waitForSelector('#search-results li[role=row].unknown', { timeout: 5000 });
+  check((await page.textContent('#search-results')).includes('cannot be reached'), 'the search says the server cannot be reached');
+  check(await page.isVisible('header') && (await page.textContent('h2')) === 'Server unreachable', 'the page keeps its header and its message');
+  await shot('unreachable');
+  // The one expected failure: each fetch to the dead server, which Chromium logs as
+  // "Failed to load resource: net::ERR_CONNECTION_REFUSED"; anything else (a page error) still fails.
+  noConsoleErrors('the unreachable server', 'net::ERR_CONNECTION_REFUSED');
 } finally {
   await browser.close();
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The web app in headless Chromium (tests/web_app_test.mjs): songvec-server on a free port with a
-# model trained on the demo data, and a second one on a database without a model.
+# model trained on the demo data, a second one on a database without a model, and a third on the
+# demo data that the browser test kills under a loaded page (the "server unreachable" state).
 # Usage: web_app_test.sh SONGVEC_TRAIN SONGVEC_SERVER SCREENSHOT_DIR
 # Needs Debian's chromium and playwright-core in .tools/npm: scripts/install-deps.sh --test
 # installs both. Missing, the test fails (it is never skipped).
@@ -50,10 +51,15 @@ start demo "$work/demo.db"
 demo=$url
 start empty "$work/empty.db"
 empty=$url
-for _ in $(seq 300); do
-  curl -fs "$demo/readyz" > /dev/null && break
-  sleep 0.1
+start gone "$work/demo.db"
+gone=$url gone_pid=${pids[-1]}
+for ready in "$demo" "$gone"; do
+  for _ in $(seq 300); do
+    curl -fs "$ready/readyz" > /dev/null && break
+    sleep 0.1
+  done
 done
 
 mkdir -p "$screenshots"
-CHROMIUM="$chromium" node "$root/tests/web_app_test.mjs" "$demo" "$empty" "$screenshots"
+CHROMIUM="$chromium" node "$root/tests/web_app_test.mjs" "$demo" "$empty" "$gone" "$gone_pid" \
+  "$screenshots"

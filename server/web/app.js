@@ -55,6 +55,9 @@ function show(...children) {
 // ---- The playlist: songs with a mark (like, dislike or none), kept in localStorage.
 const STORE = 'songvec.playlist';
 const playlist = {
+  // Called after every change: the playlist view sets it to redraw itself, whichever control
+  // (search, a result list, its own buttons) changed the playlist; route() clears it.
+  changed: null,
   songs: (() => {
     try {
       const saved = JSON.parse(localStorage.getItem(STORE) || '[]');
@@ -66,6 +69,7 @@ const playlist = {
   save() {
     localStorage.setItem(STORE, JSON.stringify(this.songs));
     document.getElementById('playlist-count').textContent = this.songs.length;
+    if (this.changed) this.changed();
   },
   has(id) { return this.songs.some((s) => s.id === id); },
   add(song) {
@@ -81,6 +85,8 @@ const playlist = {
   },
 };
 
+// after(): called once the song is added, e.g. to give focus back to the search box (the button
+// is disabled then, so focus would otherwise fall to the page).
 function addButton(song, after) {
   const added = playlist.has(song.id);
   return h('button', {
@@ -90,7 +96,7 @@ function addButton(song, after) {
 }
 
 // A ranked list: each song links to its page, its score drawn as a bar scaled within the list.
-function resultList(results, label, after) {
+function resultList(results, label) {
   if (results.length === 0) return h('p', { class: 'muted' }, 'No songs pass these filters.');
   const scores = results.map((r) => r.score);
   const top = Math.max(...scores), bottom = Math.min(...scores, 0);
@@ -102,10 +108,14 @@ function resultList(results, label, after) {
         h('div', { class: 'bar', role: 'img', 'aria-label': `score ${song.score.toFixed(3)}` },
           h('span', { style: `width: ${width(song.score).toFixed(1)}%` })),
         h('span', { class: 'score' }, song.score.toFixed(3))),
-      addButton(song, after))));
+      addButton(song))));
 }
 
-// ---- Search: type-ahead on GET /v1/songs?q=, debounced; arrows, Enter and Escape.
+// ---- Search: type-ahead on GET /v1/songs?q=, debounced; arrows, Enter and Escape. The matches are
+// a grid (ARIA's combobox with a grid popup): a row per song, its second cell an Add button, which
+// Tab reaches from the box. Not a listbox: an option's children are presentational, so a button in
+// one would be hidden from screen readers.
+const searchBox = document.querySelector('.search');
 const input = document.getElementById('search-input');
 const listbox = document.getElementById('search-results');
 let searchTimer = 0, searchSeq = 0, active = -1, hits = [];
@@ -118,12 +128,12 @@ function closeSearch() {
 }
 
 function highlight(index) {
-  const options = [...listbox.children];
-  if (options.length === 0 || hits.length === 0) return;
+  const rows = [...listbox.children];
+  if (rows.length === 0 || hits.length === 0) return;
   active = (index + hits.length) % hits.length;
-  options.forEach((option, i) => option.setAttribute('aria-selected', String(i === active)));
-  input.setAttribute('aria-activedescendant', options[active].id);
-  options[active].scrollIntoView({ block: 'nearest' });
+  rows.forEach((row, i) => row.setAttribute('aria-selected', String(i === active)));
+  input.setAttribute('aria-activedescendant', rows[active].firstChild.id);
+  rows[active].scrollIntoView({ block: 'nearest' });
 }
 
 function open(song) {
@@ -135,22 +145,27 @@ async function runSearch() {
   const q = input.value.trim();
   const seq = ++searchSeq;
   if (!q) return closeSearch();
-  let options;
+  // A row that says something instead of listing songs.
+  const message = (className, text) => h('li', { role: 'row', class: className }, h('span', { role: 'gridcell' }, text));
+  let rows;
   try {
     hits = (await api.search(q)).results;
-    options = hits.length ? hits.map((song, i) => h('li', {
-      id: `search-option-${i}`, role: 'option', 'aria-selected': 'false', 'data-id': song.id,
-      onmousedown: (event) => { event.preventDefault(); open(song); },
-    }, h('strong', {}, song.title || song.id), h('span', { class: 'artist' }, song.artist), tags(song),
-    song.in_model ? null : h('span', { class: 'unknown' }, 'not in the model')))
-      : [h('li', { class: 'muted', role: 'option', 'aria-disabled': 'true' }, `No song matches “${q}”.`)];
+    // mousedown, not click, and its default prevented: the box keeps focus, so the list stays open.
+    // On the Add button it adds (its click) without opening the song.
+    rows = hits.length ? hits.map((song, i) => h('li', {
+      role: 'row', 'aria-selected': 'false', 'data-id': song.id,
+      onmousedown: (event) => { event.preventDefault(); if (!event.target.closest('button')) open(song); },
+    }, h('span', { id: `search-option-${i}`, role: 'gridcell', class: 'match' },
+      h('strong', {}, song.title || song.id), h('span', { class: 'artist' }, song.artist), tags(song),
+      song.in_model ? null : h('span', { class: 'unknown' }, 'not in the model')),
+    h('span', { role: 'gridcell' }, addButton(song, () => input.focus()))))
+      : [message('muted', `No song matches “${q}”.`)];
   } catch (error) {
     hits = [];
-    options = [h('li', { class: 'unknown', role: 'option', 'aria-disabled': 'true' },
-      error.status === 400 ? 'Type letters or digits of a title or an artist.' : error.message)];
+    rows = [message('unknown', error.status === 400 ? 'Type letters or digits of a title or an artist.' : error.message)];
   }
   if (seq !== searchSeq) return;  // a newer query has been typed since
-  listbox.replaceChildren(...options);
+  listbox.replaceChildren(...rows);
   listbox.hidden = false;
   input.setAttribute('aria-expanded', 'true');
   active = -1;
@@ -167,7 +182,14 @@ input.addEventListener('keydown', (event) => {
     if (hits.length) { event.preventDefault(); open(hits[Math.max(active, 0)]); }
   } else if (event.key === 'Escape') closeSearch();
 });
-input.addEventListener('blur', () => setTimeout(closeSearch, 100));
+listbox.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape') { closeSearch(); input.focus(); }
+});
+// Closes once focus has left the box and its list (Tab from the box to an Add button keeps it
+// open). Checked after the event: a disabled button drops focus before after() gives it back.
+searchBox.addEventListener('focusout', () => setTimeout(() => {
+  if (!searchBox.contains(document.activeElement)) closeSearch();
+}));
 
 // ---- A song's page: similar and next side by side, each paged, capped per artist, filtered by tag.
 function neighborsPanel(song, scoring, title) {
@@ -238,10 +260,10 @@ function playlistView() {
       h('span', {}, songLink(song), ' ', h('span', { class: 'artist' }, song.artist)),
       h('span', {},
         h('button', { type: 'button', class: 'like', 'aria-pressed': String(song.mark === 'like'), 'aria-label': `Like ${song.title}`,
-          onclick: () => { playlist.mark(song.id, 'like'); render(); } }, 'Like'), ' ',
+          onclick: () => playlist.mark(song.id, 'like') }, 'Like'), ' ',
         h('button', { type: 'button', class: 'dislike', 'aria-pressed': String(song.mark === 'dislike'), 'aria-label': `Dislike ${song.title}`,
-          onclick: () => { playlist.mark(song.id, 'dislike'); render(); } }, 'Dislike')),
-      h('button', { type: 'button', 'aria-label': `Remove ${song.title}`, onclick: () => { playlist.remove(song.id); render(); } }, 'Remove'))));
+          onclick: () => playlist.mark(song.id, 'dislike') }, 'Dislike')),
+      h('button', { type: 'button', 'aria-label': `Remove ${song.title}`, onclick: () => playlist.remove(song.id) }, 'Remove'))));
     if (playlist.songs.length === 0) {
       rows.replaceChildren(h('li', { class: 'muted' }, 'Empty: add songs from search or from any list.'));
     }
@@ -258,11 +280,12 @@ function playlistView() {
       const answer = await api.recommend({
         positive, negative: disliked, exclude: playlist.songs.map((s) => s.id), k: PAGE, max_per_artist: 2,
       });
-      suggestions.replaceChildren(h('h2', {}, 'Add next'), resultList(answer.results, 'Suggestions', () => render()));
+      suggestions.replaceChildren(h('h2', {}, 'Add next'), resultList(answer.results, 'Suggestions'));
     } catch (error) {
       suggestions.replaceChildren(errorState(error));
     }
   }
+  playlist.changed = render;
   render();
   show(h('h1', {}, 'Playlist'),
     h('p', { class: 'muted' }, 'Like songs to steer the suggestions towards them, dislike to steer away.'),
@@ -271,7 +294,7 @@ function playlistView() {
         h('button', { type: 'button', class: 'primary', id: 'continue', onclick: continuePlaylist }, 'Continue'),
         h('button', { type: 'button', onclick: () => download('playlist.txt', 'text/plain', playlist.songs.map((s) => s.id).join('\n') + '\n') }, 'Export ids'),
         h('button', { type: 'button', onclick: () => download('playlist.json', 'application/json', JSON.stringify(playlist.songs, null, 2)) }, 'Export JSON'),
-        h('button', { type: 'button', onclick: () => { playlist.songs = []; playlist.save(); render(); suggestions.replaceChildren(); } }, 'Clear'))),
+        h('button', { type: 'button', onclick: () => { playlist.songs = []; playlist.save(); suggestions.replaceChildren(); } }, 'Clear'))),
     h('section', { class: 'panel' }, suggestions));
 }
 
@@ -342,6 +365,7 @@ async function checkReady() {
 function route() {
   const path = location.hash.replace(/^#/, '') || '/';
   const song = path.match(/^\/songs\/(.+)$/);
+  playlist.changed = null;
   if (song) songView(decodeURIComponent(song[1]));
   else if (path === '/playlist') playlistView();
   else if (path === '/model') modelView();
