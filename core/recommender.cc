@@ -71,7 +71,10 @@ Result<Scoring> ParseScoring(const std::string& name) {
 Recommender::Recommender(const Embeddings& embeddings, const NextScoring& next,
                          std::shared_ptr<const PairScores> pairs, IndexPolicy policy,
                          StoredSearch search)
-    : next_scoring_(next), unit_(SimilarRows(embeddings.input)), pairs_(std::move(pairs)) {
+    : next_scoring_(next),
+      unit_(SimilarRows(embeddings.input)),
+      pairs_(std::move(pairs)),
+      rules_(std::dynamic_pointer_cast<const SequentialRules>(pairs_)) {
   if (pairs_ != nullptr) {
     std::vector<float> per_play;
     for (const int64_t count : embeddings.vocabulary.counts()) {
@@ -222,17 +225,33 @@ std::vector<Neighbor> Recommender::Search(Scoring scoring, std::span<const int32
   if (pairs_ != nullptr && next_scoring_.rules_weight > 0) {
     scratch = scratch_->Take();
     std::vector<float>& sums = scratch->sums;
+    std::vector<float>& near = scratch->near;
     std::vector<int32_t>& touched = scratch->touched;
     sums.resize(size(), 0.0f);
     touched.clear();
+    std::vector<float> shares(positive.size());
     for (size_t i = 0; i < positive.size(); ++i) {
-      const float share = weights.empty() ? 1.0f / static_cast<float>(positive.size()) : weights[i];
+      shares[i] = weights.empty() ? 1.0f / static_cast<float>(positive.size()) : weights[i];
       pairs_->Accumulate(positive[i], distances.empty() ? 1 : distances[i],
-                         next_scoring_.rules_per_play ? share * (*per_play_)[positive[i]] : share,
+                         next_scoring_.rules_per_play ? shares[i] * (*per_play_)[positive[i]]
+                                                      : shares[i],
                          &sums, &touched);
     }
-    // A playlist's own songs, should they come back, with their count term scaled.
-    for (const int32_t row : repeating) sums[row] *= next_scoring_.repeat_weight;
+    // With one seed every playlist holding it is as near as the others: no neighbours.
+    const bool neighbors = rules_ != nullptr && next_scoring_.neighbors > 0 &&
+                           next_scoring_.neighbors_weight > 0 && positive.size() >= 2;
+    if (neighbors) {
+      // (A row both terms touch is listed twice, made distinct below.)
+      near.resize(size(), 0.0f);
+      rules_->AccumulateNeighbors(positive, shares, static_cast<size_t>(next_scoring_.neighbors),
+                                  next_scoring_.neighbors_weight, &near, &touched,
+                                  &scratch->neighbors);
+    }
+    // A playlist's own songs, should they come back, with their terms scaled.
+    for (const int32_t row : repeating) {
+      sums[row] *= next_scoring_.repeat_weight;
+      if (neighbors) near[row] *= next_scoring_.repeat_weight;
+    }
     // In row order: sorted, or where the seeds touch a good share of the rows (a popular song's
     // rules reach hundreds of thousands at a million songs) read from the dense sums, which is
     // cheaper than sorting them.
@@ -242,11 +261,12 @@ std::vector<Neighbor> Recommender::Search(Scoring scoring, std::span<const int32
       size_t nonzero = 0;
       for (size_t row = 0; row < sums.size(); ++row) {
         touched[nonzero] = static_cast<int32_t>(row);
-        nonzero += sums[row] != 0;
+        nonzero += sums[row] != 0 || (neighbors && near[row] != 0);
       }
       touched.resize(nonzero);
     } else {
       std::sort(touched.begin(), touched.end());
+      touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
     }
     std::vector<float>& term = scratch->term;
     term.clear();
@@ -257,6 +277,12 @@ std::vector<Neighbor> Recommender::Search(Scoring scoring, std::span<const int32
     // c log(1 + sum), vectorised (hundreds of thousands of them for a popular song's seeds).
     Eigen::Map<Eigen::ArrayXf> terms(term.data(), static_cast<Eigen::Index>(term.size()));
     terms = next_scoring_.rules_weight * terms.log1p();
+    if (neighbors) {
+      for (size_t i = 0; i < touched.size(); ++i) {
+        term[i] += near[touched[i]];
+        near[touched[i]] = 0;
+      }
+    }
     scratch->extra.resize(touched.size());
     for (size_t i = 0; i < touched.size(); ++i) scratch->extra[i] = {touched[i], term[i]};
   }

@@ -13,6 +13,7 @@
 #include "core/flat_index.h"
 #include "core/index.h"
 #include "core/pair_scores.h"
+#include "core/sequential_rules.h"
 #include "core/status.h"
 
 namespace songvec {
@@ -62,6 +63,12 @@ struct NextScoring {
   // Where they may, their count term is scaled by this: the rules of a playlist's songs reach
   // each other, which says little of whether one comes back. Default: 1
   float repeat_weight = 1;
+  // Session-kNN: with two seeds or more, each candidate gains neighbors_weight times its share of
+  // the `neighbors` training playlists that hold the most of the seeds (by their weights;
+  // SequentialRules::AccumulateNeighbors), scaled by repeat_weight as the count term is. Needs a
+  // count term over sequential rules (which keep the playlists). Default: 0, 0 (none)
+  int neighbors = 0;
+  float neighbors_weight = 0;
 };
 
 // "similar" / "next" and back.
@@ -105,9 +112,11 @@ class Recommender {
  public:
   // The next score of candidate b for seeds S, weighted w_a (summing to 1), is
   //   sum over a in S of w_a input(a) . output(b)  +  p * log(count(b))
-  //     +  c * log(1 + r(b) * sum over a in S of w_a pairs(a, b) [/ count(a)]),
-  // with r(b) the repeat_weight for a song of the playlist continued, else 1, and pairs counted at
-  // a's distance from the song to come where rules_by_distance (NextScoring).
+  //     +  c * log(1 + r(b) * sum over a in S of w_a pairs(a, b) [/ count(a)])
+  //     +  n * r(b) * share of b in the training playlists nearest S,
+  // with r(b) the repeat_weight for a song of the playlist continued, else 1, pairs counted at
+  // a's distance from the song to come where rules_by_distance, and n the neighbors_weight
+  // (NextScoring).
   // p (`popularity_weight`) weighs the popularity term: SGNS's input . output estimates
   // log P(b | a) minus the log of the noise distribution count^ns_exponent (Levy & Goldberg 2014),
   // so p = ns_exponent turns it back into log P(b | a) up to a constant. Rows with a count of 0
@@ -140,6 +149,8 @@ class Recommender {
   const NextScoring& next_scoring() const { return next_scoring_; }
   // Whether next scores have a count term (pairs, at a rules_weight above 0).
   bool has_count_term() const { return pairs_ != nullptr && next_scoring_.rules_weight > 0; }
+  // Whether they may have a neighbours term: a count term over sequential rules.
+  bool may_use_neighbors() const { return has_count_term() && rules_ != nullptr; }
 
   // This model scoring next as `next` says, which must keep its popularity_weight (that is in
   // the next index): a copy that shares the vectors, indexes and pairs, made in the time of a
@@ -187,7 +198,9 @@ class Recommender {
   // songs; a pool holds as many as searches ran at once, and goes with the model.
   struct Scratch {
     std::vector<float> sums;  // one dense sum per row, 0 outside `touched`
+    std::vector<float> near;  // the neighbours' term, likewise
     std::vector<int32_t> touched;
+    SequentialRules::NeighborScratch neighbors;
     std::vector<float> term;
     std::vector<Neighbor> extra;
   };
@@ -210,6 +223,7 @@ class Recommender {
   std::shared_ptr<const Index> similar_;     // over unit_, cosine
   std::shared_ptr<const Index> next_;        // output vectors, dot + popularity term; may be null
   std::shared_ptr<const PairScores> pairs_;  // may be null
+  std::shared_ptr<const SequentialRules> rules_;  // pairs_ where they are rules, else null
   // With pairs: 1 / max(1, count) per row (used where rules_per_play), else empty.
   std::shared_ptr<const std::vector<float>> per_play_;
   // Shared by the copies WithNextScoring() makes.

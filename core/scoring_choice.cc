@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <functional>
 #include <initializer_list>
+#include <string>
 
 namespace songvec {
 
@@ -15,7 +16,19 @@ Status ContinuationChoices::Validate() const {
     return Status::InvalidArgument(message);
   };
   SONGVEC_RETURN_IF_ERROR(check(context_decay, 0.01f, "context decay"));
-  return check(repeat_weight, 0, "repeat weight");
+  SONGVEC_RETURN_IF_ERROR(check(repeat_weight, 0, "repeat weight"));
+  if (neighbors && (*neighbors < 0 || *neighbors > kMaxNeighbors)) {
+    return Status::InvalidArgument("the neighbours must be from 0 to " +
+                                   std::to_string(kMaxNeighbors) + ", not " +
+                                   std::to_string(*neighbors));
+  }
+  if (neighbors_weight && !(*neighbors_weight >= 0 && *neighbors_weight <= kMaxNeighbors)) {
+    char message[96];
+    std::snprintf(message, sizeof(message), "the neighbours' weight must be from 0 to %d, not %g",
+                  kMaxNeighbors, static_cast<double>(*neighbors_weight));
+    return Status::InvalidArgument(message);
+  }
+  return Status();
 }
 
 NextScoring ContinuationStart(const NextScoring& base, const ContinuationChoices& given) {
@@ -25,6 +38,8 @@ NextScoring ContinuationStart(const NextScoring& base, const ContinuationChoices
   start.context_decay = given.context_decay.value_or(kRecencyDecay);
   start.repeats = given.repeats.value_or(false);
   start.repeat_weight = given.repeat_weight.value_or(1.0f);
+  start.neighbors = given.neighbors.value_or(0);
+  start.neighbors_weight = given.neighbors_weight.value_or(0.0f);
   return start;
 }
 
@@ -77,6 +92,22 @@ NextScoring ChooseContinuation(const Recommender& model, const ContinuationChoic
         s.repeats = true;
         s.repeat_weight = weight;
       });
+    }
+  }
+  // The nearest playlists, at each count and weight not given (both given: kept as they are).
+  if (model.may_use_neighbors() && !(given.neighbors && given.neighbors_weight)) {
+    const std::vector<int> sizes =
+        given.neighbors ? std::vector<int>{*given.neighbors} : std::vector<int>{10, 20};
+    const std::vector<float> weights = given.neighbors_weight
+                                           ? std::vector<float>{*given.neighbors_weight}
+                                           : std::vector<float>{3.0f, 10.0f, 30.0f};
+    for (const int size : sizes) {
+      for (const float weight : weights) {
+        try_change([size, weight](NextScoring& s) {
+          s.neighbors = size;
+          s.neighbors_weight = weight;
+        });
+      }
     }
   }
   return best;

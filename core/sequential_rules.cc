@@ -48,9 +48,16 @@ void SequentialRules::IndexPositions(size_t songs) {
   }
   std::partial_sum(starts_.begin(), starts_.end(), starts_.begin());
   positions_.resize(starts_.back());
+  playlist_of_.resize(starts_.back());
+  playlist_starts_.assign(1, 0);
   std::vector<size_t> next(starts_.begin(), starts_.end() - 1);
   for (size_t i = 0; i < rows_.size(); ++i) {
-    if (rows_[i] >= 0) positions_[next[rows_[i]]++] = static_cast<uint32_t>(i);
+    if (rows_[i] >= 0) {
+      playlist_of_[next[rows_[i]]] = static_cast<uint32_t>(playlist_starts_.size() - 1);
+      positions_[next[rows_[i]]++] = static_cast<uint32_t>(i);
+    } else if (rows_[i] == kEnd) {
+      playlist_starts_.push_back(i + 1);
+    }
   }
 
   // The most played songs first (ties: the lower row), while their rows fit.
@@ -97,6 +104,53 @@ void SequentialRules::Accumulate(int32_t row, int distance, float weight,
     s += weight * rule.score;
   }
   touched->resize(appended);
+}
+
+void SequentialRules::AccumulateNeighbors(std::span<const int32_t> seeds,
+                                          std::span<const float> weights, size_t k, float weight,
+                                          std::vector<float>* scores,
+                                          std::vector<int32_t>* touched,
+                                          NeighborScratch* scratch) const {
+  assert(weights.size() == seeds.size());
+  std::vector<float>& similarity = scratch->similarity;
+  std::vector<uint32_t>& candidates = scratch->candidates;
+  similarity.resize(playlists(), 0.0f);
+  candidates.clear();
+  for (size_t i = 0; i < seeds.size(); ++i) {
+    const int32_t row = seeds[i];
+    const size_t occurrences = starts_[row + 1] - starts_[row];
+    const size_t sampled = std::min(occurrences, kMaxOccurrencesByDistance);
+    for (size_t j = 0; j < sampled; ++j) {
+      const uint32_t playlist = playlist_of_[starts_[row] + j * occurrences / sampled];
+      if (similarity[playlist] == 0) candidates.push_back(playlist);
+      similarity[playlist] += weights[i];
+    }
+  }
+  // The k most similar first, ties to the earlier playlist.
+  auto more_similar = [&](uint32_t a, uint32_t b) {
+    return similarity[a] != similarity[b] ? similarity[a] > similarity[b] : a < b;
+  };
+  const size_t kept = std::min(k, candidates.size());
+  std::partial_sort(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(kept),
+                    candidates.end(), more_similar);
+  float total = 0;
+  for (size_t i = 0; i < kept; ++i) total += similarity[candidates[i]];
+  for (size_t i = 0; i < kept && total > 0; ++i) {
+    const uint32_t playlist = candidates[i];
+    std::vector<int32_t>& songs = scratch->songs;
+    songs.assign(rows_.begin() + static_cast<std::ptrdiff_t>(playlist_starts_[playlist]),
+                 rows_.begin() + static_cast<std::ptrdiff_t>(playlist_starts_[playlist + 1] - 1));
+    std::sort(songs.begin(), songs.end());
+    songs.erase(std::unique(songs.begin(), songs.end()), songs.end());
+    const float share = weight * similarity[playlist] / total;
+    for (const int32_t b : songs) {
+      if (b < 0) continue;
+      float& s = (*scores)[b];
+      if (s == 0) touched->push_back(b);
+      s += share;
+    }
+  }
+  for (const uint32_t playlist : candidates) similarity[playlist] = 0;
 }
 
 void SequentialRules::AccumulateOccurrences(int32_t row, int distance, float weight,

@@ -2,6 +2,7 @@
 #define SONGVEC_CORE_SEQUENTIAL_RULES_H_
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/corpus.h"
@@ -55,6 +56,23 @@ class SequentialRules : public PairScores {
                   std::vector<int32_t>* touched) const override;
   static constexpr size_t kMaxOccurrencesByDistance = 4096;
 
+  // Session-kNN (V-SKNN: Ludewig and Jannach 2018) over the stored playlists: a training
+  // playlist's similarity to `seeds` is the sum of the `weights` of the seeds it holds; of the
+  // `k` most similar (ties: the earlier playlist), each song they hold gains `weight` times its
+  // share of their similarity (the sum over those holding it, over the sum over all k; a song held
+  // twice counts once). A seed of more than kMaxOccurrencesByDistance occurrences is looked up in
+  // that many, evenly spaced. `scores` and `touched` as in Accumulate(); `similarity` (one per
+  // playlist, all 0) and `candidates` are scratch, left as they were given.
+  struct NeighborScratch {
+    std::vector<float> similarity;
+    std::vector<uint32_t> candidates;
+    std::vector<int32_t> songs;
+  };
+  void AccumulateNeighbors(std::span<const int32_t> seeds, std::span<const float> weights,
+                           size_t k, float weight, std::vector<float>* scores,
+                           std::vector<int32_t>* touched, NeighborScratch* scratch) const;
+  size_t playlists() const { return playlist_starts_.empty() ? 0 : playlist_starts_.size() - 1; }
+
   // Songs with fewer occurrences are never computed ahead.
   static constexpr size_t kMinPrecomputedOccurrences = 64;
   // How many songs' rows were computed ahead.
@@ -75,6 +93,10 @@ class SequentialRules : public PairScores {
   // The positions in rows_ of each vocabulary row's occurrences, in compressed rows.
   std::vector<size_t> starts_;
   std::vector<uint32_t> positions_;
+  // The playlist of each entry of positions_, and where each playlist starts in rows_ (one more:
+  // rows_.size()).
+  std::vector<uint32_t> playlist_of_;
+  std::vector<size_t> playlist_starts_;
   // The rows computed ahead: each song's index into precomputed_starts_ (-1: none), and there
   // the range of its songs with their scores at weight 1 in precomputed_, in song order.
   std::vector<int32_t> precomputed_of_row_;

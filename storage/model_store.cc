@@ -94,8 +94,9 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
       Statement insert,
       db_.Prepare("INSERT INTO models (algorithm, hyperparameters, trained_on, vocab_size, dim, "
                   "training_seconds, tokens, metrics, songvec_version, next_bias, rules_weight, "
-                  "rules_per_play, rules_by_distance, context_decay, repeats, repeat_weight) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                  "rules_per_play, rules_by_distance, context_decay, repeats, repeat_weight, "
+                  "neighbors, neighbors_weight) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   const NextScoring& scoring = info.scoring;
   SONGVEC_RETURN_IF_ERROR(insert.Bind(1, info.algorithm)
                               .Bind(2, info.hyperparameters)
@@ -113,6 +114,8 @@ Result<int64_t> ModelStore::Insert(const ModelInfo& info, const Embeddings& embe
                               .Bind(14, double{scoring.context_decay})
                               .Bind(15, int64_t{scoring.repeats})
                               .Bind(16, double{scoring.repeat_weight})
+                              .Bind(17, int64_t{scoring.neighbors})
+                              .Bind(18, double{scoring.neighbors_weight})
                               .Run());
   const int64_t version = db_.LastInsertRowId();
   const Vocabulary& vocabulary = embeddings.vocabulary;
@@ -349,7 +352,7 @@ Result<std::vector<ModelInfo>> ModelStore::Select(const std::string& where,
                   "songvec_version, vocab_size, dim, training_seconds, tokens, "
                   "version = (SELECT model_version FROM active_model), stored_bytes, "
                   "next_bias, rules_weight, rules_per_play, rules_by_distance, context_decay, "
-                  "repeats, repeat_weight "
+                  "repeats, repeat_weight, neighbors, neighbors_weight "
                   "FROM models " +
                   where + " ORDER BY version"));
   if (version) select.Bind(1, *version);
@@ -379,6 +382,8 @@ Result<std::vector<ModelInfo>> ModelStore::Select(const std::string& where,
     scoring.context_decay = static_cast<float>(select.ColumnDouble(17));
     scoring.repeats = select.ColumnInt(18) != 0;
     scoring.repeat_weight = static_cast<float>(select.ColumnDouble(19));
+    scoring.neighbors = static_cast<int>(select.ColumnInt(20));
+    scoring.neighbors_weight = static_cast<float>(select.ColumnDouble(21));
   }
   return models;
 }

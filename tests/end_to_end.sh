@@ -227,6 +227,7 @@ assert shown["hyperparameters"]["window"] == 20 and shown["songvec_version"]
 h = shown["hyperparameters"]
 assert all(type(h[k]) is bool for k in ("rules_per_play", "rules_by_distance", "repeats")), h
 assert 0 <= h["context_decay"] <= 1 and 0 <= h["repeat_weight"] <= 1, h
+assert type(h["neighbors"]) is int and 0 <= h["neighbors_weight"], h
 trials = shown["metrics"]["continuation_choice"]["trials"]
 assert len(trials) >= 5 and all(0 <= t["hr@10"] <= 1 for t in trials), trials
 assert max(t["hr@10"] for t in trials) == max(t["hr@10"] for t in trials
@@ -302,12 +303,20 @@ refused_config() {
 refused_config '{"cooccurrence_weight": 10}' \
   'cooccurrence_weight" is gone: next scores count sequential rules now, weighted by "rules_weight"'
 refused_config '{"context_decay": 2}' 'the context decay must be from 0.01 to 1, not 2'
+refused_config '{"neighbors": 2.5}' 'option "neighbors" must be an integer from 0 to 1000, found 2.5'
+refused_config '{"neighbors_weight": -1}' "the neighbours' weight must be from 0 to 1000, not -1"
 if "$train" train --repeats maybe --playlists "$work/split1/train.txt" \
     --songs "$data/song_hash.txt" --db "$work/tune.db" 2> "$work/refused.err"; then
   fail "--repeats maybe was accepted"
 fi
 grep -qF "songvec-train: error: --repeats expects auto, true or false, got 'maybe'" "$work/refused.err" ||
   { cat "$work/refused.err"; fail "unclear --repeats error"; }
+if "$train" train --neighbors 2.5 --playlists "$work/split1/train.txt" \
+    --songs "$data/song_hash.txt" --db "$work/tune.db" 2> "$work/refused.err"; then
+  fail "--neighbors 2.5 was accepted"
+fi
+grep -qF "songvec-train: error: --neighbors expects auto or a whole number, got '2.5'" "$work/refused.err" ||
+  { cat "$work/refused.err"; fail "unclear --neighbors error"; }
 
 step "bad input is reported with file and line, and changes nothing"
 printf '10 11 12 \n1 1 1 \n0 1 2 \n0 x 1 \n' > "$work/bad.txt"

@@ -322,6 +322,101 @@ TEST(SequentialRules, RowsComputedAheadScoreAsTheDefinitionSays) {
   }
 }
 
+// Session-kNN by hand: playlists 0 and 2 hold both seeds, 1 only b (weight 0.25), 3 neither. With
+// the 2 nearest (0 and 2, similarity 1.25 each), a song in both gains the whole weight, a song in
+// one half of it, a song held twice once; with 3, playlist 1 joins at 0.25 of 2.75.
+TEST(SequentialRules, NeighborsAreThePlaylistsHoldingMostOfTheSeeds) {
+  const Vocabulary vocabulary({"a", "b", "c", "d", "e", "f"}, {1, 1, 1, 1, 1, 1});
+  Corpus train;
+  train.keys = vocabulary.keys();
+  train.AddPlaylist(std::vector<int32_t>{0, 2, 1, 2});  // a c b c
+  train.AddPlaylist(std::vector<int32_t>{1, 5});        // b f
+  train.AddPlaylist(std::vector<int32_t>{3, 1, 0});     // d b a
+  train.AddPlaylist(std::vector<int32_t>{4, 5});        // e f
+  const SequentialRules rules(train, vocabulary);
+  EXPECT_EQ(rules.playlists(), 4u);
+  const std::vector<int32_t> seeds = {1, 0};  // b, then a
+  const std::vector<float> weights = {0.25f, 1.0f};
+  SequentialRules::NeighborScratch scratch;
+  std::vector<float> scores(6, 0.0f);
+  std::vector<int32_t> touched = {-7};  // appended to, not replaced
+  rules.AccumulateNeighbors(seeds, weights, 2, 4.0f, &scores, &touched, &scratch);
+  EXPECT_EQ(scores, (std::vector<float>{4, 4, 2, 2, 0, 0}));
+  std::sort(touched.begin(), touched.end());
+  EXPECT_EQ(touched, (std::vector<int32_t>{-7, 0, 1, 2, 3}));
+  EXPECT_EQ(scratch.similarity, std::vector<float>(4, 0.0f));  // left as it was given
+  scores.assign(6, 0.0f);
+  touched.clear();
+  rules.AccumulateNeighbors(seeds, weights, 3, 2.75f, &scores, &touched, &scratch);
+  EXPECT_FLOAT_EQ(scores[5], 0.25f);  // f, in playlist 1 alone
+  EXPECT_FLOAT_EQ(scores[1], 2.75f);  // b, in all three
+  EXPECT_FLOAT_EQ(scores[2], 1.25f);
+  EXPECT_EQ(scores[4], 0.0f);  // e: playlist 3 holds no seed
+  // Ties go to the earlier playlist: with one neighbour, playlist 0.
+  scores.assign(6, 0.0f);
+  rules.AccumulateNeighbors(seeds, weights, 1, 1.0f, &scores, &touched, &scratch);
+  EXPECT_EQ(scores, (std::vector<float>{1, 1, 1, 0, 0, 0}));
+}
+
+// Against a brute-force oracle on random playlists: the k playlists of highest similarity (the
+// summed weights of the seeds they hold, ties to the earlier), each song's share of theirs.
+TEST(SequentialRules, NeighborsMatchABruteForceOracle) {
+  constexpr int kSongs = 60;
+  std::vector<std::string> keys;
+  for (int i = 0; i < kSongs; ++i) keys.push_back(std::to_string(i));
+  const Vocabulary vocabulary(keys, std::vector<int64_t>(kSongs, 1));
+  Corpus train;
+  train.keys = keys;
+  Random rng(4);
+  for (int p = 0; p < 300; ++p) {
+    std::vector<int32_t> playlist;
+    for (size_t i = 0, n = 3 + rng.Uniform(15); i < n; ++i)
+      playlist.push_back(static_cast<int32_t>(rng.Uniform(kSongs)));
+    train.AddPlaylist(playlist);
+  }
+  const SequentialRules rules(train, vocabulary);
+  SequentialRules::NeighborScratch scratch;
+  for (int trial = 0; trial < 20; ++trial) {
+    std::vector<int32_t> seeds;
+    for (size_t i = 0, n = 2 + rng.Uniform(8); i < n; ++i)
+      seeds.push_back(static_cast<int32_t>(rng.Uniform(kSongs)));
+    const std::vector<float> weights = RecencyWeights(seeds.size(), 0.85f);
+    const size_t k = 1 + rng.Uniform(30);
+    std::vector<std::pair<float, size_t>> by_similarity;  // (-similarity, playlist)
+    for (size_t p = 0; p < train.num_playlists(); ++p) {
+      const std::span<const int32_t> playlist = train.playlist(p);
+      float similarity = 0;
+      for (size_t i = 0; i < seeds.size(); ++i) {
+        // Summed per occurrence of a seed, as the seeds' occurrences are looked up.
+        similarity += weights[i] * static_cast<float>(std::count(playlist.begin(),
+                                                                 playlist.end(), seeds[i]));
+      }
+      if (similarity > 0) by_similarity.push_back({-similarity, p});
+    }
+    std::sort(by_similarity.begin(), by_similarity.end());
+    by_similarity.resize(std::min(k, by_similarity.size()));
+    double total = 0;
+    for (const auto& [similarity, p] : by_similarity) total -= similarity;
+    std::vector<double> expected(kSongs, 0.0);
+    for (const auto& [similarity, p] : by_similarity) {
+      std::vector<int32_t> songs(train.playlist(p).begin(), train.playlist(p).end());
+      std::sort(songs.begin(), songs.end());
+      songs.erase(std::unique(songs.begin(), songs.end()), songs.end());
+      for (const int32_t song : songs) expected[song] += -similarity / total;
+    }
+    std::vector<float> scores(kSongs, 0.0f);
+    std::vector<int32_t> touched;
+    rules.AccumulateNeighbors(seeds, weights, k, 1.0f, &scores, &touched, &scratch);
+    std::vector<int32_t> reached;
+    for (int32_t song = 0; song < kSongs; ++song) {
+      EXPECT_NEAR(scores[song], expected[song], 1e-5) << "song " << song << ", trial " << trial;
+      if (expected[song] > 0) reached.push_back(song);
+    }
+    std::sort(touched.begin(), touched.end());
+    EXPECT_EQ(touched, reached) << "trial " << trial;
+  }
+}
+
 TEST_F(EvaluationTest, PopularityRanksByTrainingCountsTiesToTheLowerRow) {
   const Corpus train = MakeCorpus({{"0", "1", "0", "2"}, {"3", "0", "2"}});
   const std::vector<int64_t> counts = CountsIn(train, vocabulary_);

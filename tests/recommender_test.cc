@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <numeric>
@@ -188,6 +189,67 @@ TEST(Recommender, BlendScoresEverySongAsItsDefinitionSays) {
               << touched.size() << " songs reached from song " << seeds[0];
         }
       }
+    }
+  }
+}
+
+// Session-kNN: given two songs or more, next adds neighbors_weight times each song's share of the
+// nearest training playlists (seeds weighted as the count term weighs them), scaled by the repeat
+// weight for the playlist's own songs; given one, nothing (every playlist holding it is as near).
+TEST(Recommender, NeighborsAddTheirShareGivenTwoSongsOrMore) {
+  constexpr int kSongs = 200;
+  Random rng(8);
+  std::vector<std::string> keys;
+  for (int r = 0; r < kSongs; ++r) keys.push_back(std::to_string(r));
+  Embeddings embeddings{Vocabulary(keys, std::vector<int64_t>(kSongs, 3)), Matrix(kSongs, 4),
+                        Matrix(kSongs, 4)};
+  for (Matrix* m : {&embeddings.input, &embeddings.output}) {
+    for (Eigen::Index i = 0; i < m->size(); ++i) m->data()[i] = rng.UniformFloat() - 0.5f;
+  }
+  Corpus train;
+  train.keys = keys;
+  for (int p = 0; p < 150; ++p) {
+    std::vector<int32_t> playlist;
+    for (int i = 0; i < 8; ++i) playlist.push_back(static_cast<int32_t>(rng.Uniform(kSongs)));
+    train.AddPlaylist(playlist);
+  }
+  const auto rules = std::make_shared<const SequentialRules>(train, embeddings.vocabulary);
+  const NextScoring plain = {.rules_weight = 3.0f,
+                             .rules_per_play = true,
+                             .context_decay = 0.7f,
+                             .repeats = true,
+                             .repeat_weight = 0.5f};
+  NextScoring knn = plain;
+  knn.neighbors = 5;
+  knn.neighbors_weight = 2.0f;
+  const Recommender without(embeddings, plain, rules);
+  const Recommender with = without.WithNextScoring(knn);
+  ASSERT_TRUE(with.may_use_neighbors());
+  for (const std::vector<int32_t>& playlist :
+       std::vector<std::vector<int32_t>>{{7}, {7, 9}, {train.playlist(3).begin(),
+                                                       train.playlist(3).end()}}) {
+    const std::span<const int32_t> seeds(playlist);
+    std::vector<float> weights = RecencyWeights(seeds.size(), knn.context_decay);
+    const float total = std::accumulate(weights.begin(), weights.end(), 0.0f);
+    for (float& weight : weights) weight /= total;
+    std::vector<float> near(kSongs, 0.0f);
+    std::vector<int32_t> touched;
+    SequentialRules::NeighborScratch scratch;
+    if (seeds.size() >= 2) {
+      rules->AccumulateNeighbors(seeds, weights, 5, 2.0f, &near, &touched, &scratch);
+      ASSERT_FALSE(touched.empty());
+    }
+    std::vector<float> base(kSongs, -1e30f);
+    for (const Neighbor& n : without.Continue(Scoring::kNext, seeds, kSongs, nullptr)) {
+      base[n.row] = n.score;
+    }
+    const std::vector<Neighbor> found = with.Continue(Scoring::kNext, seeds, kSongs, nullptr);
+    ASSERT_EQ(found.size(), static_cast<size_t>(kSongs - 1));
+    for (const Neighbor& n : found) {
+      const bool earlier = std::find(playlist.begin(), playlist.end() - 1, n.row) !=
+                           playlist.end() - 1;
+      EXPECT_NEAR(n.score, base[n.row] + (earlier ? 0.5f : 1.0f) * near[n.row], 1e-4)
+          << "song " << n.row << " after a playlist of " << playlist.size();
     }
   }
 }

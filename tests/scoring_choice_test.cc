@@ -115,5 +115,43 @@ TEST(ChooseContinuation, LetsSongsComeBackWherePlaylistsRepeatThem) {
   EXPECT_LT(trials.front().hit_rate, 0.2);  // only the first two pairs of each playlist
 }
 
+// 30 stations, each playing 10 of 100 songs in random order (a song is on about three stations):
+// after a few songs, the training playlists holding most of them are the station's, which name
+// its songs better than the rules of each song, which mix the other stations it is on.
+void StationsSharingSongs(Random& rng, std::vector<int32_t>* playlist) {
+  static const std::vector<std::vector<int32_t>> stations = [] {
+    Random draw(11);
+    std::vector<std::vector<int32_t>> all(30);
+    for (std::vector<int32_t>& station : all) {
+      for (int i = 0; i < 10; ++i) station.push_back(static_cast<int32_t>(draw.Uniform(100)));
+    }
+    return all;
+  }();
+  const std::vector<int32_t>& station = stations[rng.Uniform(30)];
+  for (int i = 0; i < 16; ++i) playlist->push_back(station[rng.Uniform(10)]);
+}
+
+TEST(ChooseContinuation, AddsTheNearestPlaylistsWhereTheyNameTheStation) {
+  const Playlists p = MakePlaylists(100, StationsSharingSongs);
+  std::vector<ContinuationTrial> trials;
+  const NextScoring chosen = Choose(p, {}, &trials);
+  EXPECT_GT(chosen.neighbors, 0);
+  EXPECT_GT(chosen.neighbors_weight, 0.0f);
+  double without = 0, with = 0;
+  for (const ContinuationTrial& trial : trials) {
+    (trial.scoring.neighbors > 0 ? with : without) =
+        std::max(trial.scoring.neighbors > 0 ? with : without, trial.hit_rate);
+  }
+  EXPECT_GT(with, without + 0.02);
+  // Given, they are kept and never tried otherwise.
+  ContinuationChoices given;
+  given.neighbors = 0;
+  given.neighbors_weight = 0;
+  trials.clear();
+  const NextScoring kept = Choose(p, given, &trials);
+  EXPECT_EQ(kept.neighbors, 0);
+  for (const ContinuationTrial& trial : trials) EXPECT_EQ(trial.scoring.neighbors, 0);
+}
+
 }  // namespace
 }  // namespace songvec

@@ -593,7 +593,7 @@ TEST(ModelStore, ModelsStoredARowPerSongStillLoad) {
 TEST(ModelStore, TheScoringWeightsRoundTripExactly) {
   Database db = OpenOrDie(":memory:");
   ModelInfo info = SomeInfo();
-  info.scoring = {-0.5f, 1000.0f, true, true, 0.85f, true, 0.25f};
+  info.scoring = {-0.5f, 1000.0f, true, true, 0.85f, true, 0.25f, 10, 30.0f};
   Result<int64_t> version = ModelStore(db).Insert(info, RandomEmbeddings(10, 4, 1), nullptr);
   ASSERT_TRUE(version.ok()) << version.status().message();
   const NextScoring stored = ModelStore(db).Get(*version)->scoring;
@@ -604,6 +604,8 @@ TEST(ModelStore, TheScoringWeightsRoundTripExactly) {
   EXPECT_EQ(stored.context_decay, 0.85f);
   EXPECT_TRUE(stored.repeats);
   EXPECT_EQ(stored.repeat_weight, 0.25f);
+  EXPECT_EQ(stored.neighbors, 10);
+  EXPECT_EQ(stored.neighbors_weight, 30.0f);
 }
 
 // One rendering of a model's row for models show and GET /v1/models: its keys in order, the JSON

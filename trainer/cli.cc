@@ -146,6 +146,8 @@ nlohmann::json ModelOptionsToJson(const ModelOptions& options, bool with_threads
   if (c.context_decay) json["context_decay"] = AsDecimal(*c.context_decay);
   if (c.repeats) json["repeats"] = *c.repeats;
   if (c.repeat_weight) json["repeat_weight"] = AsDecimal(*c.repeat_weight);
+  if (c.neighbors) json["neighbors"] = *c.neighbors;
+  if (c.neighbors_weight) json["neighbors_weight"] = AsDecimal(*c.neighbors_weight);
   if (with_threads) json["threads"] = o.threads;
   return json;
 }
@@ -205,12 +207,18 @@ Status ModelOptionsFromJson(const nlohmann::json& json, ModelOptions* options) {
          : key == "rules_by_distance" ? options->continuation.rules_by_distance
                                       : options->continuation.repeats) = value.get<bool>();
       }
-    } else if (key == "context_decay" || key == "repeat_weight") {
+    } else if (key == "context_decay" || key == "repeat_weight" || key == "neighbors_weight") {
       status = expect(value.is_number(), "a number");
       if (status.ok()) {
-        (key == "context_decay" ? options->continuation.context_decay
-                                : options->continuation.repeat_weight) = value.get<float>();
+        (key == "context_decay"   ? options->continuation.context_decay
+         : key == "repeat_weight" ? options->continuation.repeat_weight
+                                  : options->continuation.neighbors_weight) = value.get<float>();
       }
+    } else if (key == "neighbors") {
+      status = expect(value.is_number_integer() && value.get<int64_t>() >= 0 &&
+                          value.get<int64_t>() <= kMaxNeighbors,
+                      "an integer from 0 to 1000");
+      if (status.ok()) options->continuation.neighbors = value.get<int>();
     } else if (key == "cooccurrence_weight") {
       return Status::InvalidArgument(
           "option \"cooccurrence_weight\" is gone: next scores count sequential rules now, "
@@ -386,13 +394,15 @@ nlohmann::json EvaluateAndPrint(const Vocabulary& vocabulary, const Recommender&
   nlohmann::json metrics = ReportToJson(report);
   if (context > 1) {
     const NextScoring& next = recommender.next_scoring();
-    char settings[256];
+    char settings[384];
     std::snprintf(settings, sizeof(settings),
                   "%s continues a playlist with rules_per_play %s, rules_by_distance %s, "
-                  "context_decay %g, repeats %s, repeat_weight %g\n",
+                  "context_decay %g, repeats %s, repeat_weight %g, neighbors %d, "
+                  "neighbors_weight %g\n",
                   model_name.c_str(), next.rules_per_play ? "true" : "false",
                   next.rules_by_distance ? "true" : "false", next.context_decay,
-                  next.repeats ? "true" : "false", next.repeat_weight);
+                  next.repeats ? "true" : "false", next.repeat_weight, next.neighbors,
+                  next.neighbors_weight);
     std::fputs(settings, stdout);
     const EvaluationReport continuation =
         EvaluateNextSong(vocabulary, recommender, test, baselines, ks, threads, max_pairs, context);

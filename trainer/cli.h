@@ -86,7 +86,8 @@ double AsDecimal(float x);
 // The options as stored with a model (its hyperparameters) and as a --config file: {"model", "dim",
 // "window", "negative", "ns_exponent", "sample", "min_count", "epochs", "alpha", "min_alpha",
 // "shared_negatives", "seed", "rules_weight", "next_bias"}, the continuation choices that are set
-// ("rules_per_play", "rules_by_distance", "context_decay", "repeats", "repeat_weight"), plus
+// ("rules_per_play", "rules_by_distance", "context_decay", "repeats", "repeat_weight",
+// "neighbors", "neighbors_weight"), plus
 // "threads" when `with_threads` (stored models say how they were trained; a config file leaves it
 // to the machine).
 nlohmann::json ModelOptionsToJson(const ModelOptions& options, bool with_threads);

@@ -101,6 +101,10 @@ Status ParseChoice(const std::string& flag, const std::string& text, std::option
     if (text.empty() || *end != '\0') {
       return Status::InvalidArgument("--" + flag + " expects auto or a number, got '" + text + "'");
     }
+    if (std::is_integral_v<T> && !(value == std::floor(value) && std::abs(value) < 1e9)) {
+      return Status::InvalidArgument("--" + flag + " expects auto or a whole number, got '" +
+                                     text + "'");
+    }
     *choice = static_cast<T>(value);
     return Status();
   }
@@ -127,14 +131,15 @@ constexpr double kChoiceValidation = 0.1;
 void PrintContinuationTrials(const std::vector<ContinuationTrial>& trials, size_t pairs) {
   std::printf(
       "continuation settings tried on %zu validation pairs (next HR@10 given the playlist so "
-      "far):\n%-14s %-17s %-13s %-7s %-13s %7s\n",
+      "far):\n%-14s %-17s %-13s %-7s %-13s %-9s %-16s %7s\n",
       pairs, "rules_per_play", "rules_by_distance", "context_decay", "repeats", "repeat_weight",
-      "HR@10");
+      "neighbors", "neighbors_weight", "HR@10");
   for (const ContinuationTrial& trial : trials) {
     const NextScoring& s = trial.scoring;
-    std::printf("%-14s %-17s %-13.2f %-7s %-13.2f %7.4f\n", s.rules_per_play ? "true" : "false",
-                s.rules_by_distance ? "true" : "false", s.context_decay,
-                s.repeats ? "true" : "false", s.repeat_weight, trial.hit_rate);
+    std::printf("%-14s %-17s %-13.2f %-7s %-13.2f %-9d %-16g %7.4f\n",
+                s.rules_per_play ? "true" : "false", s.rules_by_distance ? "true" : "false",
+                s.context_decay, s.repeats ? "true" : "false", s.repeat_weight, s.neighbors,
+                static_cast<double>(s.neighbors_weight), trial.hit_rate);
   }
 }
 
@@ -170,7 +175,9 @@ int RunTrain(const std::vector<std::string>& args) {
               rules_by_distance = ChoiceText(choices.rules_by_distance),
               context_decay = ChoiceText(choices.context_decay),
               repeats = ChoiceText(choices.repeats),
-              repeat_weight = ChoiceText(choices.repeat_weight);
+              repeat_weight = ChoiceText(choices.repeat_weight),
+              neighbors = ChoiceText(choices.neighbors),
+              neighbors_weight = ChoiceText(choices.neighbors_weight);
   double& rules_weight = model.rules_weight;
   FlagSet flags("songvec-train train --playlists FILE [--songs FILE] --db FILE [options]");
   flags.Add("config", &config_path, "options file, as tune writes it; flags beside it win");
@@ -219,6 +226,12 @@ int RunTrain(const std::vector<std::string>& args) {
   flags.Add("repeat-weight", &repeat_weight,
             "scale of the count term of the playlist's songs where they may come back (0 to 1); "
             "auto: chosen on validation playlists");
+  flags.Add("neighbors", &neighbors,
+            "session-kNN: how many training playlists nearest the playlist so far add their "
+            "songs to next's scores (0: none; up to 1000); auto: chosen on validation playlists");
+  flags.Add("neighbors-weight", &neighbors_weight,
+            "weight of the nearest playlists' term in next scores (0 to 1000); auto: chosen on "
+            "validation playlists");
   flags.Add("test", &test_path,
             "test playlists: score the new model on them (and the active one, for --activate)");
   flags.Add("activate", &activate,
@@ -271,7 +284,10 @@ int RunTrain(const std::vector<std::string>& args) {
         ParseChoice("rules-by-distance", rules_by_distance, &choices.rules_by_distance),
         ParseChoice("context-decay", context_decay, &choices.context_decay),
         ParseChoice("repeats", repeats, &choices.repeats),
-        ParseChoice("repeat-weight", repeat_weight, &choices.repeat_weight), choices.Validate()}) {
+        ParseChoice("repeat-weight", repeat_weight, &choices.repeat_weight),
+        ParseChoice("neighbors", neighbors, &choices.neighbors),
+        ParseChoice("neighbors-weight", neighbors_weight, &choices.neighbors_weight),
+        choices.Validate()}) {
     if (!s.ok()) return Fail(s);
   }
   if (activate.empty()) activate = test_path.empty() ? "always" : "if-better";
@@ -345,7 +361,8 @@ int RunTrain(const std::vector<std::string>& args) {
   // of the rules they are ranked with (the vectors are trained on all of them: training twice
   // would double the time, and the count term carries most of next's score).
   const bool choosing = !(choices.rules_per_play && choices.rules_by_distance &&
-                          choices.context_decay && choices.repeats && choices.repeat_weight);
+                          choices.context_decay && choices.repeats && choices.repeat_weight &&
+                          choices.neighbors && choices.neighbors_weight);
   NextSongPairs choice_pairs;
   std::shared_ptr<const SequentialRules> choice_rules;
   if (choosing) {
@@ -423,6 +440,9 @@ int RunTrain(const std::vector<std::string>& args) {
                                           {"context_decay", AsDecimal(trial.scoring.context_decay)},
                                           {"repeats", trial.scoring.repeats},
                                           {"repeat_weight", AsDecimal(trial.scoring.repeat_weight)},
+                                          {"neighbors", trial.scoring.neighbors},
+                                          {"neighbors_weight",
+                                           AsDecimal(trial.scoring.neighbors_weight)},
                                           {"hr@10", trial.hit_rate}});
     }
     spdlog::info("chose the continuation settings in {:.1f} s", step_seconds());
@@ -431,7 +451,7 @@ int RunTrain(const std::vector<std::string>& args) {
   }
   choice_rules.reset();
   choices = {next.rules_per_play, next.rules_by_distance, next.context_decay, next.repeats,
-             next.repeat_weight};
+             next.repeat_weight,     next.neighbors,         next.neighbors_weight};
 
   ModelInfo info;
   info.algorithm = std::string("sgns-") + ArchitectureName(options.architecture) +
