@@ -5,6 +5,7 @@
 // and the level. Items are queries.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +18,7 @@
 #include "core/pruned_index.h"
 #include "core/random.h"
 #include "core/recommender.h"
+#include "core/sequential_rules.h"
 #include "storage/database.h"
 #include "storage/model_store.h"
 
@@ -47,6 +49,33 @@ void RunSearches(benchmark::State& state, const Recommender& recommender, Scorin
       return std::find(positive.begin(), positive.end(), row) != positive.end();
     };
     benchmark::DoNotOptimize(recommender.Recommend(scoring, positive, {}, kResults, excluded));
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+}
+
+// Playlists so far of 10 songs: windows of the training playlists the model's rules store (random
+// songs would share no playlist, which flatters session-kNN), as POST /v1/recommend continues them.
+std::vector<std::vector<int32_t>> Playlists(const SequentialRules& rules) {
+  const std::vector<int32_t>& rows = rules.rows();
+  Random rng(10);
+  std::vector<std::vector<int32_t>> playlists;
+  for (size_t tries = 0; playlists.size() < kQueries && tries < 100 * kQueries; ++tries) {
+    const size_t at = rng.Uniform(static_cast<uint32_t>(rows.size() - 10));
+    std::vector<int32_t> playlist(rows.begin() + static_cast<std::ptrdiff_t>(at),
+                                  rows.begin() + static_cast<std::ptrdiff_t>(at + 10));
+    if (std::all_of(playlist.begin(), playlist.end(), [](int32_t row) { return row >= 0; })) {
+      playlists.push_back(std::move(playlist));
+    }
+  }
+  return playlists;
+}
+
+void RunContinuations(benchmark::State& state, const Recommender& recommender,
+                      const std::vector<std::vector<int32_t>>& playlists) {
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(recommender.Continue(Scoring::kNext, playlists[i++ % playlists.size()],
+                                                  kResults, nullptr));
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
 }
@@ -90,6 +119,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     const auto started = std::chrono::steady_clock::now();
+    const auto rules = std::dynamic_pointer_cast<const SequentialRules>(model->pairs);
     recommenders.push_back(std::make_unique<Recommender>(model->embeddings, model->info.scoring,
                                                          std::move(model->pairs), policy,
                                                          std::move(model->search)));
@@ -108,6 +138,25 @@ int main(int argc, char** argv) {
                                        RunSearches(s, recommender, scoring, seeds);
                                      });
       }
+    }
+    // Continuing a playlist with the model's settings, and without its nearest playlists.
+    if (recommender.has_next() && rules != nullptr && rules->rows().size() > 10) {
+      NextScoring without = recommender.next_scoring();
+      without.neighbors = 0;
+      recommenders.push_back(
+          std::make_unique<Recommender>(recommender.WithNextScoring(without)));
+      const Recommender& plain = *recommenders.back();
+      auto playlists = std::make_shared<const std::vector<std::vector<int32_t>>>(Playlists(*rules));
+      const std::string name = std::string("BM_Continue/") + IndexPolicyName(policy) + "/next";
+      const std::string neighbors = std::to_string(recommender.next_scoring().neighbors);
+      benchmark::RegisterBenchmark((name + "/neighbors:" + neighbors + "/playlist:10").c_str(),
+                                   [&recommender, playlists](benchmark::State& s) {
+                                     RunContinuations(s, recommender, *playlists);
+                                   });
+      benchmark::RegisterBenchmark((name + "/neighbors:0/playlist:10").c_str(),
+                                   [&plain, playlists](benchmark::State& s) {
+                                     RunContinuations(s, plain, *playlists);
+                                   });
     }
   }
   benchmark::AddCustomContext("cpu", CpuModelName());
