@@ -192,10 +192,11 @@ class Recommender {
                                std::span<const int32_t> repeating, size_t k,
                                const RowFilter& exclude) const;
 
-  // What one count term needs, about 20 bytes a row. Kept in a pool per model rather than per
-  // thread: a server's 128 workers each kept its own at its high-water mark, which grew RSS for
-  // minutes under steady traffic (bench/results/soak.md) and would reach 128 x 20 MB at a million
-  // songs; a pool holds as many as searches ran at once, and goes with the model.
+  // What one count term needs, about 24 bytes a row and 4 a training playlist. Kept in a pool per
+  // model rather than per thread: a server's 128 workers each kept its own at its high-water mark,
+  // which grew RSS for minutes under steady traffic (bench/results/soak.md) and would reach
+  // 128 x 24 MB at a million songs; a pool holds as many as searches ran at once, and goes with
+  // the model.
   struct Scratch {
     std::vector<float> sums;  // one dense sum per row, 0 outside `touched`
     std::vector<float> near;  // the neighbours' term, likewise
