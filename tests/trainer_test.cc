@@ -5,20 +5,10 @@
 #include <cstring>
 
 #include "core/flat_index.h"
-#include "core/synthetic.h"
+#include "tests/small_world.h"
 
 namespace songvec {
 namespace {
-
-// A small world with known structure: 4 genres of 6 artists with 5 songs each.
-SyntheticData SmallWorld() {
-  SyntheticOptions options;
-  options.genres = 4;
-  options.artists_per_genre = 6;
-  options.songs_per_artist = 5;
-  options.playlists = 1500;
-  return GenerateSynthetic(options);
-}
 
 TrainOptions FastOptions() {
   TrainOptions options;

@@ -14,6 +14,7 @@
 #include "core/status.h"
 #include "core/trainer.h"
 #include "storage/database.h"
+#include "trainer/build_model.h"
 #include "util/flags.h"
 
 namespace songvec {
@@ -65,19 +66,6 @@ struct FormatFlags {
   void AddTo(FlagSet& flags, const std::string& format_help, const std::string& default_note = "");
   // InvalidArgument naming the flag if either is wrong.
   Result<CorpusFormat> Parse() const;
-};
-
-// Everything that makes a model: how it is trained and how its next scores are weighed.
-struct ModelOptions {
-  TrainOptions train;
-  // Weight of the count term (sequential rules) of next scores; 0: a pure SGNS model.
-  double rules_weight = kDefaultRulesWeight;
-  // Weight of the popularity term of next scores; unset: the ns_exponent.
-  std::optional<double> next_bias;
-  // How next continues a playlist; unset choices are made on validation playlists.
-  ContinuationChoices continuation;
-
-  double resolved_next_bias() const { return next_bias.value_or(train.ns_exponent); }
 };
 
 // `x` as the decimal it was written as, for JSON (0.85, not 0.8500000238418579).

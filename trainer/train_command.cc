@@ -20,14 +20,12 @@
 #include "core/evaluation.h"
 #include "core/hnsw_index.h"
 #include "core/recommender.h"
-#include "core/scoring_choice.h"
-#include "core/sequential_rules.h"
-#include "core/trainer.h"
 #include "core/vocabulary.h"
 #include "storage/catalog_store.h"
 #include "storage/database.h"
 #include "storage/model_store.h"
 #include "trainer/activation.h"
+#include "trainer/build_model.h"
 #include "trainer/cli.h"
 #include "trainer/commands.h"
 
@@ -122,11 +120,6 @@ std::string ChoiceText(const std::optional<T>& choice) {
   }
 }
 
-// How many validation pairs the continuation choices are scored on at most, and the share of the
-// playlists held out for them.
-constexpr size_t kChoicePairs = 5000;
-constexpr double kChoiceValidation = 0.1;
-
 // Prints the settings ChooseContinuation tried and the chosen one.
 void PrintContinuationTrials(const std::vector<ContinuationTrial>& trials, size_t pairs) {
   std::printf(
@@ -141,6 +134,24 @@ void PrintContinuationTrials(const std::vector<ContinuationTrial>& trials, size_
                 s.context_decay, s.repeats ? "true" : "false", s.repeat_weight, s.neighbors,
                 static_cast<double>(s.neighbors_weight), trial.hit_rate);
   }
+}
+
+// The settings ChooseContinuation tried, as stored in the model's metrics.
+nlohmann::json ContinuationChoiceMetrics(const std::vector<ContinuationTrial>& trials,
+                                         size_t pairs) {
+  nlohmann::json metrics = {{"validation_pairs", pairs}, {"trials", nlohmann::json::array()}};
+  for (const ContinuationTrial& trial : trials) {
+    const NextScoring& s = trial.scoring;
+    metrics["trials"].push_back({{"rules_per_play", s.rules_per_play},
+                                 {"rules_by_distance", s.rules_by_distance},
+                                 {"context_decay", AsDecimal(s.context_decay)},
+                                 {"repeats", s.repeats},
+                                 {"repeat_weight", AsDecimal(s.repeat_weight)},
+                                 {"neighbors", s.neighbors},
+                                 {"neighbors_weight", AsDecimal(s.neighbors_weight)},
+                                 {"hr@10", trial.hit_rate}});
+  }
+  return metrics;
 }
 
 }  // namespace
@@ -253,7 +264,6 @@ int RunTrain(const std::vector<std::string>& args) {
   Result<Architecture> architecture = ParseArchitecture(model_name);
   if (!architecture.ok()) return Fail(architecture.status());
   options.architecture = *architecture;
-  if (Status valid = options.Validate(); !valid.ok()) return Fail(valid);
 
   // An existing database is opened (and migrated) before the long part, so that a bad one fails in
   // a second, not after training; a new one is created only to store the model, so that a run that
@@ -275,10 +285,6 @@ int RunTrain(const std::vector<std::string>& args) {
       return Fail(Status::InvalidArgument("--next-bias expects a number, got '" + next_bias + "'"));
     }
   }
-  const auto popularity_weight = static_cast<float>(model.resolved_next_bias());
-  if (!(rules_weight >= 0)) {
-    return Fail(Status::InvalidArgument("--rules-weight must be at least 0"));
-  }
   for (Status s :
        {ParseChoice("rules-per-play", rules_per_play, &choices.rules_per_play),
         ParseChoice("rules-by-distance", rules_by_distance, &choices.rules_by_distance),
@@ -287,7 +293,7 @@ int RunTrain(const std::vector<std::string>& args) {
         ParseChoice("repeat-weight", repeat_weight, &choices.repeat_weight),
         ParseChoice("neighbors", neighbors, &choices.neighbors),
         ParseChoice("neighbors-weight", neighbors_weight, &choices.neighbors_weight),
-        choices.Validate()}) {
+        model.Validate()}) {
     if (!s.ok()) return Fail(s);
   }
   if (activate.empty()) activate = test_path.empty() ? "always" : "if-better";
@@ -353,51 +359,32 @@ int RunTrain(const std::vector<std::string>& args) {
                  playlists_path, stats.unnamed_songs);
   }
 
-  const Vocabulary vocabulary = Vocabulary::Build(*corpus, options.min_count);
-  const Corpus encoded = vocabulary.Encode(*corpus);
-  std::shared_ptr<const SequentialRules> rules;
-  if (rules_weight > 0) rules = std::make_shared<const SequentialRules>(*corpus, vocabulary);
-  // The continuation choices left to validation are scored on a tenth of the playlists, held out
-  // of the rules they are ranked with (the vectors are trained on all of them: training twice
-  // would double the time, and the count term carries most of next's score).
-  const bool choosing = !(choices.rules_per_play && choices.rules_by_distance &&
-                          choices.context_decay && choices.repeats && choices.repeat_weight &&
-                          choices.neighbors && choices.neighbors_weight);
-  NextSongPairs choice_pairs;
-  std::shared_ptr<const SequentialRules> choice_rules;
-  if (choosing) {
-    const CorpusSplit split = SplitCorpus(*corpus, kChoiceValidation, 0, options.seed);
-    choice_pairs = CollectPairs(split.validation, vocabulary, kDefaultContext);
-    SamplePairs(kChoicePairs, 1, &choice_pairs);
-    if (rules_weight > 0) {
-      choice_rules = std::make_shared<const SequentialRules>(split.train, vocabulary);
-    }
-  }
+  Result<ModelInput> input = PrepareInput(*corpus, model, true);
+  if (!input.ok()) return Fail(input.status());
+  const Vocabulary& vocabulary = input->vocabulary;
   // Training reads only the encoded copy: give the memory back, unless the evaluation's baselines
   // need it.
   if (!test) *corpus = Corpus();
   spdlog::info(
       "vocabulary: {} songs appear at least {} time(s); {} playlists and {} tokens to train on "
       "({:.1f} s, sequential rules included)",
-      vocabulary.size(), options.min_count, encoded.num_playlists(), encoded.tokens.size(),
-      step_seconds());
+      vocabulary.size(), options.min_count, input->encoded.num_playlists(),
+      input->encoded.tokens.size(), step_seconds());
   const std::string& catalog_path = described ? playlists_path : songs_path;
   spdlog::info("{}: {} songs", catalog_path, catalog->size());
-  CheckAgainstCatalog(vocabulary, encoded, *catalog, catalog_path, playlists_path);
+  CheckAgainstCatalog(vocabulary, input->encoded, *catalog, catalog_path, playlists_path);
 
   spdlog::info("training {} dim={} window={} negative={} epochs={} threads={} seed={} simd={}",
                model_name, options.dim, options.window, options.negative, options.epochs,
                options.threads, options.seed, IsaName(options.isa));
-  TrainSummary summary;
-  Result<Embeddings> embeddings =
-      Train(encoded, vocabulary, options, ProgressPrinter(options.epochs), 0.5, &summary);
-  if (!embeddings.ok()) return Fail(embeddings.status());
-  WarnIfCrowded(embeddings->input, "the model");
-  step_seconds();
-  // What the searches need, stored with the model so that the server builds nothing slow at load.
-  GraphRecall recall;
-  StoredSearch search = Recommender::PrepareSearch(*embeddings, options.threads, &recall);
-  spdlog::info("prepared the model's searches in {:.1f} s", step_seconds());
+  Result<TrainedModel> built = BuildModel(
+      *input, model, {.progress = ProgressPrinter(options.epochs), .prepare_search = true});
+  if (!built.ok()) return Fail(built.status());
+  const TrainedModel& trained = *built;
+  const TrainSummary& summary = trained.summary;
+  const GraphRecall& recall = trained.recall;
+  WarnIfCrowded(trained.embeddings.input, "the model");
+  spdlog::info("prepared the model's searches in {:.1f} s", trained.search_seconds);
   if (recall.queries > 0) {
     spdlog::info(
         "similar graph (HNSW, built in {:.1f} s): recall@10 {:.4f} over {} songs drawn by their "
@@ -417,41 +404,23 @@ int RunTrain(const std::vector<std::string>& args) {
     }
   }
 
-  NextScoring next;
-  next.popularity_weight = popularity_weight;
-  next.rules_weight = static_cast<float>(rules_weight);
+  const NextScoring& next = trained.scoring;
+  const size_t choice_pairs = input->choice_pairs.pairs.size();
+  input->choice_rules.reset();
   nlohmann::json choice_metrics;
-  if (choosing && choice_pairs.pairs.size() < kFewPairs) {
+  if (input->choosing && trained.continuation_trials.empty()) {
     spdlog::warn(
         "only {} validation pairs to choose how next continues a playlist on (at least {} "
         "needed): the usual settings are kept",
-        choice_pairs.pairs.size(), kFewPairs);
-    next = ContinuationStart(next, choices);
-  } else if (choosing) {
-    std::vector<ContinuationTrial> trials;
-    const Recommender held_out(*embeddings, next, choice_rules, IndexPolicy::kAuto, search);
-    next = ChooseContinuation(held_out, choices, choice_pairs, options.threads, &trials);
-    PrintContinuationTrials(trials, choice_pairs.pairs.size());
-    choice_metrics = {{"validation_pairs", choice_pairs.pairs.size()},
-                      {"trials", nlohmann::json::array()}};
-    for (const ContinuationTrial& trial : trials) {
-      choice_metrics["trials"].push_back({{"rules_per_play", trial.scoring.rules_per_play},
-                                          {"rules_by_distance", trial.scoring.rules_by_distance},
-                                          {"context_decay", AsDecimal(trial.scoring.context_decay)},
-                                          {"repeats", trial.scoring.repeats},
-                                          {"repeat_weight", AsDecimal(trial.scoring.repeat_weight)},
-                                          {"neighbors", trial.scoring.neighbors},
-                                          {"neighbors_weight",
-                                           AsDecimal(trial.scoring.neighbors_weight)},
-                                          {"hr@10", trial.hit_rate}});
-    }
-    spdlog::info("chose the continuation settings in {:.1f} s", step_seconds());
-  } else {
-    next = ContinuationStart(next, choices);
+        choice_pairs, kFewPairs);
+  } else if (input->choosing) {
+    PrintContinuationTrials(trained.continuation_trials, choice_pairs);
+    choice_metrics = ContinuationChoiceMetrics(trained.continuation_trials, choice_pairs);
+    spdlog::info("chose the continuation settings in {:.1f} s", trained.choice_seconds);
   }
-  choice_rules.reset();
   choices = {next.rules_per_play, next.rules_by_distance, next.context_decay, next.repeats,
              next.repeat_weight,     next.neighbors,         next.neighbors_weight};
+  const std::shared_ptr<const SequentialRules>& rules = trained.rules;
 
   ModelInfo info;
   info.algorithm = std::string("sgns-") + ArchitectureName(options.architecture) +
@@ -462,8 +431,8 @@ int RunTrain(const std::vector<std::string>& args) {
       {"format", format_flags.name},
       {"playlists_file", DescribeFile(playlists_path, playlists_digest)},
       {"songs_file", DescribeFile(catalog_path, described ? playlists_digest : songs_digest)},
-      {"playlists", encoded.num_playlists()},
-      {"tokens", encoded.tokens.size()},
+      {"playlists", input->encoded.num_playlists()},
+      {"tokens", input->encoded.tokens.size()},
       {"simd", IsaName(options.isa)}};
   if (format->data == DataFormat::kCsv) {
     const CsvColumns& c = format->csv;
@@ -479,7 +448,7 @@ int RunTrain(const std::vector<std::string>& args) {
   bool go_live = *policy != ActivationPolicy::kNever;
   if (test) {
     const std::vector<size_t> ten = {10};
-    const Recommender candidate(*embeddings, next, rules, IndexPolicy::kAuto, search);
+    const Recommender candidate = trained.recommender();
     // Both models on a sample of the same size where the catalog is large (DefaultMaxPairs).
     const size_t max_pairs = DefaultMaxPairs(vocabulary.size());
     // The baselines share the new model's sequential rules, counted once (a pure SGNS model has
@@ -560,7 +529,7 @@ int RunTrain(const std::vector<std::string>& args) {
     return Fail(s);
   const double catalog_seconds = step_seconds();
   ModelStore models(*db);
-  Result<int64_t> version = models.Insert(info, *embeddings, rules.get(), search);
+  Result<int64_t> version = models.Insert(info, trained.embeddings, rules.get(), trained.search);
   if (!version.ok()) return Fail(version.status());
   if (!evaluation.is_null()) {
     if (Status s = models.AddEvaluation(*version, "train --test", evaluation.dump()); !s.ok())

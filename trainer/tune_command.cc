@@ -4,19 +4,17 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <memory>
 #include <thread>
 
 #include "core/corpus.h"
 #include "core/evaluation.h"
 #include "core/random.h"
 #include "core/recommender.h"
-#include "core/scoring_choice.h"
 #include "core/sequential_rules.h"
 #include "core/text_lines.h"
-#include "core/trainer.h"
 #include "storage/database.h"
 #include "storage/tuning_store.h"
+#include "trainer/build_model.h"
 #include "trainer/cli.h"
 #include "trainer/commands.h"
 
@@ -142,14 +140,17 @@ int RunTune(const std::vector<std::string>& args) {
   if (!corpus.ok()) return Fail(corpus.status());
 
   const CorpusSplit split = SplitCorpus(*corpus, validation, 0, seed);
-  const Vocabulary vocabulary = Vocabulary::Build(split.train, 1);
-  const Corpus encoded = vocabulary.Encode(split.train);
-  const auto rules = std::make_shared<const SequentialRules>(split.train, vocabulary);
+  // Every trial is made from the same input (the defaults' min_count, and sequential rules, which
+  // the rules weights are tried on): tuned options vary only what BuildModel trains.
+  Result<ModelInput> input = PrepareInput(split.train, ModelOptions(), false);
+  if (!input.ok()) return Fail(input.status());
+  const Vocabulary& vocabulary = input->vocabulary;
+  const SequentialRules& rules = *input->rules;
   // Both protocols of ../shared/EVALUATION.md: the last song alone, and the playlist so far.
   const NextSongPairs pairs = CollectPairs(split.validation, vocabulary);
   const NextSongPairs so_far = CollectPairs(split.validation, vocabulary, kDefaultContext);
   const std::vector<int64_t> counts = CountsIn(split.train, vocabulary);
-  const Ranker rules_ranker = PairScoresRanker(*rules, counts);
+  const Ranker rules_ranker = PairScoresRanker(rules, counts);
   const double rules_hr = HitRate(pairs, rules_ranker, threads);
   const double rules_so_far_hr = HitRate(so_far, rules_ranker, threads);
   spdlog::info(
@@ -182,16 +183,14 @@ int RunTune(const std::vector<std::string>& args) {
     o.min_alpha = std::min(o.min_alpha, o.alpha);
     o.threads = threads;
     o.seed = seed;
-    TrainSummary summary;
-    Result<Embeddings> embeddings = Train(encoded, vocabulary, o, nullptr, 1.0, &summary);
-    if (!embeddings.ok())
-      return Fail(embeddings.status().WithContext("trial " + std::to_string(t + 1)));
+    Result<TrainedModel> trained =
+        BuildModel(*input, options, {.progress = nullptr, .prepare_search = false});
+    if (!trained.ok()) return Fail(trained.status().WithContext("trial " + std::to_string(t + 1)));
+    const TrainSummary& summary = trained->summary;
     // One model, scored at every rules weight. Continuation is scored as ContinuationStart() has
     // it: the other continuation choices are train's, on validation playlists it holds out.
-    NextScoring next;
-    next.popularity_weight = static_cast<float>(options.resolved_next_bias());
-    next = ContinuationStart(next, {});
-    const Recommender model(*embeddings, next, rules);
+    NextScoring next = trained->scoring;
+    const Recommender model = trained->recommender();
     const double similar_hr = HitRate(pairs, ModelRanker(model, Scoring::kSimilar), threads);
     // The best of both protocols' mean is the trial's.
     nlohmann::json next_by_weight = nlohmann::json::object();
