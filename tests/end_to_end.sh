@@ -460,6 +460,52 @@ cat "$work/queued1.err" "$work/queued2.err" | grep -q "waiting for $db: another 
 [ "$(versions | wc -l)" -eq $(($(wc -l < "$work/before.txt") + 2)) ] || fail "a queued model was lost"
 versions | grep -q '^\* 1$' || fail "model 1 should still be active"
 
+step "--activate if-better does not overrule an activation made while it compared"
+# Random vectors, imported and activated: the model a new one is compared against, and beats.
+python3 - "$work/model.vec" "$work/random.vec" <<'PY'
+import random, sys
+lines = open(sys.argv[1]).read().split("\n")
+rows, dim = map(int, lines[0].split())
+random.seed(5)
+with open(sys.argv[2], "w") as out:
+    out.write(f"{rows} {dim}\n")
+    for line in lines[1:rows + 1]:
+        out.write(line.split()[0] + " " + " ".join(f"{random.gauss(0, 1):.4f}" for _ in range(dim)) + "\n")
+PY
+weak=$("$train" import --db "$db" --vectors "$work/random.vec" | sed -n 's/.*as model version \([0-9]*\).*/\1/p')
+[ -n "$weak" ] || fail "the random vectors were not imported"
+"$train" models activate "$weak" --db "$db" > /dev/null
+# While the trainer compares against it, a writer holds the lock and activates model 1 again; it
+# commits once the trainer waits for the lock.
+python3 -c 'import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+c.execute("UPDATE active_model SET model_version = 1"); print("held", flush=True)
+for _ in range(3000):
+    if os.path.exists(sys.argv[2]) and "waiting for" in open(sys.argv[2]).read(): break
+    time.sleep(0.1)
+c.execute("COMMIT")' "$db" "$work/if_better.err" > "$work/holder.out" &
+holder_pid=$!
+until grep -q held "$work/holder.out"; do sleep 0.1; done
+"$train" train --playlists "$data/split/train.txt" --songs "$data/song_hash.txt" --db "$db" \
+  --test "$data/split/test.txt" --activate if-better --epochs 1 --rules-per-play true \
+  --rules-by-distance true --context-decay 0.5 --repeats false --repeat-weight 0.25 \
+  --neighbors 0 --neighbors-weight 0 > "$work/if_better.out" 2> "$work/if_better.err" ||
+  { cat "$work/if_better.err"; fail "the if-better trainer failed"; }
+wait "$holder_pid"
+grep -q "the new model goes live" "$work/if_better.out" ||
+  { cat "$work/if_better.out"; fail "the new model did not beat random vectors"; }
+grep -qF "the active model changed from model $weak to model 1 while this run compared against it: the new model is stored, not active" \
+  "$work/if_better.err" || { cat "$work/if_better.err"; fail "no word of the activation made meanwhile"; }
+grep -q "is stored, not active, in" "$work/if_better.out" || fail "the new model says it is active"
+versions | grep -q '^\* 1$' || fail "model 1, activated meanwhile, should be active"
+newest=$("$train" models list --db "$db" | grep '^[ *] *[0-9]' | tail -1 | tr -d '*' | awk '{print $1}')
+"$train" models show "$newest" --db "$db" | python3 -c 'import json, sys
+a = json.load(sys.stdin)["metrics"]["activation"]
+assert a["activated"] is False and a["active_changed_to"] == 1, a' || fail "the stored decision is wrong"
+"$train" models delete "$newest" --db "$db" > /dev/null
+"$train" models delete "$weak" --db "$db" > /dev/null
+
 # Starts the server on database $1, logging to $2 (more flags after them); sets server_pid and port.
 start_server() {
   local database=$1 log=$2

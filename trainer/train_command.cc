@@ -446,6 +446,7 @@ int RunTrain(const std::vector<std::string>& args) {
   nlohmann::json metrics = nlohmann::json::object();
   nlohmann::json evaluation;  // on --test: stored as the model's first evaluation
   bool go_live = *policy != ActivationPolicy::kNever;
+  std::optional<int64_t> active_version;  // the model compared against, for --activate if-better
   if (test) {
     const std::vector<size_t> ten = {10};
     const Recommender candidate = trained.recommender();
@@ -458,7 +459,6 @@ int RunTrain(const std::vector<std::string>& args) {
         vocabulary, candidate, *test, Baselines(*corpus, vocabulary, rules), ten, nullptr,
         "new model", options.threads, max_pairs, kDefaultContext, &candidate_report);
     std::optional<TestScore> active_score;
-    std::optional<int64_t> active_version;
     std::string active_name;
     if (*policy == ActivationPolicy::kIfBetter && db) {  // a new database has no active model
       ModelStore models(*db);
@@ -523,6 +523,26 @@ int RunTrain(const std::vector<std::string>& args) {
   }
   Result<Transaction> transaction = Transaction::Begin(*db);
   if (!transaction.ok()) return Fail(transaction.status());
+  // Another trainer or `models activate` may have changed the active model since this run compared
+  // against it; the write lock now held keeps it as it is until the commit, so look again.
+  if (go_live && *policy == ActivationPolicy::kIfBetter) {
+    Result<std::optional<int64_t>> now = ModelStore(*db).ActiveVersion();
+    if (!now.ok()) return Fail(now.status());
+    if (*now != active_version) {
+      go_live = false;
+      auto name = [](const std::optional<int64_t>& v) {
+        return v ? "model " + std::to_string(*v) : std::string("none");
+      };
+      spdlog::warn(
+          "the active model changed from {} to {} while this run compared against it: the new "
+          "model is stored, not active (compare them with eval, then models activate)",
+          name(active_version), name(*now));
+      metrics["activation"]["activated"] = false;
+      metrics["activation"]["active_changed_to"] =
+          *now ? nlohmann::json(**now) : nlohmann::json(nullptr);
+      info.metrics = metrics.dump();
+    }
+  }
   if (Status s = CatalogStore(*db).Upsert(
           *catalog, tags_path.empty() ? CatalogStore::Tags::kKeep : CatalogStore::Tags::kReplace);
       !s.ok())
