@@ -288,7 +288,10 @@ PY
 "$train" train --config "$work/best.json" --playlists "$work/split1/train.txt" \
   --songs "$data/song_hash.txt" --db "$work/tune.db" > "$work/config.out" 2> /dev/null \
   || fail "train --config"
-"$train" models show 1 --db "$work/tune.db" | grep -q '"dim": 8' || fail "--config was not applied"
+# (Not piped into grep -q, which may leave before the JSON is written: the writer's SIGPIPE would
+# fail the pipeline.)
+"$train" models show 1 --db "$work/tune.db" > "$work/config_show.json"
+grep -q '"dim": 8' "$work/config_show.json" || fail "--config was not applied"
 # refused_config JSON MESSAGE: train --config with an options file of JSON fails saying MESSAGE.
 refused_config() {
   printf '%s\n' "$1" > "$work/refused.json"
@@ -455,7 +458,7 @@ for seed in 1 2; do
   wait "${queued[seed - 1]}" || { cat "$work/queued$seed.err"; fail "queued trainer $seed failed"; }
 done
 wait "$holder_pid"
-cat "$work/queued1.err" "$work/queued2.err" | grep -q "waiting for $db: another process is writing to it" ||
+grep -q "waiting for $db: another process is writing to it" "$work/queued1.err" "$work/queued2.err" ||
   fail "a queued trainer did not say why it waited"
 [ "$(versions | wc -l)" -eq $(($(wc -l < "$work/before.txt") + 2)) ] || fail "a queued model was lost"
 versions | grep -q '^\* 1$' || fail "model 1 should still be active"
