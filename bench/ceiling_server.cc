@@ -16,30 +16,24 @@
 #include <vector>
 
 #include "server/transport.h"
-#include "util/flags.h"
+#include "util/command_line.h"
 
 int main(int argc, char** argv) {
   std::string host = "127.0.0.1";
   int port = 0;
   int workers = 128;
-  songvec::FlagSet flags("ceiling_server [options]");
-  flags.Add("host", &host, "address to listen on");
-  flags.Add("port", &port, "port to listen on (0: any free port)");
-  flags.Add("workers", &workers, "worker threads = requests handled at once");
-  songvec::Status parsed = flags.Parse(std::vector<std::string>(argv + 1, argv + argc));
-  if (parsed.ok() && flags.help_requested()) {
-    std::fputs(flags.Help().c_str(), stdout);
-    return 0;
-  }
-  if (parsed.ok() && (port < 0 || port > 65535)) {
-    parsed = songvec::Status::InvalidArgument("--port must be between 0 and 65535");
-  }
-  if (parsed.ok() && (workers < 1 || workers > 4096)) {
-    parsed = songvec::Status::InvalidArgument("--workers must be between 1 and 4096");
-  }
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "ceiling_server: %s\n", parsed.message().c_str());
-    return 2;
+  CLI::App app(
+      "The fastest songvec-server could possibly answer: its transport, one constant route.",
+      "ceiling_server");
+  songvec::ShowDefaults(app);
+  app.add_option("--host", host, "address to listen on");
+  app.add_option("--port", port, "port to listen on (0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--workers", workers, "worker threads = requests handled at once")
+      ->check(CLI::Range(1, 4096));
+  if (auto exit = songvec::ParseCommandLine(app, "ceiling_server",
+                                            std::vector<std::string>(argv + 1, argv + argc))) {
+    return *exit;
   }
 
   // As songvec-server: one thread takes SIGINT and SIGTERM with sigwait(); the workers never see

@@ -11,7 +11,7 @@ set -euo pipefail
 redocly_version=2.77.0
 playwright_version=1.57.0
 packages=(g++ cmake make pkg-config libeigen3-dev libcpp-httplib-dev nlohmann-json3-dev
-          libsqlite3-dev libspdlog-dev libhnswlib-dev curl python3)
+          libsqlite3-dev libspdlog-dev libhnswlib-dev libcli11-dev curl python3)
 case "${1:-}" in
   # GoogleTest for the unit tests; gensim to check that it loads songvec's exports; Node.js and npm
   # for the OpenAPI linter, unless npm is there already (NodeSource's nodejs package bundles npm and

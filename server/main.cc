@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -16,61 +17,68 @@
 #include "server/song_service.h"
 #include "server/transport.h"
 #include "storage/database.h"
-#include "util/flags.h"
+#include "util/command_line.h"
 
 int main(int argc, char** argv) {
   using songvec::Status;
   songvec::ServerConfig config;
   std::string log_level = "info";
   std::string index = songvec::IndexPolicyName(config.index);
-  songvec::FlagSet flags("songvec-server --db FILE [options]");
-  flags.SetEnvironmentPrefix("SONGVEC_");
-  flags.Add("db", &config.db_path, "songvec database (opened read-only)");
-  flags.Add("host", &config.host, "address to listen on");
-  flags.Add("port", &config.port, "port to listen on (0: any free port)");
-  flags.Add("workers", &config.transport.workers,
-            "worker threads = requests handled at once (idle and slow connections hold none)");
-  flags.Add("keep-alive", &config.transport.keep_alive_seconds,
-            "seconds an idle connection is kept open");
-  flags.Add("request-timeout", &config.transport.request_timeout_seconds,
-            "seconds a request may take to arrive, and its answer to be taken (else 408)");
-  flags.Add("max-connections-per-client", &config.transport.max_connections_per_client,
-            "connections one client address may hold open (0: no cap, behind a reverse proxy)");
-  flags.Add("cors-origin", &config.cors_origins,
-            "origin a browser may call from, e.g. https://app.example.com (* for any)");
-  flags.Add("reload-interval", &config.reload_seconds,
-            "seconds between checks for a newly activated model (SIGHUP checks at once)");
-  flags.Add("access-log", &config.access_log, "log every request");
-  flags.Add("web", &config.web, "serve the web app at / (--web=false: the API alone)");
-  flags.Add("log-level", &log_level, "debug, info, warn or error");
-  flags.Add("index", &index,
-            "search: auto, flat (every song scored), pruned (bounds; the same answers) or hnsw (a "
-            "graph for similar, built at load where the model stored none)");
-  Status parsed = flags.Parse(std::vector<std::string>(argv + 1, argv + argc));
-  if (parsed.ok() && flags.help_requested()) {
-    std::fputs(flags.Help().c_str(), stdout);
-    return 0;
+  CLI::App app(std::string("songvec ") + SONGVEC_VERSION +
+                   ": answers song recommendations over HTTP from the active model of a songvec "
+                   "database. Every option can come from its environment variable instead; an "
+                   "option given beside its variable wins.",
+               "songvec-server");
+  songvec::ShowDefaults(app);
+  // Each option reads SONGVEC_<NAME> (upper case, '-' as '_') from the environment too.
+  auto add = [&app](const std::string& name, auto& value, const std::string& help) {
+    std::string variable = "SONGVEC_";
+    for (char c : name) variable += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    return app.add_option("--" + name, value, help)->envname(variable);
+  };
+  auto add_switch = [&app](const std::string& name, bool& value, const std::string& help) {
+    std::string variable = "SONGVEC_";
+    for (char c : name) variable += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    return app
+        .add_flag("--" + name, value,
+                  help + " (default: " + (value ? "true" : "false") + "; --" + name + "=false)")
+        ->envname(variable);
+  };
+  add("db", config.db_path, "songvec database (opened read-only)")->required();
+  add("host", config.host, "address to listen on");
+  add("port", config.port, "port to listen on (0: any free port)")->check(CLI::Range(0, 65535));
+  add("workers", config.transport.workers,
+      "worker threads = requests handled at once (idle and slow connections hold none)")
+      ->check(CLI::Range(1, 4096));
+  add("keep-alive", config.transport.keep_alive_seconds,
+      "seconds an idle connection is kept open (at least 1)")
+      ->check(songvec::AtLeast(1));
+  add("request-timeout", config.transport.request_timeout_seconds,
+      "seconds a request may take to arrive, and its answer to be taken (else 408; at least 1)")
+      ->check(songvec::AtLeast(1));
+  add("max-connections-per-client", config.transport.max_connections_per_client,
+      "connections one client address may hold open (0: no cap, behind a reverse proxy)")
+      ->check(songvec::AtLeast(0));
+  add("cors-origin", config.cors_origins,
+      "origin a browser may call from, e.g. https://app.example.com (* for any); repeatable, "
+      "comma-separated in the environment")
+      ->delimiter(',');
+  add("reload-interval", config.reload_seconds,
+      "seconds between checks for a newly activated model (SIGHUP checks at once; at least 0.1)")
+      ->check(songvec::AtLeast(0.1));
+  add_switch("access-log", config.access_log, "log every request");
+  add_switch("web", config.web, "serve the web app at / (false: the API alone)");
+  add("log-level", log_level, "debug, info, warn or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  add("index", index,
+      "search: auto, flat (every song scored), pruned (bounds; the same answers) or hnsw (a "
+      "graph for similar, built at load where the model stored none)")
+      ->check(CLI::IsMember({"auto", "flat", "pruned", "hnsw"}));
+  if (auto exit = songvec::ParseCommandLine(app, "songvec-server",
+                                            std::vector<std::string>(argv + 1, argv + argc))) {
+    return *exit;
   }
-  if (parsed.ok()) parsed = flags.Require("db");
-  if (parsed.ok() && (config.port < 0 || config.port > 65535)) {
-    parsed = Status::InvalidArgument("--port must be between 0 and 65535");
-  }
-  if (parsed.ok() && (config.transport.workers < 1 || config.transport.workers > 4096)) {
-    parsed = Status::InvalidArgument("--workers must be between 1 and 4096");
-  }
-  if (parsed.ok() && config.transport.keep_alive_seconds < 1) {
-    parsed = Status::InvalidArgument("--keep-alive must be at least 1 second");
-  }
-  if (parsed.ok() && config.transport.request_timeout_seconds < 1) {
-    parsed = Status::InvalidArgument("--request-timeout must be at least 1 second");
-  }
-  if (parsed.ok() && config.transport.max_connections_per_client < 0) {
-    parsed = Status::InvalidArgument("--max-connections-per-client must be 0 or more");
-  }
-  if (parsed.ok() && !(config.reload_seconds >= 0.1)) {
-    parsed = Status::InvalidArgument("--reload-interval must be at least 0.1 seconds");
-  }
-  if (parsed.ok()) parsed = songvec::ConfiguredIsa().status();
+  Status parsed = songvec::ConfiguredIsa().status();
   if (parsed.ok()) {
     songvec::Result<songvec::IndexPolicy> policy = songvec::ParseIndexPolicy(index);
     parsed = policy.status().WithContext("--index");

@@ -110,7 +110,7 @@ PY
 if "$train" eval --db "$db" --playlists "$data/split/test.txt" --index exact 2> "$work/index.err"; then
   fail "--index exact accepted"
 fi
-grep -q "index: unknown index 'exact' (expected auto, flat, pruned or hnsw)" "$work/index.err" ||
+grep -qx "songvec-train: --index: exact not in {auto,flat,pruned,hnsw} (see --help)" "$work/index.err" ||
   { cat "$work/index.err"; fail "unclear --index error"; }
 
 step "export both matrices, text and binary; scoring the export gives the stored model's one-song figures"
@@ -399,11 +399,80 @@ SONGVEC_ISA=scalar "$train" train --playlists "$data/split/train.txt" --songs "$
   --db "$work/scalar.db" --epochs 1 > "$work/scalar.out" 2> /dev/null || fail "scalar training"
 grep -q 'songs/s (.* threads, scalar)$' "$work/scalar.out" || fail "the summary does not name the level"
 if "$server" --db "$db" --index exact 2> "$work/index.err"; then fail "server: --index exact accepted"; fi
-grep -q "index: unknown index 'exact'" "$work/index.err" || { cat "$work/index.err"; fail "unclear --index error"; }
+grep -qx "songvec-server: --index: exact not in {auto,flat,pruned,hnsw} (see --help)" "$work/index.err" ||
+  { cat "$work/index.err"; fail "unclear --index error"; }
 for binary in "$train models list --db $db" "$server --db $db"; do
   if SONGVEC_ISA=avx1024 $binary > /dev/null 2> "$work/isa.err"; then fail "SONGVEC_ISA=avx1024 accepted"; fi
   grep -q "SONGVEC_ISA: unknown SIMD level 'avx1024' (expected one of scalar, " "$work/isa.err" ||
     { cat "$work/isa.err"; fail "unclear SONGVEC_ISA error"; }
+done
+
+step "bad options are refused with one line naming the option and the value, exit status 2"
+# refused_option MESSAGE COMMAND...: COMMAND exits with 2, printing MESSAGE alone on stderr.
+refused_option() {
+  local message=$1 status=0
+  shift
+  "$@" > /dev/null 2> "$work/option.err" || status=$?
+  [ "$status" -eq 2 ] || { cat "$work/option.err"; fail "$* exited with $status, not 2"; }
+  [ "$(cat "$work/option.err")" = "$message" ] ||
+    { cat "$work/option.err"; fail "$* does not say: $message"; }
+}
+# Each kind: an unknown option, a missing value, one out of range, not one of a set, of a bad type,
+# a required option left out; for songvec-train's commands and songvec-server (and its variables).
+refused_option "songvec-train: The following argument was not expected: --bogus (see --help)" \
+  "$train" train --bogus --playlists "$data/split/train.txt" --db "$work/none.db"
+refused_option "songvec-train: --db: 1 required TEXT missing (see --help)" \
+  "$train" eval --playlists "$data/split/test.txt" --db
+refused_option "songvec-train: --context: Value 0 not in range 1 to 1000 (see --help)" \
+  "$train" eval --playlists "$data/split/test.txt" --db "$db" --context 0
+refused_option "songvec-train: --activate: sometimes not in {never,always,if-better} (see --help)" \
+  "$train" train --activate sometimes --playlists "$data/split/train.txt" --db "$work/none.db"
+refused_option "songvec-train: Could not convert: --dim = abc (see --help)" \
+  "$train" train --dim abc --playlists "$data/split/train.txt" --db "$work/none.db"
+refused_option "songvec-train: --playlists is required (see --help)" "$train" train --db "$work/none.db"
+refused_option "songvec-train: --alpha: expects a finite number, got 'inf' (see --help)" \
+  "$train" train --alpha inf --playlists "$data/split/train.txt" --db "$work/none.db"
+refused_option "songvec-train: --k: Value 0 not in range 1 to 1000 (see --help)" \
+  "$train" eval --playlists "$data/split/test.txt" --db "$db" --k 10,0
+refused_option "songvec-train: --keep is required (see --help)" "$train" models prune --db "$db"
+refused_option "songvec-train: --seed: must be at least 0, got '-1' (see --help)" \
+  "$train" split --playlists "$data/split/train.txt" --out "$work/none" --seed -1
+refused_option "songvec-train: N: expects a number, got 'two' (see --help)" "$train" models show two --db "$db"
+refused_option "songvec-train: The following argument was not expected: bogus (see --help)" \
+  "$train" bogus
+refused_option "songvec-server: The following argument was not expected: --bogus (see --help)" \
+  "$server" --db "$db" --bogus
+refused_option "songvec-server: --port: 1 required INT:INT in [0 - 65535] missing (see --help)" "$server" --db "$db" --port
+refused_option "songvec-server: --port: Value 70000 not in range 0 to 65535 (see --help)" \
+  "$server" --db "$db" --port 70000
+refused_option "songvec-server: --log-level: loud not in {debug,info,warn,error} (see --help)" \
+  "$server" --db "$db" --log-level loud
+refused_option "songvec-server: Could not convert: --web = maybe (see --help)" \
+  "$server" --db "$db" --web=maybe
+refused_option "songvec-server: --db is required (see --help)" "$server"
+refused_option "songvec-server: --keep-alive: must be at least 1, got '0' (see --help)" \
+  "$server" --db "$db" --keep-alive 0
+# The environment's variables are checked the same way (and named by their option).
+refused_option "songvec-server: --workers: Value 0 not in range 1 to 4096 (see --help)" \
+  env SONGVEC_WORKERS=0 "$server" --db "$db"
+refused_option "songvec-server: --reload-interval: must be at least 0.1, got '0.01' (see --help)" \
+  env SONGVEC_RELOAD_INTERVAL=0.01 "$server" --db "$db"
+[ ! -e "$work/none.db" ] || fail "a refused option left a database behind"
+# --help lists every option, with its default.
+"$train" train --help > "$work/help.txt"
+for option in config playlists songs db format csv-columns tags tag-names model dim window negative \
+    ns-exponent sample min-count epochs alpha min-alpha shared-negatives rules-weight next-bias \
+    rules-per-play rules-by-distance context-decay repeats repeat-weight neighbors \
+    neighbors-weight test activate threads seed; do
+  grep -q -- "--$option\b" "$work/help.txt" || { cat "$work/help.txt"; fail "train --help lacks --$option"; }
+done
+grep -q -- "--dim INT=32" "$work/help.txt" || { cat "$work/help.txt"; fail "train --help shows no defaults"; }
+"$server" --help > "$work/help.txt"
+for option in db host port workers keep-alive request-timeout max-connections-per-client \
+    cors-origin reload-interval access-log web log-level index; do
+  variable=SONGVEC_$(echo "$option" | tr 'a-z-' 'A-Z_')
+  grep -q -- "--$option\b.*$variable" "$work/help.txt" ||
+    { cat "$work/help.txt"; fail "songvec-server --help lacks --$option [$variable]"; }
 done
 
 step "training runs killed at several moments leave the active model and the database whole"

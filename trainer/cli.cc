@@ -32,21 +32,8 @@ void SetUpLogging() {
   spdlog::set_default_logger(logger);
 }
 
-std::optional<int> ParseFlags(FlagSet& flags, const std::vector<std::string>& args,
-                              std::initializer_list<const char*> required) {
-  Status status = flags.Parse(args);
-  if (status.ok() && flags.help_requested()) {
-    std::fputs(flags.Help().c_str(), stdout);
-    return 0;
-  }
-  for (const char* name : required) {
-    if (status.ok()) status = flags.Require(name);
-  }
-  if (!status.ok()) {
-    std::fprintf(stderr, "songvec-train: %s\n", status.message().c_str());
-    return 2;
-  }
-  return std::nullopt;
+std::optional<int> ParseOptions(CLI::App& app, const std::vector<std::string>& args) {
+  return ParseCommandLine(app, "songvec-train", args);
 }
 
 int Fail(const Status& status) {
@@ -103,13 +90,14 @@ Result<nlohmann::json> DescribeFile(const std::string& path) {
   return DescribeFile(path, digest);
 }
 
-void FormatFlags::AddTo(FlagSet& flags, const std::string& format_help,
+void FormatFlags::AddTo(CLI::App& app, const std::string& format_help,
                         const std::string& default_note) {
-  flags.Add("format", &name,
-            format_help + ": yes, plain, mpd (a folder of MPD slices) or csv" + default_note);
-  flags.Add("csv-columns", &csv_columns,
-            "--format csv: the header names of the USER,ARTIST,TRACK,PLAYLIST columns (USER may be "
-            "empty) (default: user_id,artistname,trackname,playlistname)");
+  app.add_option("--format", name,
+                 format_help + ": yes, plain, mpd (a folder of MPD slices) or csv" + default_note)
+      ->check(CLI::IsMember({"yes", "plain", "mpd", "csv"}));
+  app.add_option("--csv-columns", csv_columns,
+                 "--format csv: the header names of the USER,ARTIST,TRACK,PLAYLIST columns (USER "
+                 "may be empty) (default: user_id,artistname,trackname,playlistname)");
 }
 
 Result<CorpusFormat> FormatFlags::Parse() const {

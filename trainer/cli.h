@@ -1,7 +1,6 @@
 #ifndef SONGVEC_TRAINER_CLI_H_
 #define SONGVEC_TRAINER_CLI_H_
 
-#include <initializer_list>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -15,7 +14,7 @@
 #include "core/trainer.h"
 #include "storage/database.h"
 #include "trainer/build_model.h"
-#include "util/flags.h"
+#include "util/command_line.h"
 
 namespace songvec {
 
@@ -24,11 +23,11 @@ namespace songvec {
 // Sends spdlog's default logger to stderr with a compact pattern.
 void SetUpLogging();
 
-// Parses `args` into `flags` and checks the `required` ones. Returns the exit status the command
-// should return right away (0 after printing --help, 2 after printing a usage error), or nullopt to
-// go on.
-std::optional<int> ParseFlags(FlagSet& flags, const std::vector<std::string>& args,
-                              std::initializer_list<const char*> required);
+// Parses `args` (after the command's name) into `app`, a CLI::App named "songvec-train <command>"
+// that shows its defaults (ShowDefaults). Returns the exit status the command should
+// return right away (0 after printing --help, 2 after printing a usage error: one line naming the
+// option and the value), or nullopt to go on.
+std::optional<int> ParseOptions(CLI::App& app, const std::vector<std::string>& args);
 
 // Prints "songvec-train: error: <message>" on stderr and returns exit status 1.
 int Fail(const Status& status);
@@ -63,7 +62,7 @@ struct FormatFlags {
 
   // Adds both; `format_help` says what --format applies to, `default_note` where its default is
   // not `name`'s.
-  void AddTo(FlagSet& flags, const std::string& format_help, const std::string& default_note = "");
+  void AddTo(CLI::App& app, const std::string& format_help, const std::string& default_note = "");
   // InvalidArgument naming the flag if either is wrong.
   Result<CorpusFormat> Parse() const;
 };

@@ -15,29 +15,11 @@
 #include "trainer/commands.h"
 
 namespace songvec {
-namespace {
-
-// "10,20,50" -> {10, 20, 50}, ascending, each 1..1000.
-Result<std::vector<size_t>> ParseCutoffs(const std::string& text) {
-  std::vector<size_t> ks;
-  for (std::string_view field : Split(text, ',')) {
-    uint64_t k;
-    if (!ParseUint(Trim(field), &k) || k < 1 || k > 1000) {
-      return Status::InvalidArgument(
-          "--k expects cut-offs from 1 to 1000 separated by commas, got '" + text + "'");
-    }
-    ks.push_back(k);
-  }
-  std::sort(ks.begin(), ks.end());
-  ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
-  return ks;
-}
-
-}  // namespace
 
 int RunEval(const std::vector<std::string>& args) {
   SetUpLogging();
-  std::string db_path, vectors_path, test_path, train_path, cutoffs = "10";
+  std::string db_path, vectors_path, test_path, train_path;
+  std::vector<size_t> ks = {10};
   FormatFlags format_flags;
   format_flags.name.clear();  // the model's
   std::string tags_path, tag_names_path, vectors_format = "word2vec";
@@ -45,54 +27,58 @@ int RunEval(const std::vector<std::string>& args) {
 
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::string index_name = "auto";
-  int64_t max_pairs = -1;
+  std::optional<int64_t> max_pairs;  // unset: DefaultMaxPairs
   int64_t context = static_cast<int64_t>(kDefaultContext);
-  FlagSet flags(
-      "songvec-train eval --playlists TEST (--db FILE [--version N] | --vectors FILE.vec --train "
-      "FILE) [options]");
-  flags.Add("playlists", &test_path, "test playlists");
-  flags.Add("db", &db_path, "database holding the model; its metrics are stored there");
-  flags.Add("version", &version, "model version to score (0: the active one)");
-  flags.Add("vectors", &vectors_path,
-            "score a vectors file instead (gensim, fastText .vec), by the same code");
-  flags.Add("vectors-format", &vectors_format, "--vectors is word2vec (text) or word2vec-binary");
-  flags.Add(
-      "train", &train_path,
+  CLI::App app(
+      "Scores a model (or a .vec file) on next-song prediction: songvec-train eval --playlists "
+      "TEST (--db FILE [--version N] | --vectors FILE.vec --train FILE) [options]",
+      "songvec-train eval");
+  ShowDefaults(app);
+  app.add_option("--playlists", test_path, "test playlists")->required();
+  app.add_option("--db", db_path, "database holding the model; its metrics are stored there");
+  app.add_option("--version", version, "model version to score (0: the active one)")
+      ->check(AtLeast(0));
+  app.add_option("--vectors", vectors_path,
+                 "score a vectors file instead (gensim, fastText .vec), by the same code");
+  app.add_option("--vectors-format", vectors_format,
+                 "--vectors is word2vec (text) or word2vec-binary")
+      ->check(CLI::IsMember({"word2vec", "word2vec-binary"}));
+  app.add_option(
+      "--train", train_path,
       "training playlists, for the baselines' counts (default: the model's own training file; "
       "needed for --vectors and imported models)");
-  format_flags.AddTo(flags, "the playlists' format", " (default: the model's, else yes)");
-  flags.Add("k", &cutoffs, "cut-offs, comma-separated");
-  flags.Add("tags", &tags_path,
-            "also measure tag agreement of the 10 nearest neighbours, with these song tags "
-            "(yes.com's tags.txt, or song_id<TAB>tag,tag lines)");
-  flags.Add("tag-names", &tag_names_path, "yes.com's tag_hash.txt, for --tags");
-
-  flags.Add("threads", &threads, "threads");
-  flags.Add("max-pairs", &max_pairs,
-            "score a reproducible sample of this many test pairs (0: all; default: all up to " +
-                std::to_string(kSampledEvaluationSongs) + " songs, else " +
-                std::to_string(kDefaultSampledPairs) + ")");
-  flags.Add("context", &context,
-            "continuation: give each ranking the playlist's last N songs so far (the baselines "
-            "weighted 0.5^age, the model as it chose) "
-            "(1: the one-song protocol only)");
-  flags.Add("index", &index_name,
-            "search: auto, flat (every song scored), pruned (bounds; the same answers) or hnsw (a "
-            "graph for similar, built at load where the model stored none)");
-  if (auto exit = ParseFlags(flags, args, {"playlists"})) return *exit;
+  format_flags.AddTo(app, "the playlists' format", " (default: the model's, else yes)");
+  app.add_option("--k", ks, "cut-offs from 1 to 1000, comma-separated")
+      ->delimiter(',')
+      ->check(CLI::Range(size_t{1}, size_t{1000}));
+  app.add_option("--tags", tags_path,
+                 "also measure tag agreement of the 10 nearest neighbours, with these song tags "
+                 "(yes.com's tags.txt, or song_id<TAB>tag,tag lines)");
+  app.add_option("--tag-names", tag_names_path, "yes.com's tag_hash.txt, for --tags");
+  app.add_option("--threads", threads, "threads")->check(CLI::Range(1, 4096));
+  app.add_option("--max-pairs", max_pairs,
+                 "score a reproducible sample of this many test pairs (0: all; default: all up "
+                 "to " +
+                     std::to_string(kSampledEvaluationSongs) + " songs, else " +
+                     std::to_string(kDefaultSampledPairs) + ")")
+      ->check(AtLeast(0));
+  app.add_option("--context", context,
+                 "continuation: give each ranking the playlist's last N songs so far (the "
+                 "baselines weighted 0.5^age, the model as it chose) (1: the one-song protocol "
+                 "only)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1000}));
+  app.add_option("--index", index_name,
+                 "search: auto, flat (every song scored), pruned (bounds; the same answers) or "
+                 "hnsw (a graph for similar, built at load where the model stored none)")
+      ->check(CLI::IsMember({"auto", "flat", "pruned", "hnsw"}));
+  if (auto exit = ParseOptions(app, args)) return *exit;
   Result<IndexPolicy> index = ParseIndexPolicy(index_name);
   if (!index.ok()) return Fail(index.status().WithContext("--index"));
   if (db_path.empty() == vectors_path.empty()) {
     return Fail(Status::InvalidArgument("give exactly one of --db and --vectors"));
   }
-  if (threads < 1) return Fail(Status::InvalidArgument("--threads must be at least 1"));
-  if (max_pairs < -1) return Fail(Status::InvalidArgument("--max-pairs must be at least 0"));
-  if (context < 1 || context > 1000) {
-    return Fail(Status::InvalidArgument("--context must be from 1 to 1000, got " +
-                                        std::to_string(context)));
-  }
-  Result<std::vector<size_t>> ks = ParseCutoffs(cutoffs);
-  if (!ks.ok()) return Fail(ks.status());
+  std::sort(ks.begin(), ks.end());
+  ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
 
   std::string model_name;
   StoredModel model;
@@ -167,9 +153,9 @@ int RunEval(const std::vector<std::string>& args) {
   const Recommender recommender(model.embeddings, model.info.scoring, std::move(model.pairs),
                                 *index, std::move(model.search));
   const size_t pairs =
-      max_pairs < 0 ? DefaultMaxPairs(vocabulary.size()) : static_cast<size_t>(max_pairs);
+      max_pairs ? static_cast<size_t>(*max_pairs) : DefaultMaxPairs(vocabulary.size());
   nlohmann::json metrics = EvaluateAndPrint(
-      vocabulary, recommender, *test, Baselines(*train, vocabulary), *ks, tags ? &*tags : nullptr,
+      vocabulary, recommender, *test, Baselines(*train, vocabulary), ks, tags ? &*tags : nullptr,
       model_name, threads, pairs, static_cast<size_t>(context));
 
   if (db.has_value()) {

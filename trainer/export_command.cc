@@ -13,14 +13,18 @@ int RunExport(const std::vector<std::string>& args) {
   SetUpLogging();
   std::string db_path, out_path, format = "word2vec", matrix = "input";
   int64_t version = 0;
-  FlagSet flags("songvec-train export --db FILE --out FILE [options]");
-  flags.Add("db", &db_path, "database holding the model");
-  flags.Add("out", &out_path, "file to write");
-  flags.Add("format", &format,
-            "word2vec (text) or word2vec-binary, as gensim's save_word2vec_format writes them");
-  flags.Add("version", &version, "model version (0: the active one)");
-  flags.Add("matrix", &matrix, "input (the song vectors) or output (their context vectors)");
-  if (auto exit = ParseFlags(flags, args, {"db", "out"})) return *exit;
+  CLI::App app("Writes a model's vectors in word2vec text or binary format.",
+               "songvec-train export");
+  ShowDefaults(app);
+  app.add_option("--db", db_path, "database holding the model")->required();
+  app.add_option("--out", out_path, "file to write")->required();
+  app.add_option("--format", format,
+                 "word2vec (text) or word2vec-binary, as gensim's save_word2vec_format writes them")
+      ->check(CLI::IsMember({"word2vec", "word2vec-binary"}));
+  app.add_option("--version", version, "model version (0: the active one)")->check(AtLeast(0));
+  app.add_option("--matrix", matrix, "input (the song vectors) or output (their context vectors)")
+      ->check(CLI::IsMember({"input", "output"}));
+  if (auto exit = ParseOptions(app, args)) return *exit;
   Result<VectorFormat> vector_format = ParseVectorFormat(format);
   if (!vector_format.ok()) return Fail(vector_format.status());
   if (matrix != "input" && matrix != "output") {

@@ -18,15 +18,19 @@ int RunImport(const std::vector<std::string>& args) {
   std::string db_path, vectors_path, vectors_format = "word2vec", songs_path;
   FormatFlags format_flags;
   bool activate = false;
-  FlagSet flags("songvec-train import --db FILE --vectors FILE [options]");
-  flags.Add("db", &db_path, "database to add the model to (created if missing)");
-  flags.Add("vectors", &vectors_path,
-            "song vectors trained elsewhere (gensim, fastText .vec, Spark's Word2Vec written out)");
-  flags.Add("vectors-format", &vectors_format, "word2vec (text) or word2vec-binary");
-  flags.Add("songs", &songs_path, "a catalog to add or update with it");
-  format_flags.AddTo(flags, "the catalog's format (mpd, csv: the songs of those playlists)");
-  flags.Add("activate", &activate, "make it the active model");
-  if (auto exit = ParseFlags(flags, args, {"db", "vectors"})) return *exit;
+  CLI::App app("Stores vectors trained elsewhere as a model version.", "songvec-train import");
+  ShowDefaults(app);
+  app.add_option("--db", db_path, "database to add the model to (created if missing)")->required();
+  app.add_option(
+         "--vectors", vectors_path,
+         "song vectors trained elsewhere (gensim, fastText .vec, Spark's Word2Vec written out)")
+      ->required();
+  app.add_option("--vectors-format", vectors_format, "word2vec (text) or word2vec-binary")
+      ->check(CLI::IsMember({"word2vec", "word2vec-binary"}));
+  app.add_option("--songs", songs_path, "a catalog to add or update with it");
+  format_flags.AddTo(app, "the catalog's format (mpd, csv: the songs of those playlists)");
+  app.add_flag("--activate", activate, "make it the active model (default: false)");
+  if (auto exit = ParseOptions(app, args)) return *exit;
   Result<VectorFormat> format = ParseVectorFormat(vectors_format);
   if (!format.ok()) return Fail(format.status());
   Result<CorpusFormat> catalog_format = format_flags.Parse();

@@ -1,12 +1,12 @@
 // songvec-train: learns song vectors from playlists and keeps them as versioned models in SQLite.
 #include <cstdio>
-#include <cstring>
 #include <new>
 #include <string>
 #include <vector>
 
 #include "core/isa.h"
 #include "trainer/commands.h"
+#include "util/command_line.h"
 
 namespace {
 
@@ -29,46 +29,55 @@ constexpr Command kCommands[] = {
     {"migrate", songvec::RunMigrate, "bring a database's schema up to date"},
 };
 
-void PrintUsage(FILE* out) {
-  std::fprintf(out, "usage: songvec-train <command> [options]   (songvec %s)\n\ncommands:\n",
-               SONGVEC_VERSION);
-  for (const Command& command : kCommands) {
-    std::fprintf(out, "  %-9s %s\n", command.name, command.summary);
-  }
-  std::fprintf(out, "\n'songvec-train <command> --help' describes a command's options.\n");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
-    PrintUsage(argc < 2 ? stderr : stdout);
-    return argc < 2 ? 2 : 0;
+  CLI::App app(std::string("songvec ") + SONGVEC_VERSION +
+                   ": learns song vectors from playlists and keeps them as versioned models in "
+                   "SQLite.",
+               "songvec-train");
+  app.footer("'songvec-train <command> --help' describes a command's options.");
+  bool version = false;
+  app.add_flag("--version", version, "print the version and exit");
+  // Each command parses its own options (trainer/commands.h): here they are passed on as they are.
+  std::vector<std::pair<CLI::App*, const Command*>> subcommands;
+  for (const Command& command : kCommands) {
+    CLI::App* sub = app.add_subcommand(command.name, command.summary);
+    sub->prefix_command();
+    sub->set_help_flag();  // --help goes to the command
+    subcommands.emplace_back(sub, &command);
   }
-  if (std::strcmp(argv[1], "--version") == 0) {
+  if (argc < 2) {
+    std::fputs(app.help().c_str(), stderr);
+    return 2;
+  }
+  const std::vector<std::string> all_args(argv + 1, argv + argc);
+  if (auto exit = songvec::ParseCommandLine(app, "songvec-train", all_args)) return *exit;
+  if (version) {
     std::printf("songvec %s\n", SONGVEC_VERSION);
     return 0;
+  }
+  if (app.get_subcommands().empty()) {
+    std::fprintf(stderr, "songvec-train: a command is required (see --help)\n");
+    return 2;
   }
   if (const songvec::Status& isa = songvec::ConfiguredIsa().status(); !isa.ok()) {
     std::fprintf(stderr, "songvec-train: %s\n", isa.message().c_str());
     return 2;
   }
-  const std::vector<std::string> args(argv + 2, argv + argc);
-  for (const Command& command : kCommands) {
-    if (command.name != std::string(argv[1])) continue;
+  for (const auto& [sub, command] : subcommands) {
+    if (!sub->parsed()) continue;
     // Data or options too large for the memory this process may have end in a message, not in
     // std::terminate's abort.
     try {
-      return command.run(args);
+      return command->run(sub->remaining());
     } catch (const std::bad_alloc&) {
       std::fprintf(stderr,
                    "songvec-train: error: out of memory: %s needs more memory than this process "
                    "may have (see ulimit -v)\n",
-                   argv[1]);
+                   command->name);
       return 1;
     }
   }
-  std::fprintf(stderr, "songvec-train: unknown command '%s'\n\n", argv[1]);
-  PrintUsage(stderr);
   return 2;
 }

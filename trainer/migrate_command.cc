@@ -10,9 +10,9 @@ namespace songvec {
 int RunMigrate(const std::vector<std::string>& args) {
   SetUpLogging();
   std::string db_path;
-  FlagSet flags("songvec-train migrate --db FILE");
-  flags.Add("db", &db_path, "database to bring up to date (created if missing)");
-  if (auto exit = ParseFlags(flags, args, {"db"})) return *exit;
+  CLI::App app("Brings a database's schema up to date.", "songvec-train migrate");
+  app.add_option("--db", db_path, "database to bring up to date (created if missing)")->required();
+  if (auto exit = ParseOptions(app, args)) return *exit;
   // Opening for writing applies every pending migration.
   Result<Database> db = OpenToWrite(db_path);
   if (!db.ok()) return Fail(db.status());

@@ -2,7 +2,6 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "core/text_lines.h"
 #include "storage/database.h"
 #include "storage/model_json.h"
 #include "storage/model_store.h"
@@ -53,46 +52,34 @@ void PrintList(const std::vector<ModelInfo>& models) {
 
 int RunModels(const std::vector<std::string>& args) {
   SetUpLogging();
-  const std::string usage =
-      "songvec-train models list|show N|activate N|delete N|prune --db FILE [--keep K]";
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::printf(
-        "usage: %s\n\n  list        every version, the active one marked\n"
-        "  show N      everything stored about version N\n"
-        "  activate N  serve version N (rolling back is activating an older one)\n"
-        "  delete N    delete version N (never the active one)\n"
-        "  prune       delete all but the newest --keep versions and the active one\n",
-        usage.c_str());
-    return args.empty() ? 2 : 0;
-  }
-  const std::string action = args[0];
-  const bool takes_version = action == "show" || action == "activate" || action == "delete";
-  if (!takes_version && action != "list" && action != "prune") {
-    std::fprintf(stderr, "songvec-train: unknown models action '%s'\nusage: %s\n", action.c_str(),
-                 usage.c_str());
-    return 2;
-  }
-  uint64_t version = 0;
-  size_t first_flag = 1;
-  if (takes_version) {
-    if (args.size() < 2 || !ParseUint(args[1], &version)) {
-      std::fprintf(stderr, "songvec-train: models %s needs a version number\n", action.c_str());
-      return 2;
-    }
-    first_flag = 2;
-  }
+  CLI::App app("Lists, shows, activates (rolls back to), deletes and prunes model versions.",
+               "songvec-train models");
+  ShowDefaults(app);
+  app.require_subcommand(1);
   std::string db_path;
+  int64_t version = 0;
   int64_t keep = 0;
-  FlagSet flags(usage);
-  flags.Add("db", &db_path, "the database");
-  if (action == "prune") flags.Add("keep", &keep, "versions to keep, the newest");
-  const std::vector<std::string> rest(args.begin() + static_cast<ptrdiff_t>(first_flag),
-                                      args.end());
-  if (auto exit = ParseFlags(flags, rest, {"db"})) return *exit;
-  if (action == "prune" && !flags.IsSet("keep")) {
-    std::fprintf(stderr, "songvec-train: --keep is required\n");
-    return 2;
+  const std::pair<const char*, const char*> actions[] = {
+      {"list", "every version, the active one marked"},
+      {"show", "everything stored about version N"},
+      {"activate", "serve version N (rolling back is activating an older one)"},
+      {"delete", "delete version N (never the active one)"},
+      {"prune", "delete all but the newest --keep versions and the active one"}};
+  for (const auto& [name, description] : actions) {
+    CLI::App* action = app.add_subcommand(name, description);
+    action->add_option("--db", db_path, "the database")->required();
+    if (std::string(name) == "show" || std::string(name) == "activate" ||
+        std::string(name) == "delete") {
+      action->add_option("N", version, "the model version")->required()->check(AtLeast(1));
+    }
+    if (std::string(name) == "prune") {
+      action->add_option("--keep", keep, "versions to keep, the newest")
+          ->required()
+          ->check(AtLeast(0));
+    }
   }
+  if (auto exit = ParseOptions(app, args)) return *exit;
+  const std::string action = app.get_subcommands().front()->get_name();
 
   // Reading commands never change the file.
   const bool writes = action == "activate" || action == "delete" || action == "prune";
@@ -100,7 +87,7 @@ int RunModels(const std::vector<std::string>& args) {
       writes ? OpenToWrite(db_path) : Database::Open(db_path, Database::Mode::kReadOnly);
   if (!db.ok()) return Fail(db.status());
   ModelStore models(*db);
-  const auto v = static_cast<int64_t>(version);
+  const int64_t v = version;
   if (action == "list") {
     Result<std::vector<ModelInfo>> all = models.List();
     if (!all.ok()) return Fail(all.status());

@@ -15,16 +15,20 @@ int RunSplit(const std::vector<std::string>& args) {
   FormatFlags format_flags;
   double validation = 0.1, test = 0.1;
   uint64_t seed = 1;
-  FlagSet flags("songvec-train split --playlists FILE --out DIR [options]");
-  flags.Add("playlists", &playlists_path, "playlists to split");
-  flags.Add("out", &out_dir, "folder for train.txt, validation.txt and test.txt");
-  format_flags.AddTo(flags,
+  CLI::App app("Splits playlists into train, validation and test, reproducibly.",
+               "songvec-train split");
+  ShowDefaults(app);
+  app.add_option("--playlists", playlists_path, "playlists to split")->required();
+  app.add_option("--out", out_dir, "folder for train.txt, validation.txt and test.txt")->required();
+  format_flags.AddTo(app,
                      "the playlists' format; yes and plain parts are written the same way, mpd and "
                      "csv ones as plain playlists with the catalog they describe in songs.tsv");
-  flags.Add("validation", &validation, "share of playlists for validation.txt");
-  flags.Add("test", &test, "share of playlists for test.txt");
-  flags.Add("seed", &seed, "the same seed splits the same file the same way");
-  if (auto exit = ParseFlags(flags, args, {"playlists", "out"})) return *exit;
+  app.add_option("--validation", validation, "share of playlists for validation.txt")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--test", test, "share of playlists for test.txt")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--seed", seed, "the same seed splits the same file the same way")
+      ->check(AtLeast(0));
+  if (auto exit = ParseOptions(app, args)) return *exit;
   if (!(validation >= 0 && test >= 0 && validation + test < 1)) {
     return Fail(Status::InvalidArgument("--validation and --test must be >= 0 and sum below 1"));
   }

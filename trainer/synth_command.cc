@@ -30,26 +30,27 @@ int RunSynth(const std::vector<std::string>& args) {
   int64_t songs =
       static_cast<int64_t>(options.genres) * options.artists_per_genre * options.songs_per_artist;
   int playlists = options.playlists;
-  FlagSet flags("songvec-train synth --out DIR [options]");
-  flags.Add("out", &out_dir, "folder for train.txt, test.txt (yes.com format) and song_hash.txt");
-  flags.Add(
-      "songs", &songs,
-      "songs in the catalog, rounded up to a whole number of artists in every genre (64 songs)");
-  flags.Add("playlists", &playlists, "playlists to generate (every tenth goes to test.txt)");
-  flags.Add("min-length", &options.min_length, "shortest playlist");
-  flags.Add("max-length", &options.max_length, "longest playlist");
-  flags.Add("seed", &options.seed, "random seed; the same seed writes the same files");
-  if (auto exit = ParseFlags(flags, args, {"out"})) return *exit;
-  if (songs < 64 || songs > 20000000) {
-    return Fail(Status::InvalidArgument("--songs must be between 64 and 20000000"));
-  }
-  if (playlists < 10 || playlists > 10000000) {
-    return Fail(Status::InvalidArgument("--playlists must be between 10 and 10000000"));
-  }
-  if (options.min_length < 2 || options.max_length < options.min_length ||
-      options.max_length > 10000) {
-    return Fail(Status::InvalidArgument(
-        "--min-length must be at least 2 and --max-length between it and 10000"));
+  CLI::App app("Writes the built-in demo dataset (genres, artists, playlists).",
+               "songvec-train synth");
+  ShowDefaults(app);
+  app.add_option("--out", out_dir,
+                 "folder for train.txt, test.txt (yes.com format) and song_hash.txt")
+      ->required();
+  app.add_option(
+         "--songs", songs,
+         "songs in the catalog, rounded up to a whole number of artists in every genre (64 songs)")
+      ->check(CLI::Range(int64_t{64}, int64_t{20000000}));
+  app.add_option("--playlists", playlists, "playlists to generate (every tenth goes to test.txt)")
+      ->check(CLI::Range(10, 10000000));
+  app.add_option("--min-length", options.min_length, "shortest playlist")
+      ->check(CLI::Range(2, 10000));
+  app.add_option("--max-length", options.max_length, "longest playlist (at least --min-length)")
+      ->check(CLI::Range(2, 10000));
+  app.add_option("--seed", options.seed, "random seed; the same seed writes the same files")
+      ->check(AtLeast(0));
+  if (auto exit = ParseOptions(app, args)) return *exit;
+  if (options.max_length < options.min_length) {
+    return Fail(Status::InvalidArgument("--max-length must be at least --min-length"));
   }
   const int64_t per_artist_row = static_cast<int64_t>(options.genres) * options.songs_per_artist;
   options.artists_per_genre = static_cast<int>((songs + per_artist_row - 1) / per_artist_row);

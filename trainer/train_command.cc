@@ -100,8 +100,8 @@ Status ParseChoice(const std::string& flag, const std::string& text, std::option
       return Status::InvalidArgument("--" + flag + " expects auto or a number, got '" + text + "'");
     }
     if (std::is_integral_v<T> && !(value == std::floor(value) && std::abs(value) < 1e9)) {
-      return Status::InvalidArgument("--" + flag + " expects auto or a whole number, got '" +
-                                     text + "'");
+      return Status::InvalidArgument("--" + flag + " expects auto or a whole number, got '" + text +
+                                     "'");
     }
     *choice = static_cast<T>(value);
     return Status();
@@ -179,8 +179,7 @@ int RunTrain(const std::vector<std::string>& args) {
   std::string playlists_path, songs_path, db_path;
   FormatFlags format_flags;
   std::string model_name = ArchitectureName(options.architecture);
-  std::string tags_path, tag_names_path, next_bias, test_path, activate;
-  if (model.next_bias) next_bias = std::to_string(*model.next_bias);
+  std::string tags_path, tag_names_path, test_path, activate;
   ContinuationChoices& choices = model.continuation;
   std::string rules_per_play = ChoiceText(choices.rules_per_play),
               rules_by_distance = ChoiceText(choices.rules_by_distance),
@@ -190,67 +189,87 @@ int RunTrain(const std::vector<std::string>& args) {
               neighbors = ChoiceText(choices.neighbors),
               neighbors_weight = ChoiceText(choices.neighbors_weight);
   double& rules_weight = model.rules_weight;
-  FlagSet flags("songvec-train train --playlists FILE [--songs FILE] --db FILE [options]");
-  flags.Add("config", &config_path, "options file, as tune writes it; flags beside it win");
-  flags.Add("playlists", &playlists_path, "training playlists");
-  flags.Add("songs", &songs_path,
-            "song catalog: id<TAB>title<TAB>artist per line (not for --format mpd and csv: their "
-            "playlists name their songs)");
-  flags.Add("db", &db_path, "SQLite database to store the model in (created if missing)");
-  format_flags.AddTo(flags, "data format of the playlists and the catalog");
-  flags.Add("tags", &tags_path,
-            "song tags: yes.com's tags.txt, or for --format plain song_id<TAB>tag,tag lines");
-  flags.Add("tag-names", &tag_names_path, "yes.com's tag_hash.txt (the names of tags.txt's ids)");
-  flags.Add("model", &model_name, "skipgram or cbow (gensim's default, the book's model)");
-  flags.Add("dim", &options.dim, "vector size (gensim's vector_size)");
-  flags.Add("window", &options.window,
-            "largest centre-context distance; each centre draws its own from 1..window");
-  flags.Add("negative", &options.negative, "negative samples per positive pair");
-  flags.Add("ns-exponent", &options.ns_exponent, "noise distribution: count^ns-exponent");
-  flags.Add("sample", &options.sample, "sub-sampling threshold of frequent songs (0: off)");
-  flags.Add("min-count", &options.min_count, "songs seen fewer times are left out");
-  flags.Add("epochs", &options.epochs, "passes over the playlists");
-  flags.Add("alpha", &options.alpha, "initial learning rate");
-  flags.Add("min-alpha", &options.min_alpha, "final learning rate (linear decay)");
-  flags.Add(
-      "shared-negatives", &options.shared_negatives,
+  CLI::App app("Learns song vectors from playlists; stores them as the active model.",
+               "songvec-train train");
+  ShowDefaults(app);
+  app.add_option("--config", config_path, "options file, as tune writes it; flags beside it win");
+  app.add_option("--playlists", playlists_path, "training playlists")->required();
+  app.add_option(
+      "--songs", songs_path,
+      "song catalog: id<TAB>title<TAB>artist per line (not for --format mpd and csv: their "
+      "playlists name their songs)");
+  app.add_option("--db", db_path, "SQLite database to store the model in (created if missing)")
+      ->required();
+  format_flags.AddTo(app, "data format of the playlists and the catalog");
+  app.add_option("--tags", tags_path,
+                 "song tags: yes.com's tags.txt, or for --format plain song_id<TAB>tag,tag lines");
+  app.add_option("--tag-names", tag_names_path,
+                 "yes.com's tag_hash.txt (the names of tags.txt's ids)");
+  app.add_option("--model", model_name, "skipgram or cbow (gensim's default, the book's model)")
+      ->check(CLI::IsMember({"skipgram", "cbow"}));
+  app.add_option("--dim", options.dim, "vector size (gensim's vector_size)");
+  app.add_option("--window", options.window,
+                 "largest centre-context distance; each centre draws its own from 1..window");
+  app.add_option("--negative", options.negative, "negative samples per positive pair");
+  app.add_option("--ns-exponent", options.ns_exponent, "noise distribution: count^ns-exponent")
+      ->check(kFinite);
+  app.add_option("--sample", options.sample, "sub-sampling threshold of frequent songs (0: off)")
+      ->check(kFinite);
+  app.add_option("--min-count", options.min_count, "songs seen fewer times are left out");
+  app.add_option("--epochs", options.epochs, "passes over the playlists");
+  app.add_option("--alpha", options.alpha, "initial learning rate")->check(kFinite);
+  app.add_option("--min-alpha", options.min_alpha, "final learning rate (linear decay)")
+      ->check(kFinite);
+  app.add_flag(
+      "--shared-negatives", options.shared_negatives,
       "skip-gram: one draw of negatives per centre song, shared by its whole window (HogBatch, "
-      "3-4x faster, same quality); false: fresh negatives per pair, as word2vec.c");
-  flags.Add("rules-weight", &rules_weight,
-            "next scores blend in log(1 + the seeds' sequential rules score of each candidate, "
-            "per play of the seed) at this weight; 0: pure SGNS, no counts stored");
-  flags.Add("next-bias", &next_bias,
-            "weight of log(count) in next scores (default: the --ns-exponent)");
+      "3-4x faster, same quality); --shared-negatives=false: fresh negatives per pair, as "
+      "word2vec.c (default: true)");
+  app.add_option(
+         "--rules-weight", rules_weight,
+         "next scores blend in log(1 + the seeds' sequential rules score of each candidate, "
+         "per play of the seed) at this weight; 0: pure SGNS, no counts stored")
+      ->check(kFinite);
+  app.add_option("--next-bias", model.next_bias,
+                 "weight of log(count) in next scores (default: the --ns-exponent)")
+      ->check(kFinite);
   // How next continues a playlist: "auto" chooses on a tenth of the playlists held out.
-  flags.Add("rules-per-play", &rules_per_play,
-            "true: each seed's sequential rules divided by its plays; false: raw sums; auto: "
-            "chosen on validation playlists");
-  flags.Add("rules-by-distance", &rules_by_distance,
-            "true: a playlist's seed d songs back counts what came d songs after it; false: "
-            "what came right after; auto: chosen on validation playlists");
-  flags.Add("context-decay", &context_decay,
-            "a playlist's seed `age` songs back weighs this^age (0.01 to 1); auto: chosen on "
-            "validation playlists");
-  flags.Add("repeats", &repeats,
-            "whether songs of the playlist may come back by default (POST /v1/recommend, eval); "
-            "auto: chosen on validation playlists");
-  flags.Add("repeat-weight", &repeat_weight,
-            "scale of the count term of the playlist's songs where they may come back (0 to 1); "
-            "auto: chosen on validation playlists");
-  flags.Add("neighbors", &neighbors,
-            "session-kNN: how many training playlists nearest the playlist so far add their "
-            "songs to next's scores (0: none; up to 1000); auto: chosen on validation playlists");
-  flags.Add("neighbors-weight", &neighbors_weight,
-            "weight of the nearest playlists' term in next scores (0 to 1000); auto: chosen on "
-            "validation playlists");
-  flags.Add("test", &test_path,
-            "test playlists: score the new model on them (and the active one, for --activate)");
-  flags.Add("activate", &activate,
-            "never, always, or if-better: only if its HR@10 on --test beats the active model's "
-            "(default: if-better with --test, else always)");
-  flags.Add("threads", &options.threads, "worker threads");
-  flags.Add("seed", &options.seed, "random seed; one thread + a seed = identical vectors");
-  if (auto exit = ParseFlags(flags, args, {"playlists", "db"})) return *exit;
+  app.add_option("--rules-per-play", rules_per_play,
+                 "true: each seed's sequential rules divided by its plays; false: raw sums; auto: "
+                 "chosen on validation playlists");
+  app.add_option("--rules-by-distance", rules_by_distance,
+                 "true: a playlist's seed d songs back counts what came d songs after it; false: "
+                 "what came right after; auto: chosen on validation playlists");
+  app.add_option("--context-decay", context_decay,
+                 "a playlist's seed `age` songs back weighs this^age (0.01 to 1); auto: chosen on "
+                 "validation playlists");
+  app.add_option(
+      "--repeats", repeats,
+      "whether songs of the playlist may come back by default (POST /v1/recommend, eval); "
+      "auto: chosen on validation playlists");
+  app.add_option(
+      "--repeat-weight", repeat_weight,
+      "scale of the count term of the playlist's songs where they may come back (0 to 1); "
+      "auto: chosen on validation playlists");
+  app.add_option(
+      "--neighbors", neighbors,
+      "session-kNN: how many training playlists nearest the playlist so far add their "
+      "songs to next's scores (0: none; up to 1000); auto: chosen on validation playlists");
+  app.add_option(
+      "--neighbors-weight", neighbors_weight,
+      "weight of the nearest playlists' term in next scores (0 to 1000); auto: chosen on "
+      "validation playlists");
+  app.add_option(
+      "--test", test_path,
+      "test playlists: score the new model on them (and the active one, for --activate)");
+  app.add_option("--activate", activate,
+                 "never, always, or if-better: only if its HR@10 on --test beats the active "
+                 "model's (default: if-better with --test, else always)")
+      ->check(CLI::IsMember({"never", "always", "if-better"}));
+  app.add_option("--threads", options.threads, "worker threads");
+  app.add_option("--seed", options.seed, "random seed; one thread + a seed = identical vectors")
+      ->check(AtLeast(0));
+  if (auto exit = ParseOptions(app, args)) return *exit;
 
   Result<CorpusFormat> format = format_flags.Parse();
   if (!format.ok()) return Fail(format.status());
@@ -278,22 +297,14 @@ int RunTrain(const std::vector<std::string>& args) {
     return Fail(s);
   }
 
-  if (!next_bias.empty()) {
-    char* end = nullptr;
-    model.next_bias = std::strtod(next_bias.c_str(), &end);
-    if (*end != '\0' || !std::isfinite(*model.next_bias)) {
-      return Fail(Status::InvalidArgument("--next-bias expects a number, got '" + next_bias + "'"));
-    }
-  }
-  for (Status s :
-       {ParseChoice("rules-per-play", rules_per_play, &choices.rules_per_play),
-        ParseChoice("rules-by-distance", rules_by_distance, &choices.rules_by_distance),
-        ParseChoice("context-decay", context_decay, &choices.context_decay),
-        ParseChoice("repeats", repeats, &choices.repeats),
-        ParseChoice("repeat-weight", repeat_weight, &choices.repeat_weight),
-        ParseChoice("neighbors", neighbors, &choices.neighbors),
-        ParseChoice("neighbors-weight", neighbors_weight, &choices.neighbors_weight),
-        model.Validate()}) {
+  for (Status s : {ParseChoice("rules-per-play", rules_per_play, &choices.rules_per_play),
+                   ParseChoice("rules-by-distance", rules_by_distance, &choices.rules_by_distance),
+                   ParseChoice("context-decay", context_decay, &choices.context_decay),
+                   ParseChoice("repeats", repeats, &choices.repeats),
+                   ParseChoice("repeat-weight", repeat_weight, &choices.repeat_weight),
+                   ParseChoice("neighbors", neighbors, &choices.neighbors),
+                   ParseChoice("neighbors-weight", neighbors_weight, &choices.neighbors_weight),
+                   model.Validate()}) {
     if (!s.ok()) return Fail(s);
   }
   if (activate.empty()) activate = test_path.empty() ? "always" : "if-better";
@@ -418,8 +429,8 @@ int RunTrain(const std::vector<std::string>& args) {
     choice_metrics = ContinuationChoiceMetrics(trained.continuation_trials, choice_pairs);
     spdlog::info("chose the continuation settings in {:.1f} s", trained.choice_seconds);
   }
-  choices = {next.rules_per_play, next.rules_by_distance, next.context_decay, next.repeats,
-             next.repeat_weight,     next.neighbors,         next.neighbors_weight};
+  choices = {next.rules_per_play, next.rules_by_distance, next.context_decay,   next.repeats,
+             next.repeat_weight,  next.neighbors,         next.neighbors_weight};
   const std::shared_ptr<const SequentialRules>& rules = trained.rules;
 
   ModelInfo info;

@@ -108,25 +108,33 @@ int RunTune(const std::vector<std::string>& args) {
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   double validation = 0.1;
   uint64_t seed = 1;
-  FlagSet flags("songvec-train tune --playlists FILE --db FILE [options]");
-  flags.Add("playlists", &playlists_path,
-            "training playlists; the validation split is carved from them (never the test file)");
-  flags.Add("db", &db_path, "database to record every trial in");
-  format_flags.AddTo(flags, "the playlists' format");
-  flags.Add("search", &search, "random (--trials draws) or grid (every combination of --space)");
-  flags.Add("trials", &trials, "random search: trainings to run");
-  flags.Add("space", &space_text,
-            "values to try, e.g. 'dim=32,64;window=5,20;rules_weight=0,10' (the rest keep "
-            "the built-in ranges: dim 16-256, window 1-20, negative 5-50, ns_exponent -0.5-1, "
-            "sample 0-1e-3, epochs 5-20, alpha 0.0125-0.05, rules_weight 0-3000)");
-  flags.Add("validation", &validation, "share of the playlists held out for validation");
-  flags.Add("seed", &seed, "seeds the split, the draws and every training");
-  flags.Add("out", &out_path, "where the best options go, for train --config");
-  flags.Add("threads", &threads, "threads for training and scoring");
-  if (auto exit = ParseFlags(flags, args, {"playlists", "db"})) return *exit;
-  if (search != "random" && search != "grid") {
-    return Fail(Status::InvalidArgument("--search must be random or grid"));
-  }
+  CLI::App app("Searches hyperparameters on a validation split; writes the best.",
+               "songvec-train tune");
+  ShowDefaults(app);
+  app.add_option(
+         "--playlists", playlists_path,
+         "training playlists; the validation split is carved from them (never the test file)")
+      ->required();
+  app.add_option("--db", db_path, "database to record every trial in")->required();
+  format_flags.AddTo(app, "the playlists' format");
+  app.add_option("--search", search,
+                 "random (--trials draws) or grid (every combination of --space)")
+      ->check(CLI::IsMember({"random", "grid"}));
+  app.add_option("--trials", trials, "random search: trainings to run")
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--space", space_text,
+                 "values to try, e.g. 'dim=32,64;window=5,20;rules_weight=0,10' (the rest keep "
+                 "the built-in ranges: dim 16-256, window 1-20, negative 5-50, ns_exponent "
+                 "-0.5-1, sample 0-1e-3, epochs 5-20, alpha 0.0125-0.05, rules_weight 0-3000)");
+  app.add_option("--validation", validation,
+                 "share of the playlists held out for validation (above 0, below 1)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--seed", seed, "seeds the split, the draws and every training")
+      ->check(AtLeast(0));
+  app.add_option("--out", out_path, "where the best options go, for train --config");
+  app.add_option("--threads", threads, "threads for training and scoring")
+      ->check(CLI::Range(1, 4096));
+  if (auto exit = ParseOptions(app, args)) return *exit;
   if (!(validation > 0 && validation < 1)) {
     return Fail(Status::InvalidArgument("--validation must be above 0 and below 1"));
   }
