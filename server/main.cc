@@ -31,18 +31,20 @@ int main(int argc, char** argv) {
                "songvec-server");
   songvec::ShowDefaults(app);
   // Each option reads SONGVEC_<NAME> (upper case, '-' as '_') from the environment too.
-  auto add = [&app](const std::string& name, auto& value, const std::string& help) {
-    std::string variable = "SONGVEC_";
-    for (char c : name) variable += c == '-' ? '_' : static_cast<char>(std::toupper(c));
-    return app.add_option("--" + name, value, help)->envname(variable);
+  auto variable = [](const std::string& name) {
+    std::string upper = "SONGVEC_";
+    for (char c : name) upper += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    return upper;
   };
-  auto add_switch = [&app](const std::string& name, bool& value, const std::string& help) {
-    std::string variable = "SONGVEC_";
-    for (char c : name) variable += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+  auto add = [&app, &variable](const std::string& name, auto& value, const std::string& help) {
+    return app.add_option("--" + name, value, help)->envname(variable(name));
+  };
+  auto add_switch = [&app, &variable](const std::string& name, bool& value,
+                                      const std::string& help) {
     return app
         .add_flag("--" + name, value,
                   help + " (default: " + (value ? "true" : "false") + "; --" + name + "=false)")
-        ->envname(variable);
+        ->envname(variable(name));
   };
   add("db", config.db_path, "songvec database (opened read-only)")->required();
   add("host", config.host, "address to listen on");
